@@ -1,0 +1,814 @@
+/*
+ * compiler/asm.c — the text assembler: .vmasm source to a module.
+ *
+ * Line-oriented; the grammar (docs/bytecode.md, "Text assembly"):
+ *
+ *   module    = { directive NL | func | NL } EOF
+ *   directive = ".version" INT | ".module" IDENT | ".file" STRING | ".line" INT
+ *   func      = ["export"] "func" IDENT "(" [param {"," param}] ")" "->" type "{" NL
+ *               { ".reg" regdecl {"," regdecl} NL }
+ *               { IDENT ":" | instr NL | ".line" INT NL }
+ *               "}"
+ *   param     = regdecl = REG ":" type
+ *   instr     = MNEMONIC [operand {"," operand}]
+ *
+ * The first error ends assembly (later errors would mostly be echoes).
+ * Register types, operand types, call signatures and control flow are the
+ * verifier's business; the assembler resolves names.
+ */
+#include "asm.h"
+
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+typedef enum tok_kind {
+    T_EOF,
+    T_NL,
+    T_IDENT, /* letters, digits, '_', '.'; may start with '.' (directives) */
+    T_REG,   /* %name */
+    T_INT,
+    T_FLOAT,
+    T_STRING,
+    T_PUNCT, /* ( ) { } , : -> */
+} tok_kind_t;
+
+typedef struct tok {
+    tok_kind_t kind;
+    const char *p; /* start in the source */
+    size_t len;
+    uint32_t line, col;
+    int64_t ival;
+    double fval;
+    char *sval; /* T_STRING: unescaped, in the arena */
+    size_t slen;
+} tok_t;
+
+typedef struct fixup {
+    uint32_t instr, operand; /* operand index, or UINT32_MAX: not an operand */
+    uint32_t func;           /* function of the instruction */
+    uint32_t name;           /* string index */
+    src_loc_t loc;
+} fixup_t;
+
+typedef struct parser {
+    module_t *m;
+    const char *src, *end, *cur;
+    uint32_t line; /* physical line of cur */
+    const char *line_start;
+    int32_t line_delta; /* logical line = physical + delta (.line) */
+    tok_t tok;          /* current token */
+    jmp_buf fail;
+    /* the function being parsed; its register vectors are the parser's
+     * (reused across functions) until copied into the arena */
+    func_t *fn;
+    func_t cur_fn;
+    uint8_t *rtypes;
+    uint32_t *rnames, rcap;
+    instr_t *code;
+    uint32_t ncode, cap_code;
+    label_t *labels;
+    src_loc_t *label_locs;
+    uint32_t nlabels, cap_labels, cap_label_locs;
+    fixup_t *label_uses;
+    uint32_t nlabel_uses, cap_label_uses;
+    /* module-wide */
+    fixup_t *func_uses;
+    uint32_t nfunc_uses, cap_func_uses;
+    func_t *funcs;
+    uint32_t nfuncs, cap_funcs;
+    src_loc_t *func_locs;
+    uint32_t cap_func_locs, nfunc_locs;
+} parser_t;
+
+NORETURN PRINTF_LIKE(3, 4) static void fail_at(parser_t *p, src_loc_t loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vat(p->m, loc, fmt, ap);
+    va_end(ap);
+    longjmp(p->fail, 1);
+}
+
+static src_loc_t tok_loc(const tok_t *t) { return (src_loc_t){t->line, t->col, 0}; }
+
+#define fail_tok(p, ...) fail_at(p, tok_loc(&(p)->tok), __VA_ARGS__)
+
+/* ---- lexer ---- */
+
+static bool is_ident_char(char c)
+{
+    return c == '_' || c == '.' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
+}
+
+static uint32_t col_of(const parser_t *p, const char *at)
+{
+    return (uint32_t)(at - p->line_start) + 1;
+}
+
+static const char *tok_desc(const tok_t *t)
+{
+    switch (t->kind) {
+    case T_EOF: return "end of file";
+    case T_NL: return "end of line";
+    case T_IDENT: return "a name";
+    case T_REG: return "a register";
+    case T_INT: return "an integer";
+    case T_FLOAT: return "a float";
+    case T_STRING: return "a string";
+    case T_PUNCT: return "punctuation";
+    }
+    return "?";
+}
+
+static void encode_utf8(parser_t *p, buf_t *b, uint32_t cp, src_loc_t at)
+{
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        fail_at(p, at, "\\u{%X} is not a Unicode scalar value", cp);
+    if (cp < 0x80) {
+        buf_byte(b, (uint8_t)cp);
+    } else if (cp < 0x800) {
+        buf_byte(b, (uint8_t)(0xC0 | cp >> 6));
+        buf_byte(b, (uint8_t)(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        buf_byte(b, (uint8_t)(0xE0 | cp >> 12));
+        buf_byte(b, (uint8_t)(0x80 | ((cp >> 6) & 0x3F)));
+        buf_byte(b, (uint8_t)(0x80 | (cp & 0x3F)));
+    } else {
+        buf_byte(b, (uint8_t)(0xF0 | cp >> 18));
+        buf_byte(b, (uint8_t)(0x80 | ((cp >> 12) & 0x3F)));
+        buf_byte(b, (uint8_t)(0x80 | ((cp >> 6) & 0x3F)));
+        buf_byte(b, (uint8_t)(0x80 | (cp & 0x3F)));
+    }
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 32;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_seq(const uint8_t *s, size_t n)
+{
+    uint32_t c = s[0];
+    size_t len;
+    uint32_t min;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xE0) == 0xC0)
+        len = 2, min = 0x80, c &= 0x1F;
+    else if ((c & 0xF0) == 0xE0)
+        len = 3, min = 0x800, c &= 0x0F;
+    else if ((c & 0xF8) == 0xF0)
+        len = 4, min = 0x10000, c &= 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+static void lex_string(parser_t *p, tok_t *t)
+{
+    buf_t b = {0};
+    const char *s = p->cur + 1;
+    for (;;) {
+        if (s >= p->end || *s == '\n') {
+            buf_free(&b);
+            fail_at(p, tok_loc(t), "unterminated string");
+        }
+        if (*s == '"')
+            break;
+        src_loc_t at = {t->line, col_of(p, s), 0};
+        if (*s != '\\') {
+            size_t n = utf8_seq((const uint8_t *)s, (size_t)(p->end - s));
+            if (n == 0) {
+                buf_free(&b);
+                fail_at(p, at, "invalid UTF-8 in string");
+            }
+            buf_put(&b, s, n);
+            s += n;
+            continue;
+        }
+        char e = s[1];
+        s += 2;
+        switch (e) {
+        case 'n': buf_byte(&b, '\n'); break;
+        case 't': buf_byte(&b, '\t'); break;
+        case 'r': buf_byte(&b, '\r'); break;
+        case '0': buf_byte(&b, 0); break;
+        case '\\': buf_byte(&b, '\\'); break;
+        case '"': buf_byte(&b, '"'); break;
+        case '\'': buf_byte(&b, '\''); break;
+        case 'x': {
+            int h = s < p->end ? hex_digit(s[0]) : -1, l = s + 1 < p->end ? hex_digit(s[1]) : -1;
+            if (h < 0 || l < 0 || h * 16 + l >= 0x80) {
+                buf_free(&b);
+                fail_at(p, at, "\\x takes two hex digits below 80 (use \\u{...} for other characters)");
+            }
+            buf_byte(&b, (uint8_t)(h * 16 + l));
+            s += 2;
+            break;
+        }
+        case 'u': {
+            uint32_t cp = 0;
+            int digits = 0;
+            if (s >= p->end || *s != '{') {
+                buf_free(&b);
+                fail_at(p, at, "\\u takes a code point in braces: \\u{1F600}");
+            }
+            for (s++; s < p->end && hex_digit(*s) >= 0 && digits < 6; s++, digits++)
+                cp = cp * 16 + (uint32_t)hex_digit(*s);
+            if (digits == 0 || s >= p->end || *s != '}') {
+                buf_free(&b);
+                fail_at(p, at, "\\u takes one to six hex digits in braces: \\u{1F600}");
+            }
+            s++;
+            encode_utf8(p, &b, cp, at);
+            break;
+        }
+        default: buf_free(&b); fail_at(p, at, "unknown escape sequence in string");
+        }
+    }
+    t->kind = T_STRING;
+    t->slen = b.len;
+    t->sval = arena_strndup(&p->m->arena, (const char *)b.data, b.len);
+    buf_free(&b);
+    p->cur = s + 1;
+}
+
+static void lex_number(parser_t *p, tok_t *t)
+{
+    const char *s = p->cur;
+    const char *e = s;
+    if (*e == '-' || *e == '+')
+        e++;
+    bool hex = e[0] == '0' && (e[1] | 32) == 'x';
+    bool is_float = false;
+    if (hex)
+        e += 2;
+    while (e < p->end) {
+        char c = *e;
+        if ((c >= '0' && c <= '9') || (hex && hex_digit(c) >= 0)) {
+            e++;
+        } else if (c == '.' || (!hex && (c | 32) == 'e') || (hex && (c | 32) == 'p')) {
+            is_float = true;
+            e++;
+            if ((c | 32) == 'e' || (c | 32) == 'p')
+                if (e < p->end && (*e == '-' || *e == '+'))
+                    e++;
+        } else {
+            break;
+        }
+    }
+    if (e < p->end && is_ident_char(*e))
+        fail_at(p, tok_loc(t), "malformed number");
+    char tmp[128];
+    size_t n = (size_t)(e - s);
+    if (n >= sizeof tmp)
+        fail_at(p, tok_loc(t), "number too long");
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    char *endp;
+    errno = 0;
+    if (is_float) {
+        t->kind = T_FLOAT;
+        t->fval = strtod(tmp, &endp);
+        if (*endp || n == 0)
+            fail_at(p, tok_loc(t), "malformed float '%s'", tmp);
+        if (errno == ERANGE && isinf(t->fval))
+            fail_at(p, tok_loc(t), "float '%s' is out of range", tmp);
+    } else {
+        t->kind = T_INT;
+        t->ival = strtoll(tmp, &endp, hex ? 16 : 10);
+        if (*endp || endp == tmp || (hex && n <= 2u + (tmp[0] == '-' || tmp[0] == '+')))
+            fail_at(p, tok_loc(t), "malformed integer '%s'", tmp);
+        if (errno == ERANGE)
+            fail_at(p, tok_loc(t), "integer '%s' does not fit in 64 bits", tmp);
+        t->fval = (double)t->ival;
+    }
+    p->cur = e;
+}
+
+static void next(parser_t *p)
+{
+    tok_t *t = &p->tok;
+    for (;;) {
+        while (p->cur < p->end && (*p->cur == ' ' || *p->cur == '\t' || *p->cur == '\r'))
+            p->cur++;
+        if (p->cur < p->end && *p->cur == ';')
+            while (p->cur < p->end && *p->cur != '\n')
+                p->cur++;
+        break;
+    }
+    *t = (tok_t){.p = p->cur, .line = p->line, .col = col_of(p, p->cur)};
+    if (p->cur >= p->end) {
+        t->kind = T_EOF;
+        return;
+    }
+    char c = *p->cur;
+    if (c == '\n') {
+        t->kind = T_NL;
+        p->cur++;
+        p->line++;
+        p->line_start = p->cur;
+    } else if (c == '"') {
+        lex_string(p, t);
+    } else if (c == '%') {
+        const char *s = ++p->cur;
+        while (p->cur < p->end && is_ident_char(*p->cur))
+            p->cur++;
+        if (!is_identifier(s, (size_t)(p->cur - s), false))
+            fail_at(p, tok_loc(t), "malformed register name (expected %%name)");
+        t->kind = T_REG;
+    } else if (c == '-' && p->cur + 1 < p->end && p->cur[1] == '>') {
+        t->kind = T_PUNCT;
+        p->cur += 2;
+    } else if (c == '-' && p->end - p->cur >= 4 && memcmp(p->cur, "-inf", 4) == 0 &&
+               !(p->end - p->cur > 4 && is_ident_char(p->cur[4]))) {
+        t->kind = T_FLOAT;
+        t->fval = -INFINITY;
+        p->cur += 4;
+    } else if ((c >= '0' && c <= '9') || ((c == '-' || c == '+') && p->cur + 1 < p->end &&
+                                          p->cur[1] >= '0' && p->cur[1] <= '9')) {
+        lex_number(p, t);
+    } else if (is_ident_char(c)) {
+        while (p->cur < p->end && is_ident_char(*p->cur))
+            p->cur++;
+        t->kind = T_IDENT;
+    } else if (strchr("(){},:", c) && c) {
+        t->kind = T_PUNCT;
+        p->cur++;
+    } else {
+        if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
+            fail_tok(p, "unexpected character '%c'", c);
+        fail_tok(p, "unexpected byte 0x%02x", (unsigned char)c);
+    }
+    t->len = (size_t)(p->cur - t->p);
+    if (t->kind == T_REG) {
+        t->p++;
+        t->len--;
+    }
+}
+
+/* ---- token helpers ---- */
+
+static bool is_punct(const tok_t *t, const char *s)
+{
+    return t->kind == T_PUNCT && t->len == strlen(s) && memcmp(t->p, s, t->len) == 0;
+}
+
+static bool is_word(const tok_t *t, const char *s)
+{
+    return t->kind == T_IDENT && t->len == strlen(s) && memcmp(t->p, s, t->len) == 0;
+}
+
+static void expect_punct(parser_t *p, const char *s)
+{
+    if (!is_punct(&p->tok, s))
+        fail_tok(p, "expected '%s', found %s", s, tok_desc(&p->tok));
+    next(p);
+}
+
+static void expect_nl(parser_t *p)
+{
+    if (p->tok.kind != T_NL && p->tok.kind != T_EOF)
+        fail_tok(p, "expected end of line, found %s", tok_desc(&p->tok));
+    if (p->tok.kind == T_NL)
+        next(p);
+}
+
+static void skip_blank_lines(parser_t *p)
+{
+    while (p->tok.kind == T_NL)
+        next(p);
+}
+
+static uint32_t logical_line(const parser_t *p, uint32_t phys)
+{
+    int64_t l = (int64_t)phys + p->line_delta;
+    return l > 0 ? (uint32_t)l : 0;
+}
+
+static uint32_t intern_tok(parser_t *p, const tok_t *t) { return mod_intern(p->m, t->p, t->len); }
+
+static vm_type_t parse_type(parser_t *p, bool allow_void)
+{
+    static const char *const names[] = {"i64", "f64", "val", "void"};
+    for (int i = 0; i < 4; i++)
+        if (is_word(&p->tok, names[i]) && (i != TY_VOID || allow_void)) {
+            next(p);
+            return (vm_type_t)i;
+        }
+    fail_tok(p, allow_void ? "expected a type (i64, f64, val or void)"
+                           : "expected a register type (i64, f64 or val)");
+}
+
+/* `.line N`: the next physical line has logical number N (as C's #line). */
+static void parse_line_directive(parser_t *p)
+{
+    uint32_t phys = p->tok.line;
+    next(p);
+    if (p->tok.kind != T_INT || p->tok.ival < 1 || p->tok.ival > UINT32_MAX)
+        fail_tok(p, ".line takes a line number from 1");
+    p->line_delta = (int32_t)(p->tok.ival - (int64_t)(phys + 1));
+    next(p);
+    expect_nl(p);
+}
+
+/* ---- functions ---- */
+
+static uint32_t find_reg(parser_t *p, const tok_t *t)
+{
+    uint32_t name = intern_tok(p, t) + 1;
+    for (uint32_t i = 0; i < p->fn->nregs; i++)
+        if (p->fn->reg_names[i] == name)
+            return i;
+    fail_at(p, tok_loc(t), "unknown register %%%.*s", (int)t->len, t->p);
+}
+
+static void parse_regdecl(parser_t *p)
+{
+    func_t *f = p->fn;
+    tok_t name = p->tok;
+    if (name.kind != T_REG)
+        fail_tok(p, "expected a register name (%%name)");
+    next(p);
+    expect_punct(p, ":");
+    vm_type_t ty = parse_type(p, false);
+    uint32_t id = intern_tok(p, &name) + 1;
+    for (uint32_t i = 0; i < f->nregs; i++)
+        if (f->reg_names[i] == id)
+            fail_at(p, tok_loc(&name), "register %%%.*s is declared twice", (int)name.len, name.p);
+    if (f->nregs >= VM_MAX_REGS)
+        fail_at(p, tok_loc(&name), "more than %u registers in one function", VM_MAX_REGS);
+    if (f->nregs == p->rcap) {
+        p->rcap = p->rcap ? p->rcap * 2 : 16;
+        p->rtypes = xrealloc(p->rtypes, p->rcap);
+        p->rnames = xrealloc(p->rnames, p->rcap * sizeof *p->rnames);
+    }
+    p->rtypes[f->nregs] = (uint8_t)ty;
+    p->rnames[f->nregs] = id;
+    f->reg_types = p->rtypes;
+    f->reg_names = p->rnames;
+    f->nregs++;
+}
+
+static void parse_operand(parser_t *p, instr_t *in, char letter, uint32_t k)
+{
+    tok_t *t = &p->tok;
+    operand_t *o = &in->fixed[k];
+    switch (letter) {
+    case 'i':
+    case 'f':
+    case 'v':
+    case 'r':
+        if (t->kind != T_REG)
+            fail_tok(p, "expected a register, found %s", tok_desc(t));
+        o->idx = find_reg(p, t);
+        break;
+    case 'L':
+    case 'F': {
+        if (t->kind != T_IDENT || !is_identifier(t->p, t->len, false))
+            fail_tok(p, "expected a %s name, found %s", letter == 'L' ? "label" : "function",
+                     tok_desc(t));
+        fixup_t fx = {p->ncode, k, (uint32_t)p->nfuncs, intern_tok(p, t), tok_loc(t)};
+        if (letter == 'L')
+            VEC_PUSH(p->label_uses, p->nlabel_uses, p->cap_label_uses, fx);
+        else
+            VEC_PUSH(p->func_uses, p->nfunc_uses, p->cap_func_uses, fx);
+        break;
+    }
+    case 'B':
+        if (t->kind != T_IDENT || !is_identifier(t->p, t->len, true))
+            fail_tok(p, "expected a builtin name, found %s", tok_desc(t));
+        o->idx = intern_tok(p, t);
+        break;
+    case 'K':
+        if (t->kind != T_INT)
+            fail_tok(p, "expected an integer, found %s", tok_desc(t));
+        o->i = t->ival;
+        break;
+    case 'D':
+        if (t->kind == T_FLOAT || t->kind == T_INT)
+            o->f = t->fval;
+        else if (is_word(t, "inf"))
+            o->f = INFINITY;
+        else if (is_word(t, "nan"))
+            o->f = NAN;
+        else
+            fail_tok(p, "expected a float, found %s", tok_desc(t));
+        break;
+    case 'S':
+        if (t->kind != T_STRING)
+            fail_tok(p, "expected a string, found %s", tok_desc(t));
+        o->idx = mod_intern(p->m, t->sval, t->slen);
+        break;
+    default: die("bad operand letter '%c'", letter);
+    }
+    next(p);
+}
+
+static void parse_instr(parser_t *p)
+{
+    tok_t mn = p->tok;
+    int op = op_lookup(mn.p, mn.len);
+    if (op < 0)
+        fail_tok(p, "unknown instruction '%.*s'", (int)mn.len, mn.p);
+    if (p->ncode >= VM_MAX_INSTRS)
+        fail_tok(p, "more than %u instructions in one function", VM_MAX_INSTRS);
+    const opinfo_t *oi = &op_info[op];
+    instr_t in = {.op = (uint8_t)op, .line = logical_line(p, mn.line), .loc = tok_loc(&mn)};
+    next(p);
+    for (uint32_t k = 0; k < oi->nfixed; k++) {
+        if (k > 0) {
+            if (!is_punct(&p->tok, ","))
+                fail_tok(p, "%s takes %u operands; expected ','", oi->mnemonic, oi->nfixed);
+            next(p);
+        }
+        parse_operand(p, &in, oi->operands[k], k);
+    }
+    if (oi->varargs) {
+        uint32_t cap = 0;
+        while (is_punct(&p->tok, ",") || (oi->nfixed == 0 && in.nargs == 0 && p->tok.kind == T_REG)) {
+            if (is_punct(&p->tok, ","))
+                next(p);
+            if (p->tok.kind != T_REG)
+                fail_tok(p, "expected a register argument, found %s", tok_desc(&p->tok));
+            uint32_t r = find_reg(p, &p->tok);
+            if (in.nargs == cap) {
+                cap = cap ? cap * 2 : 4;
+                uint32_t *a = arena_alloc(&p->m->arena, cap * sizeof *a);
+                if (in.nargs)
+                    memcpy(a, in.args, in.nargs * sizeof *a);
+                in.args = a;
+            }
+            in.args[in.nargs++] = r;
+            next(p);
+        }
+    }
+    if (p->tok.kind != T_NL && p->tok.kind != T_EOF)
+        fail_tok(p, "%s takes %u operand%s; unexpected %s", oi->mnemonic, oi->nfixed,
+                 oi->nfixed == 1 ? "" : "s", tok_desc(&p->tok));
+    VEC_PUSH(p->code, p->ncode, p->cap_code, in);
+    expect_nl(p);
+}
+
+static void add_label(parser_t *p, const tok_t *name)
+{
+    if (!is_identifier(name->p, name->len, false))
+        fail_at(p, tok_loc(name), "malformed label name");
+    uint32_t id = intern_tok(p, name);
+    for (uint32_t i = 0; i < p->nlabels; i++)
+        if (p->labels[i].name == id)
+            fail_at(p, tok_loc(name), "label '%.*s' is defined twice", (int)name->len, name->p);
+    label_t l = {id, p->ncode};
+    uint32_t n = p->nlabels;
+    VEC_PUSH(p->labels, p->nlabels, p->cap_labels, l);
+    VEC_PUSH(p->label_locs, n, p->cap_label_locs, tok_loc(name));
+}
+
+static void resolve_labels(parser_t *p)
+{
+    for (uint32_t u = 0; u < p->nlabel_uses; u++) {
+        fixup_t *fx = &p->label_uses[u];
+        uint32_t i = 0;
+        while (i < p->nlabels && p->labels[i].name != fx->name)
+            i++;
+        if (i == p->nlabels)
+            fail_at(p, fx->loc, "unknown label '%s'", mod_str(p->m, fx->name));
+        p->code[fx->instr].fixed[fx->operand].idx = p->labels[i].target;
+    }
+}
+
+static void parse_func(parser_t *p, bool exported)
+{
+    tok_t kw = p->tok;
+    next(p);
+    tok_t name = p->tok;
+    if (name.kind != T_IDENT || !is_identifier(name.p, name.len, false))
+        fail_tok(p, "expected a function name");
+    p->cur_fn = (func_t){.name = intern_tok(p, &name),
+                         .exported = exported,
+                         .line = logical_line(p, kw.line),
+                         .loc = tok_loc(&name)};
+    func_t *fp = &p->cur_fn;
+    for (uint32_t i = 0; i < p->nfuncs; i++)
+        if (p->funcs[i].name == fp->name)
+            fail_at(p, tok_loc(&name), "function '%.*s' is defined twice (first at line %u)",
+                    (int)name.len, name.p, p->func_locs[i].line);
+    p->fn = fp;
+    next(p);
+    expect_punct(p, "(");
+    while (!is_punct(&p->tok, ")")) {
+        if (fp->nregs > 0)
+            expect_punct(p, ",");
+        if (fp->nregs >= VM_MAX_PARAMS)
+            fail_tok(p, "more than %u parameters", VM_MAX_PARAMS);
+        parse_regdecl(p);
+    }
+    fp->nparams = fp->nregs;
+    next(p);
+    expect_punct(p, "->");
+    fp->ret = parse_type(p, true);
+    expect_punct(p, "{");
+    expect_nl(p);
+    p->ncode = p->nlabels = p->nlabel_uses = 0;
+    bool body_started = false;
+    for (;;) {
+        skip_blank_lines(p);
+        tok_t t = p->tok;
+        if (is_punct(&t, "}")) {
+            next(p);
+            break;
+        }
+        if (t.kind == T_EOF)
+            fail_at(p, tok_loc(&kw), "function '%s' is not closed with '}'", mod_str(p->m, fp->name));
+        if (t.kind != T_IDENT)
+            fail_tok(p, "expected an instruction, a label or '}', found %s", tok_desc(&t));
+        if (is_word(&t, ".reg")) {
+            if (body_started)
+                fail_tok(p, ".reg must come before the first instruction or label");
+            next(p);
+            parse_regdecl(p);
+            while (is_punct(&p->tok, ",")) {
+                next(p);
+                parse_regdecl(p);
+            }
+            expect_nl(p);
+            continue;
+        }
+        if (is_word(&t, ".line")) {
+            parse_line_directive(p);
+            continue;
+        }
+        body_started = true;
+        /* A label is a name followed by ':'. */
+        const char *save_cur = p->cur, *save_ls = p->line_start;
+        uint32_t save_line = p->line;
+        next(p);
+        if (is_punct(&p->tok, ":")) {
+            add_label(p, &t);
+            next(p);
+            continue;
+        }
+        p->cur = save_cur, p->line_start = save_ls, p->line = save_line, p->tok = t;
+        parse_instr(p);
+    }
+    expect_nl(p);
+    resolve_labels(p);
+    /* Move the function's vectors into the module's arena. */
+    fp->reg_types = arena_alloc(&p->m->arena, fp->nregs ? fp->nregs : 1);
+    fp->reg_names = arena_alloc(&p->m->arena, (fp->nregs ? fp->nregs : 1) * sizeof(uint32_t));
+    if (fp->nregs) {
+        memcpy(fp->reg_types, p->rtypes, fp->nregs);
+        memcpy(fp->reg_names, p->rnames, fp->nregs * sizeof(uint32_t));
+    }
+    fp->ninstrs = p->ncode;
+    fp->code = arena_alloc(&p->m->arena, (p->ncode ? p->ncode : 1) * sizeof(instr_t));
+    if (p->ncode)
+        memcpy(fp->code, p->code, p->ncode * sizeof(instr_t));
+    fp->nlabels = p->nlabels;
+    fp->labels = arena_alloc(&p->m->arena, (p->nlabels ? p->nlabels : 1) * sizeof(label_t));
+    if (p->nlabels)
+        memcpy(fp->labels, p->labels, p->nlabels * sizeof(label_t));
+    p->fn = NULL;
+    uint32_t n = p->nfuncs;
+    VEC_PUSH(p->funcs, p->nfuncs, p->cap_funcs, *fp);
+    VEC_PUSH(p->func_locs, n, p->cap_func_locs, fp->loc);
+    p->nfunc_locs = p->nfuncs;
+}
+
+static void resolve_funcs(parser_t *p)
+{
+    for (uint32_t u = 0; u < p->nfunc_uses; u++) {
+        fixup_t *fx = &p->func_uses[u];
+        uint32_t i = 0;
+        while (i < p->nfuncs && p->funcs[i].name != fx->name)
+            i++;
+        if (i == p->nfuncs)
+            fail_at(p, fx->loc, "unknown function '%s'", mod_str(p->m, fx->name));
+        p->funcs[fx->func].code[fx->instr].fixed[fx->operand].idx = i;
+    }
+}
+
+/* ---- module ---- */
+
+static void parse_module(parser_t *p)
+{
+    module_t *m = p->m;
+    bool have_version = false, have_module = false;
+    next(p);
+    for (;;) {
+        skip_blank_lines(p);
+        tok_t t = p->tok;
+        if (t.kind == T_EOF)
+            break;
+        if (!have_version && !is_word(&t, ".version"))
+            fail_tok(p, "a module starts with '.version %d'", VM_FORMAT_VERSION);
+        if (is_word(&t, ".version")) {
+            if (have_version)
+                fail_tok(p, ".version given twice");
+            next(p);
+            if (p->tok.kind != T_INT)
+                fail_tok(p, ".version takes an integer");
+            if (p->tok.ival != VM_FORMAT_VERSION)
+                fail_tok(p,
+                         p->tok.ival > VM_FORMAT_VERSION
+                             ? "module format version %lld is newer than this vmcc supports (%d)"
+                             : "module format version %lld is not supported (this vmcc reads %d)",
+                         (long long)p->tok.ival, VM_FORMAT_VERSION);
+            have_version = true;
+            next(p);
+            expect_nl(p);
+        } else if (is_word(&t, ".module")) {
+            if (have_module)
+                fail_tok(p, ".module given twice");
+            next(p);
+            if (p->tok.kind != T_IDENT || !is_identifier(p->tok.p, p->tok.len, false))
+                fail_tok(p, ".module takes a name (letters, digits and '_')");
+            m->name = intern_tok(p, &p->tok);
+            have_module = true;
+            next(p);
+            expect_nl(p);
+        } else if (is_word(&t, ".file")) {
+            next(p);
+            if (p->tok.kind != T_STRING)
+                fail_tok(p, ".file takes a string");
+            m->file = mod_intern(m, p->tok.sval, p->tok.slen) + 1;
+            next(p);
+            expect_nl(p);
+        } else if (is_word(&t, ".line")) {
+            parse_line_directive(p);
+        } else if (is_word(&t, "func") || is_word(&t, "export")) {
+            if (!have_module)
+                fail_tok(p, "functions come after '.module NAME'");
+            bool exported = is_word(&t, "export");
+            if (exported) {
+                next(p);
+                if (!is_word(&p->tok, "func"))
+                    fail_tok(p, "expected 'func' after 'export'");
+            }
+            parse_func(p, exported);
+        } else {
+            fail_tok(p, "expected a directive or 'func', found %s", tok_desc(&t));
+        }
+    }
+    if (!have_version)
+        fail_at(p, (src_loc_t){1, 1, 0}, "empty module: expected '.version %d'", VM_FORMAT_VERSION);
+    if (!have_module)
+        fail_at(p, (src_loc_t){p->line, 1, 0}, "missing '.module NAME'");
+    resolve_funcs(p);
+    if (!m->file)
+        m->file = mod_intern(m, m->path, strlen(m->path)) + 1;
+    m->funcs = arena_alloc(&m->arena, (p->nfuncs ? p->nfuncs : 1) * sizeof(func_t));
+    if (p->nfuncs)
+        memcpy(m->funcs, p->funcs, p->nfuncs * sizeof(func_t));
+    m->nfuncs = p->nfuncs;
+}
+
+module_t *asm_parse(const char *path, const uint8_t *text, size_t len)
+{
+    module_t *m = module_new(path);
+    m->from_text = true;
+    m->text = text;
+    m->text_len = len;
+    parser_t p = {.m = m,
+                  .src = (const char *)text,
+                  .end = (const char *)text + len,
+                  .cur = (const char *)text,
+                  .line = 1,
+                  .line_start = (const char *)text};
+    bool ok = !setjmp(p.fail);
+    if (ok)
+        parse_module(&p);
+    free(p.code);
+    free(p.labels);
+    free(p.label_locs);
+    free(p.label_uses);
+    free(p.func_uses);
+    free(p.funcs);
+    free(p.func_locs);
+    free(p.rtypes);
+    free(p.rnames);
+    if (!ok) {
+        module_free(m);
+        return NULL;
+    }
+    return m;
+}

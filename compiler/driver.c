@@ -1,0 +1,423 @@
+/*
+ * compiler/driver.c — the vmcc command line. The pipeline is a flat list:
+ *
+ *   read (asm.c | vmbc.c) -> verify.c -> [--emit=vmbc: vmbc.c]
+ *   -> lower.c -> emit.c (passes, object) -> link.c (executable)
+ *
+ * Every output is written under a temporary name and renamed into place
+ * only when complete (util.h), so no error leaves a partial file.
+ */
+#include "driver.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asm.h"
+#include "diag.h"
+#include "disasm.h"
+#include "emit.h"
+#include "link.h"
+#include "lower.h"
+#include "target.h"
+#include "verify.h"
+#include "vmbc.h"
+
+typedef enum out_kind { OUT_EXE, OUT_OBJ, OUT_ASM, OUT_LLVM_IR, OUT_VMBC, OUT_DISASM } out_kind_t;
+
+typedef struct options {
+    const char *output;
+    out_kind_t kind;
+    int opt;
+    bool verbose;
+    const target_info_t *target;
+    const char **inputs;
+    size_t ninputs, cap_inputs;
+} options_t;
+
+static const char usage[] =
+    "usage: vmcc [options] file...\n"
+    "\n"
+    "Compiles bytecode modules (.vmasm text, .vmbc binary) to native code and\n"
+    "links them with the vmcc runtime. Object files (.o) are passed to the linker.\n"
+    "\n"
+    "options:\n"
+    "  -o FILE              write the output to FILE ('-' is stdout for text outputs)\n"
+    "  -c                   compile to an object file, do not link (--emit=obj)\n"
+    "  -O0 -O1 -O2 -O3      optimisation level (default -O0)\n"
+    "  --emit=KIND          exe (default), obj, asm, llvm-ir, or vmbc (binary module)\n"
+    "  --disasm             print binary (or text) modules as text assembly\n"
+    "  --target=TRIPLE      target to compile for (default: this machine)\n"
+    "  --print-targets      list the targets and whether their runtime is installed\n"
+    "  -v, --verbose        show the linker command\n"
+    "  --help               show this help\n"
+    "  --version            show the version\n";
+
+NORETURN PRINTF_LIKE(1, 2) static void usage_error(const char *fmt, ...)
+{
+    fputs("vmcc: error: ", stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n(see vmcc --help)\n", stderr);
+    exit(1);
+}
+
+static bool set_emit(options_t *o, const char *k)
+{
+    static const struct {
+        const char *name;
+        out_kind_t kind;
+    } kinds[] = {{"exe", OUT_EXE},         {"obj", OUT_OBJ},   {"asm", OUT_ASM},
+                 {"llvm-ir", OUT_LLVM_IR}, {"vmbc", OUT_VMBC}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(k, kinds[i].name) == 0) {
+            o->kind = kinds[i].kind;
+            return true;
+        }
+    return false;
+}
+
+static void set_target(options_t *o, const char *s)
+{
+    o->target = target_find(s);
+    if (!o->target)
+        usage_error("unknown target '%s' (vmcc --print-targets lists them)", s);
+}
+
+static void print_targets(void)
+{
+    const target_info_t *host = target_host();
+    for (size_t i = 0; target_all[i]; i++) {
+        char *dir = runtime_dir(target_all[i]);
+        buf_t lib = {0};
+        buf_printf(&lib, "%s/libbuiltins.a%c", dir ? dir : ".", 0);
+        FILE *f = fopen((char *)lib.data, "rb");
+        printf("%-20s %s%s\n", target_all[i]->name,
+               f ? "runtime installed" : "runtime missing",
+               target_all[i] == host ? " (host)" : "");
+        if (f)
+            fclose(f);
+        buf_free(&lib);
+        free(dir);
+    }
+}
+
+static void parse_args(options_t *o, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            exit(0);
+        } else if (strcmp(a, "--version") == 0) {
+            unsigned major, minor, patch;
+            LLVMGetVersion(&major, &minor, &patch);
+            printf("vmcc %s (module format %d, runtime ABI %d, LLVM %u.%u.%u)\n", VMCC_VERSION,
+                   VM_FORMAT_VERSION, VM_ABI_VERSION, major, minor, patch);
+            exit(0);
+        } else if (strcmp(a, "--print-targets") == 0) {
+            print_targets();
+            exit(0);
+        } else if (strcmp(a, "-o") == 0) {
+            if (++i == argc)
+                usage_error("-o needs a file name");
+            if (o->output)
+                usage_error("-o given twice");
+            o->output = argv[i];
+        } else if (strcmp(a, "-c") == 0) {
+            o->kind = OUT_OBJ;
+        } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+            o->opt = a[2] - '0';
+        } else if (strncmp(a, "--emit=", 7) == 0) {
+            if (!set_emit(o, a + 7))
+                usage_error("unknown --emit kind '%s' (exe, obj, asm, llvm-ir, vmbc)", a + 7);
+        } else if (strcmp(a, "--disasm") == 0) {
+            o->kind = OUT_DISASM;
+        } else if (strncmp(a, "--target=", 9) == 0) {
+            set_target(o, a + 9);
+        } else if (strcmp(a, "--target") == 0) {
+            if (++i == argc)
+                usage_error("--target needs a triple");
+            set_target(o, argv[i]);
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            o->verbose = true;
+        } else if (a[0] == '-' && a[1]) {
+            usage_error("unknown option '%s'", a);
+        } else {
+            VEC_PUSH(o->inputs, o->ninputs, o->cap_inputs, a);
+        }
+    }
+    if (o->ninputs == 0)
+        usage_error("no input files");
+}
+
+/* ---- loading ---- */
+
+typedef struct input {
+    const char *path;
+    uint8_t *data;
+    size_t len;
+    module_t *m; /* NULL for objects */
+} input_t;
+
+static bool is_vmbc(const char *path, const uint8_t *data, size_t len)
+{
+    if (strcmp(path_ext(path), ".vmbc") == 0)
+        return true;
+    return len >= 4 && memcmp(data, VMBC_MAGIC, 4) == 0;
+}
+
+/* Read, parse and verify one input; false after reporting errors. */
+static bool load(input_t *in)
+{
+    const char *ext = path_ext(in->path);
+    if (strcmp(ext, ".o") == 0)
+        return true;
+    if (strcmp(ext, ".vmasm") != 0 && strcmp(ext, ".vmbc") != 0) {
+        diag_error("%s: unknown file type (expected .vmasm, .vmbc or .o)", in->path);
+        return false;
+    }
+    in->data = read_file(in->path, &in->len);
+    if (!in->data) {
+        diag_error("cannot read %s: %s", in->path, strerror(errno));
+        return false;
+    }
+    in->m = is_vmbc(in->path, in->data, in->len) ? vmbc_read(in->path, in->data, in->len)
+                                                  : asm_parse(in->path, in->data, in->len);
+    return in->m && verify_module(in->m);
+}
+
+/* Modules compiled together need distinct names; linked together, exactly
+ * one `main`. */
+static bool check_program(input_t *ins, size_t n, bool linking)
+{
+    bool ok = true;
+    const input_t *main_in = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const module_t *m = ins[i].m;
+        if (!m)
+            continue;
+        for (size_t j = 0; j < i; j++)
+            if (ins[j].m && strcmp(mod_str(ins[j].m, ins[j].m->name), mod_str(m, m->name)) == 0) {
+                diag_error("module '%s' is defined by both %s and %s", mod_str(m, m->name),
+                           ins[j].path, ins[i].path);
+                ok = false;
+            }
+        for (uint32_t f = 0; linking && f < m->nfuncs; f++)
+            if (strcmp(mod_str(m, m->funcs[f].name), "main") == 0) {
+                if (main_in) {
+                    diag_error("'main' is defined by both %s and %s", main_in->path, ins[i].path);
+                    ok = false;
+                }
+                main_in = &ins[i];
+            }
+    }
+    bool has_objects = false;
+    for (size_t i = 0; i < n; i++)
+        has_objects |= ins[i].m == NULL;
+    if (linking && !main_in && !has_objects) {
+        diag_error("no module defines 'main' (a function 'main() -> i64' or '-> void')");
+        ok = false;
+    }
+    return ok;
+}
+
+/* ---- outputs ---- */
+
+static const char *kind_ext(out_kind_t k)
+{
+    switch (k) {
+    case OUT_OBJ: return ".o";
+    case OUT_ASM: return ".s";
+    case OUT_LLVM_IR: return ".ll";
+    case OUT_VMBC: return ".vmbc";
+    case OUT_DISASM: return ".vmasm";
+    case OUT_EXE: return "";
+    }
+    return "";
+}
+
+/* Output path for `in` when -o is not given: the input's base name with the
+ * kind's extension, in the current directory. */
+static char *default_output(const char *in, out_kind_t k)
+{
+    const char *base = path_basename(in);
+    size_t stem = strlen(base) - strlen(path_ext(base));
+    buf_t b = {0};
+    buf_printf(&b, "%.*s%s%c", (int)stem, base, kind_ext(k), 0);
+    return (char *)b.data;
+}
+
+static bool write_all(const char *path, const void *data, size_t len)
+{
+    if (strcmp(path, "-") == 0)
+        return fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0;
+    char *tmp = out_temp_path(path);
+    if (!tmp) {
+        diag_error("cannot create %s: %s", path, strerror(errno));
+        return false;
+    }
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(data, 1, len, f) == len;
+    ok = (f && fclose(f) == 0) && ok;
+    if (!ok || !out_commit(tmp, path)) {
+        diag_error("cannot write %s: %s", path, strerror(errno));
+        out_discard(tmp);
+        free(tmp);
+        return false;
+    }
+    free(tmp);
+    return true;
+}
+
+/* Compile one module to `path` (object, assembly or LLVM IR). */
+static bool compile(const options_t *o, const module_t *m, emit_kind_t kind, const char *path)
+{
+    char *err = NULL;
+    LLVMTargetMachineRef tm = target_machine(o->target, o->opt, &err);
+    if (!tm) {
+        diag_error("target %s: %s", o->target->name, err ? err : "unavailable");
+        free(err);
+        return false;
+    }
+    LLVMContextRef llc = LLVMContextCreate();
+    lower_opts_t lo = {.sp_register = o->target->sp_register};
+    LLVMModuleRef mod = lower_module(llc, m, &lo);
+    bool ok = emit_module(mod, tm, o->target->llvm_triple, o->opt, kind, path);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(llc);
+    LLVMDisposeTargetMachine(tm);
+    return ok;
+}
+
+/* Compile to a temporary beside `out` and rename it into place ('-' for
+ * text kinds goes through a scratch file to stdout). */
+static bool compile_to(const options_t *o, const module_t *m, emit_kind_t kind, const char *out)
+{
+    bool to_stdout = strcmp(out, "-") == 0;
+    if (to_stdout && kind == EMIT_OBJ) {
+        diag_error("an object file cannot be written to standard output");
+        return false;
+    }
+    char *tmp = to_stdout ? scratch_path(".out") : out_temp_path(out);
+    if (!tmp) {
+        diag_error("cannot create %s: %s", out, strerror(errno));
+        return false;
+    }
+    bool ok = compile(o, m, kind, tmp);
+    if (ok && to_stdout) {
+        size_t len;
+        uint8_t *data = read_file(tmp, &len);
+        ok = data && write_all("-", data, len);
+        free(data);
+        out_discard(tmp);
+    } else if (ok && !out_commit(tmp, out)) {
+        diag_error("cannot write %s: %s", out, strerror(errno));
+        ok = false;
+    }
+    if (!ok)
+        out_discard(tmp);
+    free(tmp);
+    return ok;
+}
+
+static bool build_executable(const options_t *o, input_t *ins, size_t n)
+{
+    const char *out = o->output ? o->output : "a.out";
+    char **objs = xcalloc(n, sizeof *objs);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        if (!ins[i].m) {
+            objs[i] = xstrdup(ins[i].path);
+            continue;
+        }
+        objs[i] = scratch_path(".o");
+        ok = objs[i] && compile(o, ins[i].m, EMIT_OBJ, objs[i]);
+    }
+    char *tmp = ok ? out_temp_path(out) : NULL;
+    if (ok && !tmp) {
+        diag_error("cannot create %s: %s", out, strerror(errno));
+        ok = false;
+    }
+    ok = ok && link_executable(o->target, objs, n, tmp, o->verbose);
+    if (ok && !out_commit(tmp, out)) {
+        diag_error("cannot write %s: %s", out, strerror(errno));
+        ok = false;
+    }
+    if (tmp && !ok)
+        out_discard(tmp);
+    free(tmp);
+    for (size_t i = 0; i < n; i++) {
+        if (objs[i] && ins[i].m)
+            out_discard(objs[i]);
+        free(objs[i]);
+    }
+    free(objs);
+    return ok;
+}
+
+/* One output per module: vmbc, disassembly, object, assembly, LLVM IR. */
+static bool per_module_outputs(const options_t *o, input_t *ins, size_t n)
+{
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        if (!ins[i].m) {
+            diag_error("%s: an object file cannot be compiled further", ins[i].path);
+            return false;
+        }
+        char *out = o->output ? xstrdup(o->output) : default_output(ins[i].path, o->kind);
+        if (strcmp(out, ins[i].path) == 0) {
+            diag_error("output %s would overwrite its input", out);
+            free(out);
+            return false;
+        }
+        if (o->kind == OUT_VMBC || o->kind == OUT_DISASM) {
+            buf_t b = {0};
+            if (o->kind == OUT_VMBC)
+                vmbc_write(ins[i].m, &b);
+            else
+                disasm_module(ins[i].m, &b);
+            ok = write_all(out, b.data, b.len);
+            buf_free(&b);
+        } else {
+            emit_kind_t k = o->kind == OUT_OBJ ? EMIT_OBJ : o->kind == OUT_ASM ? EMIT_ASM : EMIT_LLVM_IR;
+            ok = compile_to(o, ins[i].m, k, out);
+        }
+        free(out);
+    }
+    return ok;
+}
+
+int driver_main(int argc, char **argv)
+{
+    options_t o = {.kind = OUT_EXE};
+    parse_args(&o, argc, argv);
+    if (!o.target)
+        o.target = target_host();
+    if (!o.target)
+        usage_error("this machine is not a supported target; use --target");
+    size_t n = o.ninputs;
+    if (o.kind != OUT_EXE && n > 1 && o.output && strcmp(o.output, "-") != 0)
+        usage_error("-o with several inputs needs a single output: only when linking");
+    if (o.kind == OUT_DISASM && !o.output)
+        o.output = "-";
+    input_t *ins = xcalloc(n, sizeof *ins);
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        ins[i].path = o.inputs[i];
+        ok &= load(&ins[i]);
+    }
+    ok = ok && check_program(ins, n, o.kind == OUT_EXE);
+    if (ok)
+        ok = o.kind == OUT_EXE ? build_executable(&o, ins, n) : per_module_outputs(&o, ins, n);
+    for (size_t i = 0; i < n; i++) {
+        module_free(ins[i].m);
+        free(ins[i].data);
+    }
+    free(ins);
+    free(o.inputs);
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,134 @@
+/*
+ * compiler/ir.h — a bytecode module in memory, as the assembler and the
+ * binary reader produce it and the verifier, writer, disassembler and
+ * lowering consume it. Instructions keep the operand letters of
+ * abi/opcodes.def; see docs/bytecode.md.
+ */
+#ifndef VMCC_IR_H
+#define VMCC_IR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../abi/opcodes.h"
+#include "util.h"
+
+/* Version of the module format this vmcc reads and writes. */
+#define VM_FORMAT_VERSION 1
+
+/* Register and return types; the numbers are the binary encoding. */
+typedef enum vm_type {
+    TY_I64 = 0,
+    TY_F64 = 1,
+    TY_VAL = 2,
+    TY_VOID = 3, /* return type only */
+} vm_type_t;
+const char *type_name(vm_type_t t);
+
+/* Limits the reader and the verifier enforce (docs/bytecode.md, "Limits"). */
+#define VM_MAX_REGS    65536u
+#define VM_MAX_PARAMS  255u
+#define VM_MAX_INSTRS  (1u << 24)
+#define VM_MAX_FUNCS   (1u << 20)
+#define VM_MAX_STRINGS (1u << 24)
+
+/* Where something came from: line/col in a text file, byte offset in a
+ * binary one. line == 0 means "use offset". */
+typedef struct src_loc {
+    uint32_t line, col;
+    uint64_t offset;
+} src_loc_t;
+
+typedef union operand {
+    uint32_t idx; /* register, label target, string, function */
+    int64_t i;    /* K */
+    double f;     /* D */
+} operand_t;
+
+typedef struct instr {
+    uint8_t op;
+    uint32_t nargs;   /* length of args (the '*' operand) */
+    operand_t fixed[VM_MAX_FIXED_OPERANDS];
+    uint32_t *args;
+    uint32_t line;    /* source line for debug info; 0 if unknown */
+    src_loc_t loc;    /* for diagnostics only; not serialised */
+} instr_t;
+
+typedef struct label {
+    uint32_t name;   /* string index */
+    uint32_t target; /* instruction index (may equal ninstrs: end) */
+} label_t;
+
+typedef struct func {
+    uint32_t name; /* string index */
+    bool exported;
+    vm_type_t ret;
+    uint32_t nparams; /* parameters are registers 0 .. nparams-1 */
+    uint32_t nregs;
+    uint8_t *reg_types;
+    uint32_t *reg_names; /* string index + 1; 0 = unnamed (debug) */
+    uint32_t ninstrs;
+    instr_t *code;
+    uint32_t nlabels; /* debug: label names */
+    label_t *labels;
+    uint32_t line; /* debug: line of the header */
+    src_loc_t loc;
+} func_t;
+
+typedef struct vstr {
+    const char *s; /* NUL-terminated; may contain NULs inside (len counts) */
+    uint32_t len;
+} vstr_t;
+
+typedef struct module {
+    arena_t arena;
+    const char *path; /* input path, for diagnostics */
+    bool from_text;
+    const uint8_t *text; /* source text (text inputs), for carets */
+    size_t text_len;
+    uint32_t version;
+    uint32_t name; /* string index */
+    uint32_t file; /* debug: source file name, string index + 1; 0 = none */
+    vstr_t *strs;
+    uint32_t nstrs, cap_strs;
+    uint32_t *str_index; /* open addressing: string index + 1 */
+    uint32_t index_cap;
+    func_t *funcs;
+    uint32_t nfuncs;
+} module_t;
+
+/* ---- the opcode table, as data ---- */
+typedef struct opinfo {
+    const char *mnemonic;
+    const char *operands; /* letters, see abi/opcodes.def */
+    uint8_t ndef;
+    uint8_t flags;
+    uint8_t nfixed; /* operand letters other than '*' */
+    bool varargs;   /* ends with '*' */
+} opinfo_t;
+extern opinfo_t op_info[OP_COUNT]; /* read-only after start-up */
+int op_lookup(const char *mnemonic, size_t len); /* -1 if none */
+
+/* ---- builtins, as data ---- */
+typedef struct builtin_info {
+    const char *name;  /* as `callb` names it */
+    const char *csym;  /* vm_<id> */
+    vm_type_t ret;
+    uint8_t nparams;
+    vm_type_t params[4];
+    unsigned effects;
+} builtin_info_t;
+extern const builtin_info_t builtin_info[];
+extern const unsigned builtin_count;
+const builtin_info_t *builtin_lookup(const char *name, size_t len);
+
+/* ---- strings ---- */
+uint32_t mod_intern(module_t *m, const char *s, size_t len);
+static inline const char *mod_str(const module_t *m, uint32_t i) { return m->strs[i].s; }
+
+module_t *module_new(const char *path);
+void module_free(module_t *m);
+
+bool is_identifier(const char *s, size_t len, bool allow_dots);
+
+#endif

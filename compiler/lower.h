@@ -1,0 +1,76 @@
+/*
+ * compiler/lower.h — lowering a verified module to LLVM IR.
+ *
+ * lower.c builds the module-level pieces (types, function declarations,
+ * descriptors, the entry stub) and each function's frame; every opcode is
+ * emitted by the function of its family (abi/opcodes.def, FAMILY column),
+ * one file per family: lower_move.c, lower_arith.c, lower_compare.c,
+ * lower_convert.c, lower_dynamic.c, lower_control.c, lower_call.c. Every
+ * emitter has the same signature and uses the helpers declared here.
+ */
+#ifndef VMCC_LOWER_H
+#define VMCC_LOWER_H
+
+#include <llvm-c/Core.h>
+
+#include "../abi/builtins.h"
+#include "ir.h"
+
+typedef struct lower_opts {
+    const char *sp_register; /* name of the stack pointer for llvm.read_register */
+} lower_opts_t;
+
+typedef struct lower {
+    LLVMContextRef llc;
+    LLVMModuleRef mod;
+    LLVMBuilderRef b;
+    const module_t *m;
+    lower_opts_t opts;
+    LLVMTypeRef t_i1, t_i8, t_i32, t_i64, t_f64, t_ptr, t_void, t_ctx;
+    LLVMValueRef *fn_values; /* per function of the module */
+    LLVMTypeRef *fn_types;
+    LLVMValueRef builtin_fn[VM_BUILTIN_COUNT];
+    LLVMTypeRef builtin_ty[VM_BUILTIN_COUNT];
+    LLVMValueRef *str_globals; /* per string index, made on first use */
+    /* the function being lowered */
+    const func_t *f;
+    uint32_t idx; /* current instruction */
+    LLVMValueRef fn, ctx, frame;
+    LLVMValueRef *regs;        /* alloca per register */
+    uint32_t *val_slot;        /* shadow-stack slot per val register */
+    LLVMBasicBlockRef *blocks; /* block starting at each instruction, or NULL */
+    LLVMBasicBlockRef trap_bb; /* the function's one trap block */
+    LLVMValueRef trap_code, trap_line;
+} lower_t;
+
+typedef void lower_fn_t(lower_t *L, const instr_t *in);
+lower_fn_t lower_move, lower_arith, lower_compare, lower_convert, lower_dynamic, lower_control,
+    lower_call;
+
+/* Build the LLVM module for `m` (verified). */
+LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_opts_t *opts);
+
+/* ---- helpers for the emitters ---- */
+LLVMValueRef lw_get(lower_t *L, uint32_t reg);               /* read a register */
+void lw_set(lower_t *L, uint32_t reg, LLVMValueRef v);       /* write (and root) */
+LLVMValueRef lw_i64(lower_t *L, int64_t x);                  /* i64 constant */
+LLVMBasicBlockRef lw_block(lower_t *L, const char *name);    /* new block in the function */
+/* If `cond`, raise trap `code` (abi/traps.def) at the current line. */
+void lw_trap_if(lower_t *L, LLVMValueRef cond, vm_trap_code_t code);
+/* Charge one reduction; yield when the budget is spent. */
+void lw_charge(lower_t *L);
+/* Record the current source line in the frame (before a call that may raise). */
+void lw_store_line(lower_t *L);
+/* Call builtin `id` with ctx and `args`. */
+LLVMValueRef lw_call_builtin(lower_t *L, vm_builtin_id_t id, LLVMValueRef *args, unsigned n);
+/* Call an intrinsic overloaded on `tys`. */
+LLVMValueRef lw_intrinsic(lower_t *L, const char *name, LLVMTypeRef *tys, unsigned ntys,
+                          LLVMValueRef *args, unsigned nargs);
+/* Restore the caller's shadow-stack top (before every return). */
+void lw_pop_frame(lower_t *L);
+LLVMTypeRef lw_type(lower_t *L, vm_type_t t);
+/* The static string object (abi/value.h vm_string_t) for string `s`. */
+LLVMValueRef lw_string_object(lower_t *L, uint32_t s);
+
+
+#endif

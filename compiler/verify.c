@@ -1,0 +1,278 @@
+/*
+ * compiler/verify.c — the verifier: the safety boundary between bytecode
+ * and the lowering. A module that passes cannot make the lowering (or
+ * LLVM) fail. The rules (docs/bytecode.md, "Verifier"):
+ *
+ *   - names: module and function names are identifiers; function names and
+ *     register names are unique; `main`, if present, is `() -> i64` or
+ *     `() -> void`;
+ *   - every operand has the kind and register type its opcode's letter asks
+ *     for; registers, strings, functions and jump targets exist;
+ *   - calls match the callee's arity and parameter types, and the
+ *     destination has the callee's return type; `callb` names a builtin
+ *     of abi/builtins.def that is not internal to the runtime;
+ *   - `ret.T` matches the function's return type;
+ *   - control never runs off the end of a function, so every path ends in
+ *     a return of the declared type (or loops forever).
+ */
+#include "verify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../abi/builtins.h"
+#include "diag.h"
+
+#define MAX_ERRORS 20
+
+typedef struct vctx {
+    const module_t *m;
+    const func_t *f;
+    unsigned errors;
+    uint32_t *stamp; /* per string index: last "function id + 1" that used it */
+    uint32_t now;    /* current stamp */
+} vctx_t;
+
+/* True if string `s` was already seen under the current stamp; marks it. */
+static bool seen(vctx_t *v, uint32_t s)
+{
+    if (s >= v->m->nstrs)
+        return false;
+    bool was = v->stamp[s] == v->now;
+    v->stamp[s] = v->now;
+    return was;
+}
+
+PRINTF_LIKE(3, 4) static void err(vctx_t *v, src_loc_t loc, const char *fmt, ...)
+{
+    if (v->errors++ >= MAX_ERRORS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vat(v->m, loc, fmt, ap);
+    va_end(ap);
+}
+
+static const char *reg_name(const vctx_t *v, uint32_t r, char *buf, size_t cap)
+{
+    if (r < v->f->nregs && v->f->reg_names[r])
+        snprintf(buf, cap, "%%%s", mod_str(v->m, v->f->reg_names[r] - 1));
+    else
+        snprintf(buf, cap, "%%r%u", r);
+    return buf;
+}
+
+static vm_type_t letter_type(char c)
+{
+    return c == 'i' ? TY_I64 : c == 'f' ? TY_F64 : TY_VAL;
+}
+
+/* A register operand of the wanted type (TY_VOID: any type). */
+static bool check_reg(vctx_t *v, const instr_t *in, unsigned k, uint32_t r, vm_type_t want)
+{
+    const char *mn = op_info[in->op].mnemonic;
+    if (r >= v->f->nregs) {
+        err(v, in->loc, "%s: operand %u: register %u does not exist (the function has %u)", mn,
+            k + 1, r, v->f->nregs);
+        return false;
+    }
+    vm_type_t have = (vm_type_t)v->f->reg_types[r];
+    if (want != TY_VOID && have != want) {
+        char nb[80];
+        err(v, in->loc, "%s: operand %u must be a%s %s register; %s is %s", mn, k + 1,
+            want == TY_I64 ? "n" : "", type_name(want), reg_name(v, r, nb, sizeof nb),
+            type_name(have));
+        return false;
+    }
+    return true;
+}
+
+/* Arguments and destination of a call against a signature. */
+static void check_call(vctx_t *v, const instr_t *in, const char *callee, vm_type_t ret,
+                       uint32_t nparams, const vm_type_t *params, bool has_dst)
+{
+    const char *mn = op_info[in->op].mnemonic;
+    if (in->nargs != nparams) {
+        err(v, in->loc, "%s: '%s' takes %u argument%s, %u given", mn, callee, nparams,
+            nparams == 1 ? "" : "s", in->nargs);
+        return;
+    }
+    for (uint32_t a = 0; a < in->nargs; a++) {
+        uint32_t r = in->args[a];
+        if (r >= v->f->nregs) {
+            err(v, in->loc, "%s: argument %u: register %u does not exist", mn, a + 1, r);
+            continue;
+        }
+        if (v->f->reg_types[r] != params[a]) {
+            char nb[80];
+            err(v, in->loc, "%s: argument %u of '%s' must be %s; %s is %s", mn, a + 1, callee,
+                type_name(params[a]), reg_name(v, r, nb, sizeof nb),
+                type_name((vm_type_t)v->f->reg_types[r]));
+        }
+    }
+    if (!has_dst)
+        return;
+    if (ret == TY_VOID) {
+        err(v, in->loc, "%s: '%s' returns nothing; use %s.void", mn, callee, mn);
+        return;
+    }
+    uint32_t d = in->fixed[0].idx;
+    if (d < v->f->nregs && v->f->reg_types[d] != ret) {
+        char nb[80];
+        err(v, in->loc, "%s: '%s' returns %s but %s is %s", mn, callee, type_name(ret),
+            reg_name(v, d, nb, sizeof nb), type_name((vm_type_t)v->f->reg_types[d]));
+    }
+}
+
+static void check_user_call(vctx_t *v, const instr_t *in, uint32_t fidx, bool has_dst)
+{
+    if (fidx >= v->m->nfuncs) {
+        err(v, in->loc, "%s: function %u does not exist", op_info[in->op].mnemonic, fidx);
+        return;
+    }
+    const func_t *callee = &v->m->funcs[fidx];
+    vm_type_t params[VM_MAX_PARAMS];
+    bool ok = callee->nparams <= VM_MAX_PARAMS && callee->nparams <= callee->nregs;
+    for (uint32_t i = 0; ok && i < callee->nparams; i++)
+        params[i] = (vm_type_t)callee->reg_types[i];
+    if (ok)
+        check_call(v, in, mod_str(v->m, callee->name), callee->ret, callee->nparams, params,
+                   has_dst);
+}
+
+static void check_builtin_call(vctx_t *v, const instr_t *in, uint32_t name, bool has_dst)
+{
+    const char *mn = op_info[in->op].mnemonic;
+    if (name >= v->m->nstrs) {
+        err(v, in->loc, "%s: string %u does not exist", mn, name);
+        return;
+    }
+    const vstr_t *s = &v->m->strs[name];
+    const builtin_info_t *b = builtin_lookup(s->s, s->len);
+    if (!b) {
+        err(v, in->loc, "%s: unknown builtin '%s'", mn, s->s);
+        return;
+    }
+    if (b->effects & EF_INTERNAL) {
+        err(v, in->loc, "%s: builtin '%s' is internal to the runtime; use the instruction", mn,
+            s->s);
+        return;
+    }
+    check_call(v, in, b->name, b->ret, b->nparams, b->params, has_dst);
+}
+
+static void check_instr(vctx_t *v, uint32_t idx)
+{
+    const func_t *f = v->f;
+    const instr_t *in = &f->code[idx];
+    if (in->op >= OP_COUNT) {
+        err(v, in->loc, "unknown opcode 0x%02x", in->op);
+        return;
+    }
+    const opinfo_t *oi = &op_info[in->op];
+    bool ok = true;
+    for (unsigned k = 0; k < oi->nfixed; k++) {
+        char c = oi->operands[k];
+        uint32_t x = in->fixed[k].idx;
+        switch (c) {
+        case 'i':
+        case 'f':
+        case 'v': ok &= check_reg(v, in, k, x, letter_type(c)); break;
+        case 'r': ok &= check_reg(v, in, k, x, TY_VOID); break;
+        case 'L':
+            if (x >= f->ninstrs) {
+                err(v, in->loc, "%s: jump target %u is outside the function (%u instructions)",
+                    oi->mnemonic, x, f->ninstrs);
+                ok = false;
+            }
+            break;
+        case 'S':
+        case 'B':
+            if (x >= v->m->nstrs) {
+                err(v, in->loc, "%s: string %u does not exist", oi->mnemonic, x);
+                ok = false;
+            }
+            break;
+        default: break; /* K, D, F: checked below or always valid */
+        }
+    }
+    if (!ok)
+        return;
+    switch ((vm_opcode_t)in->op) {
+    case OP_CALL: check_user_call(v, in, in->fixed[1].idx, true); break;
+    case OP_CALL_VOID: check_user_call(v, in, in->fixed[0].idx, false); break;
+    case OP_CALLB: check_builtin_call(v, in, in->fixed[1].idx, true); break;
+    case OP_CALLB_VOID: check_builtin_call(v, in, in->fixed[0].idx, false); break;
+    case OP_CONST_INT:
+        if (!val_int_fits(in->fixed[1].i))
+            err(v, in->loc, "const.int: %lld is outside the small-int range [%lld, %lld]",
+                (long long)in->fixed[1].i, (long long)VM_INT_MIN, (long long)VM_INT_MAX);
+        break;
+    case OP_RET:
+    case OP_RET_I64:
+    case OP_RET_F64:
+    case OP_RET_VAL: {
+        vm_type_t t = in->op == OP_RET       ? TY_VOID
+                      : in->op == OP_RET_I64 ? TY_I64
+                      : in->op == OP_RET_F64 ? TY_F64
+                                             : TY_VAL;
+        if (t != f->ret)
+            err(v, in->loc, "%s in a function that returns %s", oi->mnemonic, type_name(f->ret));
+        break;
+    }
+    default: break;
+    }
+}
+
+static void check_func(vctx_t *v, uint32_t fi)
+{
+    const func_t *f = &v->m->funcs[fi];
+    v->f = f;
+    const char *name = mod_str(v->m, f->name);
+    if (!is_identifier(name, strlen(name), false))
+        err(v, f->loc, "'%s' is not a valid function name", name);
+    v->now = 1; /* stamp 1: function names */
+    if (seen(v, f->name))
+        err(v, f->loc, "function '%s' is defined twice", name);
+    v->now = fi + 2; /* register names of this function */
+    if (f->nparams > f->nregs || f->nparams > VM_MAX_PARAMS) {
+        err(v, f->loc, "function '%s': bad parameter count %u", name, f->nparams);
+        return;
+    }
+    for (uint32_t r = 0; r < f->nregs; r++) {
+        if (f->reg_types[r] > TY_VAL) {
+            err(v, f->loc, "function '%s': register %u has an unknown type", name, r);
+            return;
+        }
+        if (f->reg_names[r] && seen(v, f->reg_names[r] - 1))
+            err(v, f->loc, "function '%s': register %%%s is declared twice", name,
+                mod_str(v->m, f->reg_names[r] - 1));
+    }
+    if (strcmp(name, "main") == 0 &&
+        (f->nparams != 0 || (f->ret != TY_I64 && f->ret != TY_VOID)))
+        err(v, f->loc, "'main' must take no parameters and return i64 or void");
+    if (f->ninstrs == 0) {
+        err(v, f->loc, "function '%s' has no instructions", name);
+        return;
+    }
+    for (uint32_t i = 0; i < f->ninstrs; i++)
+        check_instr(v, i);
+    const instr_t *last = &f->code[f->ninstrs - 1];
+    if (last->op < OP_COUNT && !(op_info[last->op].flags & OPF_TERM))
+        err(v, last->loc, "control reaches the end of function '%s' without a return", name);
+}
+
+bool verify_module(const module_t *m)
+{
+    vctx_t v = {.m = m, .stamp = xcalloc(m->nstrs ? m->nstrs : 1, sizeof(uint32_t))};
+    const char *name = m->name < m->nstrs ? mod_str(m, m->name) : "";
+    if (!is_identifier(name, strlen(name), false))
+        err(&v, (src_loc_t){m->from_text ? 1 : 0, 1, 0}, "'%s' is not a valid module name", name);
+    for (uint32_t fi = 0; fi < m->nfuncs; fi++)
+        check_func(&v, fi);
+    if (v.errors > MAX_ERRORS)
+        fprintf(stderr, "%s: %u more errors not shown\n", m->path, v.errors - MAX_ERRORS);
+    free(v.stamp);
+    return v.errors == 0;
+}

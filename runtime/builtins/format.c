@@ -1,0 +1,99 @@
+/* Text of values: float formatting, to_string, kind names. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../rt.h"
+
+size_t rt_fmt_f64(char *buf, size_t cap, double d)
+{
+    if (isnan(d))
+        return (size_t)snprintf(buf, cap, "nan");
+    if (isinf(d))
+        return (size_t)snprintf(buf, cap, d < 0 ? "-inf" : "inf");
+    /* The shortest %g precision that reads back exactly; 17 always does. */
+    int n = 0;
+    for (int prec = 1; prec <= 17; prec++) {
+        n = snprintf(buf, cap, "%.*g", prec, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    if (!strpbrk(buf, ".eEn") && (size_t)n + 2 < cap) { /* "1" -> "1.0" */
+        memcpy(buf + n, ".0", 3);
+        n += 2;
+    }
+    return (size_t)n;
+}
+
+const char *rt_kind_name(vm_val_t v)
+{
+    if (val_is_int(v))
+        return "int";
+    if (val_is_nil(v))
+        return "nil";
+    if (val_is_bool(v))
+        return "bool";
+    if (val_is_ptr(v)) {
+        switch ((vm_kind_t)((const vm_obj_header_t *)v)->kind) {
+        case VM_KIND_FLOAT: return "float";
+        case VM_KIND_STRING: return "string";
+        default: break;
+        }
+    }
+    return "unknown";
+}
+
+void rt_buf_put(rt_buf_t *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d)
+            rt_raise(NULL, "out_of_memory", "cannot grow a text buffer to %zu bytes", cap);
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+void rt_buf_put_val(rt_buf_t *b, vm_val_t v)
+{
+    char tmp[40];
+    if (val_is_int(v)) {
+        rt_buf_put(b, tmp, (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)val_as_int(v)));
+    } else if (v == VM_NIL) {
+        rt_buf_put(b, "nil", 3);
+    } else if (v == VM_TRUE) {
+        rt_buf_put(b, "true", 4);
+    } else if (v == VM_FALSE) {
+        rt_buf_put(b, "false", 5);
+    } else if (rt_is_kind(v, VM_KIND_FLOAT)) {
+        rt_buf_put(b, tmp, rt_fmt_f64(tmp, sizeof tmp, ((const vm_float_t *)v)->value));
+    } else if (rt_is_kind(v, VM_KIND_STRING)) {
+        rt_buf_put(b, rt_as_str(v)->bytes, rt_as_str(v)->len);
+    } else {
+        rt_buf_put(b, tmp, (size_t)snprintf(tmp, sizeof tmp, "#<value 0x%llx>", (unsigned long long)v));
+    }
+}
+
+void rt_buf_free(rt_buf_t *b)
+{
+    free(b->data);
+    *b = (rt_buf_t){0};
+}
+
+vm_val_t vm_to_string(vm_ctx_t *ctx, vm_val_t v)
+{
+    if (rt_is_kind(v, VM_KIND_STRING))
+        return v;
+    rt_buf_t b = {0};
+    rt_buf_put_val(&b, v);
+    vm_val_t s = rt_str_new(ctx, b.data, b.len);
+    rt_buf_free(&b);
+    return s;
+}

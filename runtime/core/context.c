@@ -1,0 +1,52 @@
+/* Process contexts: shadow stack and native stack limit. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "../rt.h"
+
+int rt_argc;
+char **rt_argv;
+
+/* Room left below the stack limit for the runtime's own C frames (printf,
+ * the collector) called from the deepest compiled frame. */
+#define RT_STACK_MARGIN (256 * 1024)
+
+static uintptr_t current_stack_limit(void)
+{
+    pthread_attr_t attr;
+    void *addr = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        rt_unreachable("pthread_getattr_np failed");
+    pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+    if (size <= 2 * RT_STACK_MARGIN)
+        rt_unreachable("stack too small");
+    return (uintptr_t)addr + RT_STACK_MARGIN;
+}
+
+void rt_ctx_init_main(vm_ctx_t *ctx, size_t ss_slots)
+{
+    size_t bytes = ss_slots * sizeof(vm_val_t);
+    /* Reserved, committed lazily by the kernel as the shadow stack grows. */
+    void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                     -1, 0);
+    if (mem == MAP_FAILED)
+        rt_raise(ctx, "system_limit", "cannot map a shadow stack of %zu bytes", bytes);
+    ctx->ss_base = mem;
+    ctx->ssp = mem;
+    ctx->ss_limit = ctx->ss_base + ss_slots;
+    ctx->stack_limit = current_stack_limit();
+    ctx->reductions = VM_REDUCTION_BUDGET;
+    ctx->runtime_private = NULL;
+    rt_gc_register_ctx(ctx);
+}
+
+void vm_yield(vm_ctx_t *ctx)
+{
+    /* One process for now: nobody else to run; refill the budget. The
+     * scheduler replaces this with a switch to the next runnable process. */
+    ctx->reductions = VM_REDUCTION_BUDGET;
+}

@@ -1,0 +1,57 @@
+/* Boehm GC glue: allocation by kind, shadow-stack roots, stress mode. */
+#include <stdlib.h>
+#include <string.h>
+
+#define GC_THREADS
+#include <gc/gc.h>
+#include <gc/gc_mark.h>
+
+#include "../rt.h"
+
+/* Contexts whose shadow stacks are roots. One (main) until processes come. */
+#define RT_MAX_ROOT_CTX 1
+static vm_ctx_t *root_ctx[RT_MAX_ROOT_CTX];
+static int n_root_ctx;
+static int gc_stress;
+static GC_push_other_roots_proc prev_push_other_roots;
+
+static void GC_CALLBACK push_shadow_stacks(void)
+{
+    for (int i = 0; i < n_root_ctx; i++) {
+        vm_ctx_t *c = root_ctx[i];
+        if (c->ssp > c->ss_base)
+            GC_push_all_eager(c->ss_base, c->ssp);
+    }
+    if (prev_push_other_roots)
+        prev_push_other_roots();
+}
+
+void rt_gc_init(void)
+{
+    GC_INIT();
+    const char *s = getenv("VMRT_GC_STRESS");
+    gc_stress = s && s[0] && strcmp(s, "0") != 0;
+    prev_push_other_roots = GC_get_push_other_roots();
+    GC_set_push_other_roots(push_shadow_stacks);
+}
+
+void rt_gc_register_ctx(vm_ctx_t *ctx)
+{
+    if (n_root_ctx == RT_MAX_ROOT_CTX)
+        rt_unreachable("too many root contexts");
+    root_ctx[n_root_ctx++] = ctx;
+}
+
+void *rt_gc_alloc(vm_ctx_t *ctx, vm_kind_t kind, size_t size)
+{
+    if (gc_stress)
+        GC_gcollect();
+    void *p = kind < VM_KIND_FIRST_SCANNED ? GC_MALLOC_ATOMIC(size) : GC_MALLOC(size);
+    if (!p)
+        rt_raise(ctx, "out_of_memory", "cannot allocate %zu bytes", size);
+    /* Scanned memory comes zeroed; atomic memory does not, and its owner
+     * fills the body: clear the header only. */
+    vm_obj_header_t *h = p;
+    *h = (vm_obj_header_t){.kind = (uint8_t)kind};
+    return p;
+}
