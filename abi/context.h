@@ -19,8 +19,9 @@
  *                     ├──────────────────────────┤
  *                     │ caller's frame ...       │
  *
- * The prologue pushes the frame (ssp += VM_FRAME_HEADER_SLOTS + nvals), the
- * epilogue pops it. Every write to a `val` register is also written to its
+ * A function's frame starts at the ssp it is called with; it passes
+ * ssp + VM_FRAME_HEADER_SLOTS + nvals to its callees. Nothing is popped:
+ * the caller still holds its own ssp. Every write to a `val` register is also written to its
  * slot, so at any call the slots hold every live value (Boehm GC does not
  * move objects: no reload is ever needed). The collector scans
  * [ss_base, ssp) of each context. Frames are contiguous, so the runtime walks
@@ -47,12 +48,21 @@ typedef struct vm_func_desc {
 #define VM_FRAME_LINE_SLOT    1
 #define VM_FRAME_HEADER_SLOTS 2
 
+/* Compiled functions take (vm_ctx_t *ctx, vm_val_t *ssp, params...): ssp
+ * is where the callee's frame starts, kept in a register rather than in
+ * ctx. Compiled code stores its frame's top into ctx->ssp before every
+ * runtime call that may allocate, raise or yield, so the runtime always
+ * sees an exact top; between such calls ctx->ssp may be below the running
+ * code's frames, whose vals then also sit in registers or on the native
+ * stack that the collector scans. */
+#define VM_HIDDEN_ARGS 2
+
 /* Reductions a context may run before it must call vm_yield(). */
 #define VM_REDUCTION_BUDGET 4000
 
 typedef struct vm_ctx {
     /* -- read and written by compiled code -- */
-    vm_val_t *ssp;         /* shadow-stack top (next free slot) */
+    vm_val_t *ssp;         /* shadow-stack top, published before runtime calls */
     vm_val_t *ss_limit;    /* one past the last usable shadow-stack slot */
     uintptr_t stack_limit; /* lowest native stack pointer a prologue may see */
     int64_t reductions;    /* budget left; <= 0 means yield now */

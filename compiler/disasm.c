@@ -215,9 +215,9 @@ static void sort_labels(dis_t *d, nameset_t *set)
 {
     const func_t *f = d->f;
     uint32_t n = f->ninstrs;
-    bool *ok = arena_alloc(&d->tmp, f->nlabels + 1);
+    bool *ok = arena_alloc(&d->tmp, (size_t)f->nlabels + 1);
     d->lab_start = arena_alloc(&d->tmp, ((size_t)n + 2) * sizeof *d->lab_start);
-    d->lab_order = arena_alloc(&d->tmp, (f->nlabels + 1) * sizeof *d->lab_order);
+    d->lab_order = arena_alloc(&d->tmp, ((size_t)f->nlabels + 1) * sizeof *d->lab_order);
     for (uint32_t i = 0; i < f->nlabels; i++) {
         const label_t *l = &f->labels[i];
         ok[i] = l->target <= n && is_name(d, l->name) && ns_add(set, str_of(d, l->name));

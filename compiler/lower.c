@@ -2,15 +2,20 @@
  * compiler/lower.c — module and function structure of the lowering.
  *
  * Calling convention: a bytecode function `f` of module `m` becomes the
- * LLVM function "m.f" with the C calling convention, the process context
- * (abi/context.h) as hidden first argument, then its parameters (i64 ->
+ * LLVM function "m.f" with the C calling convention and two hidden first
+ * arguments: the process context (abi/context.h) and the shadow-stack
+ * pointer, where the callee's frame starts. Then its parameters (i64 ->
  * i64, f64 -> double, val -> i64). Functions not exported are internal.
+ * Passing the shadow-stack pointer in a register keeps frame push and pop
+ * off memory: the caller's frame needs no restoring, so calls in tail
+ * position stay tail calls. The pointer is published to ctx->ssp before
+ * every call into the runtime that can observe it.
  *
- * Each function's prologue (in this order):
- *   1. stack check: native sp below ctx->stack_limit, or the shadow stack
- *      full, raises stack_overflow;
- *   2. pushes its shadow-stack frame: descriptor, line, one slot per val
- *      register (abi/context.h);
+ * Each function's prologue:
+ *   1. stack check: native sp below ctx->stack_limit, or the frame past
+ *      ctx->ss_limit, raises stack_overflow;
+ *   2. stores its descriptor in the frame (abi/context.h); the line slot is
+ *      written before each call;
  *   3. initialises registers (parameters from arguments; i64 0, f64 0.0,
  *      val nil otherwise);
  *   4. charges one reduction.
@@ -73,9 +78,9 @@ void lw_store_line(lower_t *L)
     LLVMBuildStore(L->b, lw_i64(L, L->f->code[L->idx].line), frame_slot(L, VM_FRAME_LINE_SLOT));
 }
 
-void lw_pop_frame(lower_t *L)
+void lw_publish_ssp(lower_t *L)
 {
-    LLVMBuildStore(L->b, L->frame, ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
+    LLVMBuildStore(L->b, L->top, ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
 }
 
 static void declare_builtin(lower_t *L, vm_builtin_id_t id)
@@ -109,6 +114,8 @@ LLVMValueRef lw_call_builtin(lower_t *L, vm_builtin_id_t id, LLVMValueRef *args,
     LLVMValueRef all[5] = {L->ctx};
     if (n + 1 > 5)
         die("builtin call with %u arguments", n);
+    if (builtin_info[id].effects & (EF_ALLOC | EF_RAISE | EF_YIELD | EF_NORETURN))
+        lw_publish_ssp(L);
     for (unsigned i = 0; i < n; i++)
         all[i + 1] = args[i];
     return LLVMBuildCall2(L->b, L->builtin_ty[id], L->builtin_fn[id], all, n + 1, "");
@@ -237,11 +244,12 @@ static void declare_functions(lower_t *L)
     unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         const func_t *f = &m->funcs[i];
-        LLVMTypeRef *params = xmalloc((f->nparams + 1) * sizeof *params);
-        params[0] = L->t_ptr;
+        LLVMTypeRef *params = xmalloc((f->nparams + VM_HIDDEN_ARGS) * sizeof *params);
+        params[0] = params[1] = L->t_ptr;
         for (uint32_t p = 0; p < f->nparams; p++)
-            params[p + 1] = lw_type(L, (vm_type_t)f->reg_types[p]);
-        L->fn_types[i] = LLVMFunctionType(lw_type(L, f->ret), params, f->nparams + 1, 0);
+            params[p + VM_HIDDEN_ARGS] = lw_type(L, (vm_type_t)f->reg_types[p]);
+        L->fn_types[i] =
+            LLVMFunctionType(lw_type(L, f->ret), params, f->nparams + VM_HIDDEN_ARGS, 0);
         free(params);
         buf_t name = {0};
         buf_printf(&name, "%s.%s", mod_str(m, m->name), mod_str(m, f->name));
@@ -252,6 +260,7 @@ static void declare_functions(lower_t *L)
         LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
                                 LLVMCreateEnumAttribute(L->llc, nounwind, 0));
         LLVMSetValueName2(LLVMGetParam(fn, 0), "ctx", 3);
+        LLVMSetValueName2(LLVMGetParam(fn, 1), "ssp", 3);
         L->fn_values[i] = fn;
     }
 }
@@ -290,6 +299,23 @@ static void make_blocks(lower_t *L)
     free(leader);
 }
 
+/* Stack overflow found by the prologue: the frame is not ours yet, so the
+ * caller's top is what the runtime sees. */
+static void overflow_block(lower_t *L, LLVMValueRef overflow)
+{
+    LLVMBasicBlockRef trap = lw_block(L, "stack.overflow"), cont = lw_block(L, "frame");
+    LLVMBuildCondBr(L->b, overflow, trap, cont);
+    LLVMPositionBuilderAtEnd(L->b, trap);
+    LLVMBuildStore(L->b, L->frame, ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
+    if (!L->builtin_fn[VM_BUILTIN_trap])
+        declare_builtin(L, VM_BUILTIN_trap);
+    LLVMValueRef args[3] = {L->ctx, lw_i64(L, VM_TRAP_STACK_OVERFLOW), lw_i64(L, 0)};
+    LLVMBuildCall2(L->b, L->builtin_ty[VM_BUILTIN_trap], L->builtin_fn[VM_BUILTIN_trap], args, 3,
+                   "");
+    LLVMBuildUnreachable(L->b);
+    LLVMPositionBuilderAtEnd(L->b, cont);
+}
+
 static void prologue(lower_t *L, uint32_t nvals, LLVMValueRef desc)
 {
     const func_t *f = L->f;
@@ -304,22 +330,18 @@ static void prologue(lower_t *L, uint32_t nvals, LLVMValueRef desc)
     LLVMValueRef limit = LLVMBuildLoad2(
         L->b, L->t_i64, ctx_field(L, VM_CTX_STACK_LIMIT_INDEX, "limit.addr"), "stack.limit");
     LLVMValueRef deep = LLVMBuildICmp(L->b, LLVMIntULT, sp, limit, "deep");
-    LLVMValueRef base = LLVMBuildLoad2(L->b, L->t_ptr, ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"),
-                                       "frame");
-    L->frame = base;
-    LLVMValueRef top = frame_slot(L, VM_FRAME_HEADER_SLOTS + nvals);
+    L->frame = LLVMGetParam(L->fn, 1);
+    L->top = frame_slot(L, VM_FRAME_HEADER_SLOTS + nvals);
     LLVMValueRef sslimit = LLVMBuildLoad2(
         L->b, L->t_ptr, ctx_field(L, VM_CTX_SS_LIMIT_INDEX, "sslimit.addr"), "ss.limit");
-    LLVMValueRef full = LLVMBuildICmp(L->b, LLVMIntUGT, top, sslimit, "ss.full");
-    trap_if_line(L, LLVMBuildOr(L->b, deep, full, "overflow"), VM_TRAP_STACK_OVERFLOW, 0);
-    /* 2. push the frame */
+    LLVMValueRef full = LLVMBuildICmp(L->b, LLVMIntUGT, L->top, sslimit, "ss.full");
+    overflow_block(L, LLVMBuildOr(L->b, deep, full, "overflow"));
+    /* 2. the frame's descriptor */
     LLVMBuildStore(L->b, desc, frame_slot(L, VM_FRAME_DESC_SLOT));
-    LLVMBuildStore(L->b, lw_i64(L, f->line), frame_slot(L, VM_FRAME_LINE_SLOT));
-    LLVMBuildStore(L->b, top, ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
     /* 3. registers */
     for (uint32_t r = 0; r < f->nregs; r++) {
         vm_type_t t = (vm_type_t)f->reg_types[r];
-        LLVMValueRef init = r < f->nparams ? LLVMGetParam(L->fn, r + 1)
+        LLVMValueRef init = r < f->nparams ? LLVMGetParam(L->fn, r + VM_HIDDEN_ARGS)
                             : t == TY_F64  ? LLVMConstReal(L->t_f64, 0.0)
                             : t == TY_VAL  ? lw_i64(L, (int64_t)VM_NIL)
                                            : lw_i64(L, 0);
@@ -386,7 +408,10 @@ static void make_entry(lower_t *L, uint32_t fi)
     LLVMValueRef ld = LLVMBuildLoad2(L->b, L->t_i32, abi, "abi");
     LLVMSetVolatile(ld, 1);
     LLVMValueRef ctx = LLVMGetParam(fn, 0);
-    LLVMValueRef r = LLVMBuildCall2(L->b, L->fn_types[fi], L->fn_values[fi], &ctx, 1, "");
+    LLVMValueRef ssp_addr = LLVMBuildStructGEP2(L->b, L->t_ctx, ctx, VM_CTX_SSP_INDEX, "ssp.addr");
+    LLVMValueRef args[VM_HIDDEN_ARGS] = {ctx, LLVMBuildLoad2(L->b, L->t_ptr, ssp_addr, "ssp")};
+    LLVMValueRef r =
+        LLVMBuildCall2(L->b, L->fn_types[fi], L->fn_values[fi], args, VM_HIDDEN_ARGS, "");
     LLVMBuildRet(L->b, f->ret == TY_VOID ? lw_i64(L, 0) : r);
 }
 

@@ -35,7 +35,7 @@ typedef struct lower {
     /* the function being lowered */
     const func_t *f;
     uint32_t idx; /* current instruction */
-    LLVMValueRef fn, ctx, frame;
+    LLVMValueRef fn, ctx, frame, top; /* frame: this function's; top: the callees' */
     LLVMValueRef *regs;        /* alloca per register */
     uint32_t *val_slot;        /* shadow-stack slot per val register */
     LLVMBasicBlockRef *blocks; /* block starting at each instruction, or NULL */
@@ -66,8 +66,8 @@ LLVMValueRef lw_call_builtin(lower_t *L, vm_builtin_id_t id, LLVMValueRef *args,
 /* Call an intrinsic overloaded on `tys`. */
 LLVMValueRef lw_intrinsic(lower_t *L, const char *name, LLVMTypeRef *tys, unsigned ntys,
                           LLVMValueRef *args, unsigned nargs);
-/* Restore the caller's shadow-stack top (before every return). */
-void lw_pop_frame(lower_t *L);
+/* Make the shadow-stack top visible to the runtime (ctx->ssp). */
+void lw_publish_ssp(lower_t *L);
 LLVMTypeRef lw_type(lower_t *L, vm_type_t t);
 /* The static string object (abi/value.h vm_string_t) for string `s`. */
 LLVMValueRef lw_string_object(lower_t *L, uint32_t s);

@@ -7,21 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static LLVMValueRef *gather_args(lower_t *L, const instr_t *in, LLVMValueRef first)
+/* The call's arguments after `nhidden` leading slots the caller fills. */
+static LLVMValueRef *gather_args(lower_t *L, const instr_t *in, unsigned nhidden)
 {
-    LLVMValueRef *args = xmalloc((in->nargs + 1) * sizeof *args);
-    args[0] = first;
+    LLVMValueRef *args = xmalloc((in->nargs + nhidden) * sizeof *args);
     for (uint32_t i = 0; i < in->nargs; i++)
-        args[i + 1] = lw_get(L, in->args[i]);
+        args[i + nhidden] = lw_get(L, in->args[i]);
     return args;
 }
 
 static void call_function(lower_t *L, const instr_t *in, uint32_t fidx, bool has_dst)
 {
-    LLVMValueRef *args = gather_args(L, in, L->ctx);
+    LLVMValueRef *args = gather_args(L, in, VM_HIDDEN_ARGS);
+    args[0] = L->ctx;
+    args[1] = L->top;
     lw_store_line(L);
     LLVMValueRef r = LLVMBuildCall2(L->b, L->fn_types[fidx], L->fn_values[fidx], args,
-                                    in->nargs + 1, "");
+                                    in->nargs + VM_HIDDEN_ARGS, "");
     free(args);
     if (has_dst)
         lw_set(L, in->fixed[0].idx, r);
@@ -35,9 +37,8 @@ static void call_builtin(lower_t *L, const instr_t *in, uint32_t name, bool has_
         die("verified module calls unknown builtin %s", s->s);
     if (bi->effects & (EF_RAISE | EF_ALLOC | EF_YIELD))
         lw_store_line(L);
-    LLVMValueRef *args = gather_args(L, in, NULL);
-    LLVMValueRef r =
-        lw_call_builtin(L, (vm_builtin_id_t)(bi - builtin_info), args + 1, in->nargs);
+    LLVMValueRef *args = gather_args(L, in, 0);
+    LLVMValueRef r = lw_call_builtin(L, (vm_builtin_id_t)(bi - builtin_info), args, in->nargs);
     free(args);
     if (has_dst)
         lw_set(L, in->fixed[0].idx, r);

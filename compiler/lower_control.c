@@ -28,18 +28,10 @@ void lower_control(lower_t *L, const instr_t *in)
         LLVMBuildCondBr(L->b, c, t, f);
         break;
     }
-    case OP_RET:
-        lw_pop_frame(L);
-        LLVMBuildRetVoid(L->b);
-        break;
+    case OP_RET: LLVMBuildRetVoid(L->b); break;
     case OP_RET_I64:
     case OP_RET_F64:
-    case OP_RET_VAL: {
-        LLVMValueRef v = lw_get(L, in->fixed[0].idx);
-        lw_pop_frame(L);
-        LLVMBuildRet(L->b, v);
-        break;
-    }
+    case OP_RET_VAL: LLVMBuildRet(L->b, lw_get(L, in->fixed[0].idx)); break;
     case OP_NOP: break;
     default: unreachable();
     }

@@ -94,7 +94,8 @@ void arena_free(arena_t *a)
 char *arena_strndup(arena_t *a, const char *s, size_t n)
 {
     char *d = arena_alloc(a, n + 1);
-    memcpy(d, s, n);
+    if (n)
+        memcpy(d, s, n);
     return d;
 }
 
@@ -145,7 +146,6 @@ void buf_printf(buf_t *b, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         die("vsnprintf failed");
-    buf_put(b, NULL, 0);
     if (b->len + (size_t)n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + (size_t)n + 1)
