@@ -12,16 +12,28 @@ size_t rt_fmt_f64(char *buf, size_t cap, double d)
         return (size_t)snprintf(buf, cap, "nan");
     if (isinf(d))
         return (size_t)snprintf(buf, cap, d < 0 ? "-inf" : "inf");
-    /* The shortest %g precision that reads back exactly; 17 always does. */
-    int n = 0;
-    for (int prec = 1; prec <= 17; prec++) {
-        n = snprintf(buf, cap, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d)
+    /* The fewest significant digits that read back exactly (17 always do)... */
+    char sci[40];
+    int digits = 1;
+    for (; digits < 17; digits++) {
+        snprintf(sci, sizeof sci, "%.*e", digits - 1, d);
+        if (strtod(sci, NULL) == d)
             break;
     }
-    if (!strpbrk(buf, ".eEn") && (size_t)n + 2 < cap) { /* "1" -> "1.0" */
-        memcpy(buf + n, ".0", 3);
-        n += 2;
+    snprintf(sci, sizeof sci, "%.*e", digits - 1, d);
+    int exp10 = atoi(strchr(sci, 'e') + 1);
+    /* ...shown positionally for exponents -4 .. 15, else in e-notation,
+     * always recognisably a float: "10.0", "0.0001", "1e+16", "1.5e-05". */
+    int n;
+    if (exp10 < -4 || exp10 >= 16) {
+        n = snprintf(buf, cap, "%s", sci);
+    } else {
+        int decimals = digits - 1 - exp10;
+        n = snprintf(buf, cap, "%.*f", decimals > 0 ? decimals : 0, d);
+        if (decimals <= 0 && (size_t)n + 2 < cap) {
+            memcpy(buf + n, ".0", 3);
+            n += 2;
+        }
     }
     return (size_t)n;
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The whole test suite, from a clean clone on Debian 12: installs what is
+# missing, builds, and runs every stage. Ends with "N passed, N failed".
+#   scripts/test.sh            everything
+#   STAGES="unit e2e" scripts/test.sh
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+stages=${STAGES:-"unit e2e stress neg cli sanitize"}
+
+scripts/setup.sh || exit 1
+scripts/build.sh || exit 1
+
+total_pass=0 total_fail=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# run NAME CMD...: runs a stage, adds the "N passed, M failed" it prints.
+run() {
+    local name=$1; shift
+    echo "== $name"
+    "$@" 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    local line p f
+    line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+    p=$(grep -oE '[0-9]+ passed' <<< "$line" | grep -oE '[0-9]+' || echo 0)
+    f=$(grep -oE '[0-9]+ failed' <<< "$line" | grep -oE '[0-9]+' || echo 0)
+    if [ -z "$line" ]; then p=0; f=1; echo "$name: no summary line (exit $rc)"; fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+}
+
+# Criterion's summary to the common form.
+unit() {
+    local t rc=0 out
+    for t in test_runtime test_compiler; do
+        out=$("build/bin/$t" --jobs 2 2>&1) || rc=1
+        echo "$out" | grep -E 'Synthesis|FAIL|fail|Crash' | grep -v ': Passing' || true
+        echo "$out" | grep -oE 'Passing: [0-9]+ \| Failing: [0-9]+ \| Crashing: [0-9]+' \
+          | awk '{print $2, $5 + $8}' >> "$log.unit"
+    done
+    awk '{p += $1; f += $2} END {printf "unit: %d passed, %d failed\n", p, f}' "$log.unit"
+    rm -f "$log.unit"
+    return $rc
+}
+
+for s in $stages; do
+    case $s in
+        unit) run unit unit ;;
+        e2e) run e2e tests/run_e2e.sh build ;;
+        # GC stress: a collection at every allocation, over the whole e2e suite.
+        stress) run "gc stress" env VMRT_GC_STRESS=1 OPT_LEVELS=0 tests/run_e2e.sh build ;;
+        neg) run negative tests/run_neg.sh build ;;
+        cli) run cli tests/run_cli.sh build ;;
+        sanitize)
+            SANITIZE=ON BUILD_DIR="$root/build-asan" BUILD_TYPE=Debug scripts/build.sh > /dev/null \
+              || { echo "sanitizer build failed"; total_fail=$((total_fail + 1)); continue; }
+            export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1
+            run "asan+ubsan unit" env -C "$root" bash -c 'for t in test_runtime test_compiler; do build-asan/bin/$t --jobs 2 || exit 1; done 2>&1 | grep -oE "Passing: [0-9]+ \| Failing: [0-9]+" | awk "{p+=\$2; f+=\$5} END {printf \"%d passed, %d failed\n\", p, f}"'
+            run "asan+ubsan e2e" env OPT_LEVELS=0 tests/run_e2e.sh build-asan
+            run "asan+ubsan negative" tests/run_neg.sh build-asan
+            ;;
+        *) echo "unknown stage $s"; total_fail=$((total_fail + 1)) ;;
+    esac
+done
+
+echo
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

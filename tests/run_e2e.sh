@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# End-to-end tests: each tests/e2e/*.vmasm holds a program and, in comments,
+# what it must do. Every program is compiled at -O0 and -O2, run, and its
+# stdout and exit status compared exactly.
+#
+#   ;> text        one expected line of stdout (in order)
+#   ;! exit N      expected exit status (default 0)
+#   ;! args A B    command-line arguments
+#   ;! stderr TEXT text that must appear in stderr
+#   ;! env K=V     environment for the run
+#   ;! nostress    skipped under VMRT_GC_STRESS=1 (say why in the file)
+#
+# Usage: tests/run_e2e.sh [build-dir] [filter]   (env OPT_LEVELS="0 2")
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+filter=${2:-}
+vmcc="$build/bin/vmcc"
+levels=${OPT_LEVELS:-"0 2"}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+
+check() { # name opt file
+    local name=$1 opt=$2 file=$3 exe="$work/$1.O$2"
+    local want_exit=0 args=() envs=() stderr_want=()
+    grep '^;> \?' "$file" | sed -E 's/^;> ?//' > "$work/want.out"
+    while IFS= read -r line; do
+        case "$line" in
+            ";! exit "*) want_exit=${line#;! exit } ;;
+            ";! args "*) read -r -a args <<< "${line#;! args }" ;;
+            ";! env "*) envs+=("${line#;! env }") ;;
+            ";! stderr "*) stderr_want+=("${line#;! stderr }") ;;
+        esac
+    done < "$file"
+    if ! "$vmcc" "-O$opt" "$file" -o "$exe" 2> "$work/cc.err"; then
+        echo "FAIL $name -O$opt: does not compile"; sed 's/^/    /' "$work/cc.err"; return 1
+    fi
+    local rc=0
+    env "${envs[@]}" timeout 60 "$exe" "${args[@]}" > "$work/got.out" 2> "$work/got.err" || rc=$?
+    local ok=1
+    if ! cmp -s "$work/want.out" "$work/got.out"; then
+        echo "FAIL $name -O$opt: stdout differs"; diff "$work/want.out" "$work/got.out" | head -20 | sed 's/^/    /'; ok=0
+    fi
+    if [ "$rc" != "$want_exit" ]; then
+        echo "FAIL $name -O$opt: exit status $rc, expected $want_exit"; sed 's/^/    /' "$work/got.err" | head -10; ok=0
+    fi
+    for s in "${stderr_want[@]}"; do
+        if ! grep -qF -- "$s" "$work/got.err"; then
+            echo "FAIL $name -O$opt: stderr lacks: $s"; sed 's/^/    /' "$work/got.err" | head -10; ok=0
+        fi
+    done
+    [ $ok = 1 ]
+}
+
+for file in "$root"/tests/e2e/*.vmasm; do
+    name=$(basename "$file" .vmasm)
+    [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
+    [ -n "${VMRT_GC_STRESS:-}" ] && grep -q '^;! nostress' "$file" && continue
+    for opt in $levels; do
+        if check "$name" "$opt" "$file"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+    done
+done
+echo "e2e: $pass passed, $fail failed"
+[ $fail -eq 0 ]
