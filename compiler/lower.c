@@ -17,7 +17,7 @@
  *   2. stores its descriptor in the frame (abi/context.h); the line slot is
  *      written before each call;
  *   3. initialises registers (parameters from arguments; i64 0, f64 0.0,
- *      val nil otherwise);
+ *      val nil otherwise; only parameters are stored to their slots);
  *   4. charges one reduction.
  * Registers live in allocas (promoted to SSA by LLVM above -O0); a val
  * write also stores to its shadow slot, which is what keeps it alive.
@@ -338,14 +338,19 @@ static void prologue(lower_t *L, uint32_t nvals, LLVMValueRef desc)
     overflow_block(L, LLVMBuildOr(L->b, deep, full, "overflow"));
     /* 2. the frame's descriptor */
     LLVMBuildStore(L->b, desc, frame_slot(L, VM_FRAME_DESC_SLOT));
-    /* 3. registers */
+    /* 3. registers: parameters are rooted in their slots; the other val
+     * registers start as nil, but their slots are not cleared: a stale word
+     * there is only ever scanned conservatively (docs/gc.md). */
     for (uint32_t r = 0; r < f->nregs; r++) {
         vm_type_t t = (vm_type_t)f->reg_types[r];
-        LLVMValueRef init = r < f->nparams ? LLVMGetParam(L->fn, r + VM_HIDDEN_ARGS)
-                            : t == TY_F64  ? LLVMConstReal(L->t_f64, 0.0)
-                            : t == TY_VAL  ? lw_i64(L, (int64_t)VM_NIL)
-                                           : lw_i64(L, 0);
-        lw_set(L, r, init);
+        if (r < f->nparams) {
+            lw_set(L, r, LLVMGetParam(L->fn, r + VM_HIDDEN_ARGS));
+            continue;
+        }
+        LLVMValueRef init = t == TY_F64   ? LLVMConstReal(L->t_f64, 0.0)
+                            : t == TY_VAL ? lw_i64(L, (int64_t)VM_NIL)
+                                          : lw_i64(L, 0);
+        LLVMBuildStore(L->b, init, L->regs[r]);
     }
     /* 4. one reduction per call */
     lw_charge(L);
