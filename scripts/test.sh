@@ -30,23 +30,22 @@ run() {
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
 
-# Criterion's summary to the common form.
+# unit BUILD_DIR: the Criterion suites, summed into the common form.
 unit() {
-    local t rc=0 out
+    local t rc=0 out counts=""
     for t in test_runtime test_compiler; do
-        out=$("build/bin/$t" --jobs 2 2>&1) || rc=1
-        echo "$out" | grep -E 'Synthesis|FAIL|fail|Crash' | grep -v ': Passing' || true
-        echo "$out" | grep -oE 'Passing: [0-9]+ \| Failing: [0-9]+ \| Crashing: [0-9]+' \
-          | awk '{print $2, $5 + $8}' >> "$log.unit"
+        out=$("$1/bin/$t" --jobs 2 2>&1) || rc=1
+        grep -E 'Synthesis|\[FAIL\]|CRASH' <<< "$out" || true
+        counts+=$(grep -oE 'Passing: [0-9]+ \| Failing: [0-9]+ \| Crashing: [0-9]+' <<< "$out")$'\n'
     done
-    awk '{p += $1; f += $2} END {printf "unit: %d passed, %d failed\n", p, f}' "$log.unit"
-    rm -f "$log.unit"
+    awk '/Passing/ {p += $2; f += $5 + $8} END {printf "unit: %d passed, %d failed\n", p, f}' \
+        <<< "$counts"
     return $rc
 }
 
 for s in $stages; do
     case $s in
-        unit) run unit unit ;;
+        unit) run unit unit build ;;
         e2e) run e2e tests/run_e2e.sh build ;;
         # GC stress: a collection at every allocation, over the whole e2e suite.
         stress) run "gc stress" env VMRT_GC_STRESS=1 OPT_LEVELS=0 tests/run_e2e.sh build ;;
@@ -56,7 +55,7 @@ for s in $stages; do
             SANITIZE=ON BUILD_DIR="$root/build-asan" BUILD_TYPE=Debug scripts/build.sh > /dev/null \
               || { echo "sanitizer build failed"; total_fail=$((total_fail + 1)); continue; }
             export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1
-            run "asan+ubsan unit" env -C "$root" bash -c 'for t in test_runtime test_compiler; do build-asan/bin/$t --jobs 2 || exit 1; done 2>&1 | grep -oE "Passing: [0-9]+ \| Failing: [0-9]+" | awk "{p+=\$2; f+=\$5} END {printf \"%d passed, %d failed\n\", p, f}"'
+            run "asan+ubsan unit" unit build-asan
             run "asan+ubsan e2e" env OPT_LEVELS=0 tests/run_e2e.sh build-asan
             run "asan+ubsan negative" tests/run_neg.sh build-asan
             ;;

@@ -1,0 +1,345 @@
+#!/usr/bin/env bash
+# Benchmarks vmcc-compiled programs side by side with the peer programs in
+# ../shared/bench-peers (C, Go, Crystal, Erlang, LuaJIT, Lua 5.4).
+#
+#   bench/run.sh                    every benchmark at its default size
+#   bench/run.sh fib                one benchmark
+#   bench/run.sh fib 27 2           N=27, RUNS=2 (positional: N then RUNS)
+#   bench/run.sh fib N=27 RUNS=2    the same; N and RUNS may also come from
+#                                   the environment (N=27 RUNS=2 bench/run.sh)
+#
+# For each benchmark: build our programs with the repo's vmcc at -O2 and the
+# peers beside them in bench/out/; run each once and compare its output with
+# the peer folder's expected_<N>.txt; time every program that passed in ONE
+# hyperfine run (--runs RUNS --warmup 1, -N where possible); take medians;
+# peak RSS from /usr/bin/time -f %M (one run); print the table and write it
+# as markdown to bench/out/<benchmark>.md (raw data: bench/out/<benchmark>.json).
+#
+# Environment: BENCH_PEERS (peer folder, default $root/../shared/bench-peers),
+# VMCC (default $root/build/bin/vmcc), BENCH_NO_JQ=1 (parse JSON with awk).
+# A peer whose tool is missing is "skipped (tool missing)". Exit status 1 when
+# a program that was built fails or prints the wrong output; a missed goal is
+# reported, not an error (timing on a shared machine is noisy).
+#
+# Adding a benchmark: define bench_<name>() below (see bench_fib) and add the
+# name to BENCHMARKS.
+set -uo pipefail
+export LC_ALL=C
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+peers=${BENCH_PEERS:-$root/../shared/bench-peers}
+out=$here/out
+VMCC=${VMCC:-$root/build/bin/vmcc}
+
+BENCHMARKS=(fib)
+
+usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+
+# ---------------------------------------------------------------- arguments
+selected=()
+positional=0
+for a in "$@"; do
+    case $a in
+        -h|--help) usage; exit 0 ;;
+        N=*)       N=${a#N=} ;;
+        RUNS=*)    RUNS=${a#RUNS=} ;;
+        ''|*[!0-9]*)
+            if declare -F "bench_$a" > /dev/null 2>&1 || [[ " ${BENCHMARKS[*]} " == *" $a "* ]]; then
+                selected+=("$a")
+            else
+                echo "bench/run.sh: unknown benchmark or argument '$a' (benchmarks: ${BENCHMARKS[*]})" >&2
+                exit 2
+            fi ;;
+        *)  positional=$((positional + 1))
+            case $positional in
+                1) N=$a ;;
+                2) RUNS=$a ;;
+                *) echo "bench/run.sh: too many numbers (expected N then RUNS)" >&2; exit 2 ;;
+            esac ;;
+    esac
+done
+RUNS=${RUNS:-5}
+for v in RUNS ${N:+N}; do
+    if ! [[ ${!v} =~ ^[1-9][0-9]*$ ]]; then
+        echo "bench/run.sh: $v must be a positive integer (got '${!v}')" >&2; exit 2
+    fi
+done
+[ ${#selected[@]} -eq 0 ] && selected=("${BENCHMARKS[@]}")
+
+have() { command -v "$1" > /dev/null 2>&1; }
+
+if ! have hyperfine; then
+    echo "bench/run.sh: hyperfine is missing (scripts/setup.sh bench installs it)" >&2
+    exit 2
+fi
+if [ ! -d "$peers" ]; then
+    echo "bench/run.sh: peer programs not found at $peers (set BENCH_PEERS)" >&2
+    exit 2
+fi
+peers=$(cd "$peers" && pwd)
+mkdir -p "$out"
+status=0
+
+# ---------------------------------------------------------------- helpers
+# Rows of the current benchmark, parallel arrays indexed by row number.
+R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=()
+R_MEDIAN=() R_RSS=()
+
+# try_build ID CMD...: run a build command from $out, log to $out/ID.build.log.
+try_build() {
+    local id=$1; shift
+    if (cd "$out" && "$@") > "$out/$id.build.log" 2>&1; then return 0; fi
+    echo "  build of $id failed: see bench/out/$id.build.log" >&2
+    return 1
+}
+
+# row ID LABEL GOAL STATE CMD...: register a program. GOAL is the allowed
+# ratio to C for our rows ("-" for peers). STATE is "" when the program was
+# built, else why it is not run ("skipped (tool missing)", "build failed").
+# CMD runs from $out.
+row() {
+    local i=${#R_ID[@]}
+    R_ID[i]=$1 R_LABEL[i]=$2 R_GOAL[i]=$3 R_STATE[i]=$4 R_NOTE[i]="" R_MEDIAN[i]="" R_RSS[i]=""
+    shift 4
+    R_CMD[i]=$(printf '%q ' "$@"); R_CMD[i]=${R_CMD[i]% }
+}
+
+# C compiler for the C peer: clang-19, else clang, else cc.
+c_compiler() {
+    local c
+    for c in clang-19 clang cc; do have "$c" && { echo "$c"; return 0; }; done
+    return 1
+}
+
+# vmcc_build SRC OUTNAME -> row state ("" or "build failed")
+vmcc_build() {
+    if [ ! -x "$VMCC" ]; then
+        echo "  $VMCC not found: build vmcc first (scripts/build.sh)" >&2
+        echo "build failed (no vmcc)"; return
+    fi
+    try_build "$2" "$VMCC" -O2 "$1" -o "$2" || echo "build failed"
+}
+
+# fmt_secs S: seconds with 3 decimals (4 below 0.1 s)
+fmt_secs() { awk -v s="$1" 'BEGIN { if (s < 0.1) printf "%.4f", s; else printf "%.3f", s }'; }
+
+# parse_json FILE: prints "name<TAB>median<TAB>failed_runs" per result.
+parse_json() {
+    if [ -z "${BENCH_NO_JQ:-}" ] && have jq; then
+        jq -r '.results[] | [.command, (.median | tostring),
+               ((.exit_codes // []) | map(select(. != 0)) | length | tostring)] | @tsv' "$1"
+    else
+        # hyperfine writes pretty-printed JSON: one key per line.
+        awk '
+            /"command":/ { c = $0; sub(/^[^:]*: *"/, "", c); sub(/", *$/, "", c)
+                           n++; name[n] = c; bad[n] = 0 }
+            /"median":/  { m = $0; sub(/^[^:]*: */, "", m); sub(/, *$/, "", m); med[n] = m }
+            /"exit_codes":/ { inexit = 1; next }
+            inexit && /\]/ { inexit = 0; next }
+            inexit { v = $0; gsub(/[ ,\t]/, "", v); if (v != "0") bad[n]++ }
+            END { for (i = 1; i <= n; i++) printf "%s\t%s\t%d\n", name[i], med[i], bad[i] }
+        ' "$1"
+    fi
+}
+
+# finish_bench NAME N PEERDIR: check outputs, time, measure RSS, print table.
+finish_bench() {
+    local name=$1 n=$2 pdir=$3 i ref ref_note="" c_row=-1 words=()
+
+    for i in "${!R_ID[@]}"; do [ "${R_ID[i]}" = c ] && c_row=$i; done
+
+    # Reference output: expected_<N>.txt, else expected.txt when it was made
+    # for this N (the peer's default size), else the C peer's output.
+    if [ -f "$pdir/expected_$n.txt" ]; then
+        ref=$pdir/expected_$n.txt; ref_note="expected_$n.txt"
+    elif [ -f "$pdir/expected.txt" ] && [ "$n" = "${DEFAULT_EXPECTED_N:-}" ]; then
+        ref=$pdir/expected.txt; ref_note="expected.txt"
+    else
+        ref=""
+    fi
+
+    # Check: run each built program once.
+    local order=()
+    if [ -z "$ref" ] && [ "$c_row" -ge 0 ]; then order=("$c_row"); fi
+    for i in "${!R_ID[@]}"; do [ "$i" != "${order[0]:-x}" ] && order+=("$i"); done
+    for i in "${order[@]}"; do
+        [ -n "${R_STATE[i]}" ] && continue
+        local id=${R_ID[i]} rc=0
+        eval "words=(${R_CMD[i]})"
+        (cd "$out" && "${words[@]}") > "$out/$name.$id.out" 2> "$out/$name.$id.err" || rc=$?
+        if [ "$rc" -ne 0 ]; then
+            R_STATE[i]="FAILED (exit $rc), see bench/out/$name.$id.err"; status=1; continue
+        fi
+        if [ -z "$ref" ]; then
+            if [ "$i" = "$c_row" ]; then
+                ref=$out/$name.reference.txt; cp "$out/$name.$id.out" "$ref"
+                ref_note="C output (no expected_$n.txt in the peer folder)"
+                R_NOTE[i]="reference"
+                continue
+            fi
+            R_STATE[i]="unchecked (no expected_$n.txt and no C output)"; continue
+        fi
+        if ! cmp -s "$out/$name.$id.out" "$ref"; then
+            R_STATE[i]="MISMATCH: got '$(head -c 40 "$out/$name.$id.out" | head -1)', expected '$(head -1 "$ref")'"
+            status=1
+        fi
+    done
+
+    # Time every checked program in one hyperfine run.
+    local ids=() i_of=() shell_none=1 words w
+    for i in "${!R_ID[@]}"; do
+        [ -n "${R_STATE[i]}" ] && continue
+        eval "words=(${R_CMD[i]})"
+        for w in "${words[@]}"; do [[ $w =~ ^[A-Za-z0-9_./:=+,@-]+$ ]] || shell_none=0; done
+        ids+=("$i")
+    done
+    hyperfine --help 2>&1 | grep -q -- '--shell' && hyperfine --help 2>&1 | grep -q -- '-N' || shell_none=0
+    local json=$out/$name.json
+    local hf=(hyperfine --runs "$RUNS" --warmup 1 --ignore-failure
+                                   --export-json "$json" --style basic)
+    [ "$shell_none" = 1 ] && hf+=(-N)
+    for i in "${ids[@]}"; do
+        if [ "$shell_none" = 1 ]; then
+            eval "words=(${R_CMD[i]})"; hf+=(-n "${R_ID[i]}" "${words[*]}")
+        else
+            hf+=(-n "${R_ID[i]}" "${R_CMD[i]}")
+        fi
+    done
+    if [ ${#ids[@]} -gt 0 ]; then
+        echo "== $name N=$n: timing ${#ids[@]} programs, $RUNS runs each"
+        rm -f "$json"
+        if ! (cd "$out" && "${hf[@]}") || [ ! -s "$json" ]; then
+            echo "bench/run.sh: hyperfine failed" >&2; status=1
+        else
+            local hid hmed hbad
+            while IFS=$'\t' read -r hid hmed hbad; do
+                for i in "${ids[@]}"; do
+                    [ "${R_ID[i]}" = "$hid" ] || continue
+                    if [ "$hbad" != 0 ]; then
+                        R_STATE[i]="FAILED in $hbad timed runs"; status=1
+                    else
+                        R_MEDIAN[i]=$hmed
+                    fi
+                done
+            done < <(parse_json "$json")
+        fi
+        # Peak RSS, one run each.
+        for i in "${ids[@]}"; do
+            [ -n "${R_MEDIAN[i]}" ] || continue
+            if [ -x /usr/bin/time ]; then
+                eval "words=(${R_CMD[i]})"
+                (cd "$out" && /usr/bin/time -f '%M' "${words[@]}") > /dev/null 2> "$out/$name.${R_ID[i]}.rss"
+                local kib; kib=$(tail -1 "$out/$name.${R_ID[i]}.rss")
+                [[ $kib =~ ^[0-9]+$ ]] && R_RSS[i]=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+            fi
+        done
+    fi
+
+    # Table.
+    local c_med=""
+    [ "$c_row" -ge 0 ] && c_med=${R_MEDIAN[c_row]}
+    local md=$out/$name.md hdr
+    local machine
+    machine="$(nproc 2>/dev/null || echo '?') CPU, $(uname -sm)"
+    if [ -r /etc/debian_version ]; then machine="$machine, Debian $(cat /etc/debian_version)"; fi
+    local rev; rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    git -C "$root" diff --quiet HEAD -- 2>/dev/null || rev="$rev+dirty"
+    {
+        echo "# $name, N=$n"
+        echo
+        echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $machine; vmcc $rev; hyperfine $(hyperfine --version | awk '{print $2}'),"
+        echo "median of $RUNS runs after 1 warm-up$([ "$shell_none" = 1 ] && echo ', -N (no shell)'); peak RSS from one run."
+        echo "Output checked against ${ref_note:-nothing}. Medians drift with load: compare only within one run."
+        echo
+        echo "| program | median (s) | × C | goal | result | peak RSS (MiB) | command |"
+        echo "|---|--:|--:|---|---|--:|---|"
+    } > "$md"
+    printf '\n%-26s %10s %7s %9s %6s %10s  %s\n' program "median s" "x C" goal result "RSS MiB" command
+    for i in "${!R_ID[@]}"; do
+        local med="" ratio="" goal="" result="" rss=${R_RSS[i]} cmdtxt note=""
+        eval "words=(${R_CMD[i]})"; cmdtxt="${words[*]}"
+        [ -n "${R_NOTE[i]}" ] && note=" (${R_NOTE[i]})"
+        if [ "${R_GOAL[i]}" != - ]; then goal="≤ ${R_GOAL[i]}× C"; fi
+        if [ -n "${R_MEDIAN[i]}" ]; then
+            med=$(fmt_secs "${R_MEDIAN[i]}")
+            if [ -n "$c_med" ]; then
+                ratio=$(awk -v a="${R_MEDIAN[i]}" -v c="$c_med" 'BEGIN { printf "%.2f", a / c }')
+                if [ -n "$goal" ]; then
+                    result=$(awk -v a="${R_MEDIAN[i]}" -v c="$c_med" -v g="${R_GOAL[i]}" \
+                             'BEGIN { print (a <= g * c) ? "PASS" : "MISS" }')
+                fi
+            fi
+            [ -n "$goal" ] && [ -z "$result" ] && result="n/a (no C)"
+        else
+            med=${R_STATE[i]:-not timed}
+            [ -n "$goal" ] && result="—"
+        fi
+        printf '%-26s %10s %7s %9s %6s %10s  %s\n' "${R_LABEL[i]}" \
+            "$([ -n "${R_MEDIAN[i]}" ] && echo "$med" || echo -)" "${ratio:--}" \
+            "$([ -n "$goal" ] && echo "<= ${R_GOAL[i]}x" || echo -)" "${result:--}" "${rss:--}" \
+            "$([ -n "${R_MEDIAN[i]}" ] && echo "$cmdtxt$note" || echo "${R_STATE[i]:-not timed}")"
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${R_LABEL[i]}" "$med" "${ratio:-—}" \
+            "${goal:-—}" "${result:-—}" "${rss:-—}" "\`$cmdtxt\`$note" >> "$md"
+    done
+    echo
+    echo "Output checked against ${ref_note:-nothing}. Table: bench/out/$name.md, raw: bench/out/$name.json"
+}
+
+# ---------------------------------------------------------------- benchmarks
+
+# fib: naive recursive Fibonacci of N (default 40), printed.
+bench_fib() {
+    local n=${N:-40} pdir=$peers/fib cc st
+    DEFAULT_EXPECTED_N=35        # the size the peer's expected.txt was made for
+    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
+    echo "== fib N=$n: building in bench/out/"
+
+    st=$(vmcc_build "$root/examples/fib.vmasm" fib_vmcc)
+    row vmcc_i64 "vmcc fib, i64 registers" 1.1 "$st" ./fib_vmcc "$n"
+    st=$(vmcc_build "$root/examples/fib_dyn.vmasm" fib_dyn_vmcc)
+    row vmcc_dyn "vmcc fib, dynamic vals" 2 "$st" ./fib_dyn_vmcc "$n"
+
+    if cc=$(c_compiler); then
+        st=""; try_build fib_c "$cc" -O2 -o fib_c "$pdir/fib.c" || st="build failed"
+        row c "C ($cc -O2)" - "$st" ./fib_c "$n"
+    else
+        row c "C (clang -O2)" - "skipped (tool missing)" ./fib_c "$n"
+    fi
+    if have go; then
+        st=""; try_build fib_go go build -o fib_go "$pdir/fib.go" || st="build failed"
+        row go "Go" - "$st" ./fib_go "$n"
+    else
+        row go "Go" - "skipped (tool missing)" ./fib_go "$n"
+    fi
+    if have crystal; then
+        st=""; try_build fib_cr crystal build --release --no-debug -o fib_cr "$pdir/fib.cr" || st="build failed"
+        row crystal "Crystal" - "$st" ./fib_cr "$n"
+    else
+        row crystal "Crystal" - "skipped (tool missing)" ./fib_cr "$n"
+    fi
+    if have luajit || have lua5.4; then cp "$pdir/fib.lua" "$out/fib.lua"; fi
+    if have luajit; then
+        row luajit "LuaJIT" - "" luajit fib.lua "$n"
+    else
+        row luajit "LuaJIT" - "skipped (tool missing)" luajit fib.lua "$n"
+    fi
+    if have lua5.4; then
+        row lua54 "Lua 5.4" - "" lua5.4 fib.lua "$n"
+    else
+        row lua54 "Lua 5.4" - "skipped (tool missing)" lua5.4 fib.lua "$n"
+    fi
+    if have erlc && have erl; then
+        st=""; try_build fib_erl erlc -o . "$pdir/fib.erl" || st="build failed"
+        row erlang "Erlang" - "$st" erl -noshell -pa . -run fib main "$n"
+    else
+        row erlang "Erlang" - "skipped (tool missing)" erl -noshell -pa . -run fib main "$n"
+    fi
+
+    finish_bench fib "$n" "$pdir"
+}
+
+for b in "${selected[@]}"; do
+    "bench_$b"
+done
+exit $status
