@@ -41,8 +41,8 @@ typedef enum vm_trap_code {
 #define VM_CPARAM_VAL , vm_val_t
 
 #define X(id, name, ret, p1, p2, p3, p4, eff, doc)                                                 \
-    VM_CTYPE_##ret vm_##id(vm_ctx_t *ctx VM_CPARAM_##p1 VM_CPARAM_##p2 VM_CPARAM_##p3             \
-                               VM_CPARAM_##p4);
+    VM_CTYPE_##ret vm_##id(                                                                        \
+        vm_ctx_t *ctx VM_CPARAM_##p1 VM_CPARAM_##p2 VM_CPARAM_##p3 VM_CPARAM_##p4);
 #include "builtins.def"
 #undef X
 

@@ -51,14 +51,38 @@ typedef uint64_t vm_val_t;
 #define VM_INT_MIN  (-VM_INT_MAX - 1)
 
 /* Accessors, one naming pattern: val_is_K, val_as_K, val_from_K. */
-static inline int val_is_int(vm_val_t v) { return (v & VM_TAG_INT_MASK) != 0; }
-static inline int64_t val_as_int(vm_val_t v) { return (int64_t)v >> 1; }
-static inline vm_val_t val_from_int(int64_t i) { return ((uint64_t)i << 1) | 1u; }
-static inline int val_int_fits(int64_t i) { return i >= VM_INT_MIN && i <= VM_INT_MAX; }
-static inline int val_is_ptr(vm_val_t v) { return (v & VM_TAG_MASK) == VM_TAG_PTR && v != 0; }
-static inline int val_is_nil(vm_val_t v) { return v == VM_NIL; }
-static inline int val_is_bool(vm_val_t v) { return v == VM_TRUE || v == VM_FALSE; }
-static inline vm_val_t val_from_bool(int b) { return b ? VM_TRUE : VM_FALSE; }
+static inline int val_is_int(vm_val_t v)
+{
+    return (v & VM_TAG_INT_MASK) != 0;
+}
+static inline int64_t val_as_int(vm_val_t v)
+{
+    return (int64_t)v >> 1;
+}
+static inline vm_val_t val_from_int(int64_t i)
+{
+    return ((uint64_t)i << 1) | 1u;
+}
+static inline int val_int_fits(int64_t i)
+{
+    return i >= VM_INT_MIN && i <= VM_INT_MAX;
+}
+static inline int val_is_ptr(vm_val_t v)
+{
+    return (v & VM_TAG_MASK) == VM_TAG_PTR && v != 0;
+}
+static inline int val_is_nil(vm_val_t v)
+{
+    return v == VM_NIL;
+}
+static inline int val_is_bool(vm_val_t v)
+{
+    return v == VM_TRUE || v == VM_FALSE;
+}
+static inline vm_val_t val_from_bool(int b)
+{
+    return b ? VM_TRUE : VM_FALSE;
+}
 
 /* ---- heap objects -------------------------------------------------------
  *
@@ -112,8 +136,7 @@ _Static_assert(sizeof(vm_obj_header_t) == 8, "object header is 8 bytes");
 _Static_assert(__builtin_offsetof(vm_obj_header_t, kind) == VM_OBJ_KIND_OFFSET, "kind at byte 0");
 _Static_assert(__builtin_offsetof(vm_float_t, value) == VM_FLOAT_VALUE_OFFSET, "float layout");
 _Static_assert(__builtin_offsetof(vm_string_t, len) == VM_STRING_LEN_OFFSET, "string layout");
-_Static_assert(__builtin_offsetof(vm_string_t, bytes) == VM_STRING_BYTES_OFFSET,
-               "string layout");
+_Static_assert(__builtin_offsetof(vm_string_t, bytes) == VM_STRING_BYTES_OFFSET, "string layout");
 _Static_assert((VM_NIL & VM_TAG_MASK) == VM_TAG_IMM && (VM_TRUE & VM_TAG_INT_MASK) == 0,
                "immediates are tagged 010");
 _Static_assert(VM_INT_MAX == (INT64_MAX >> 1) && VM_INT_MIN == (INT64_MIN >> 1),

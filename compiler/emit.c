@@ -36,12 +36,11 @@ bool emit_module(LLVMModuleRef mod, LLVMTargetMachineRef tm, const char *triple,
         }
     }
     msg = NULL;
-    bool failed = kind == EMIT_LLVM_IR
-                      ? LLVMPrintModuleToFile(mod, path, &msg)
-                      : LLVMTargetMachineEmitToFile(tm, mod, path,
-                                                    kind == EMIT_ASM ? LLVMAssemblyFile
-                                                                     : LLVMObjectFile,
-                                                    &msg);
+    bool failed =
+        kind == EMIT_LLVM_IR
+            ? LLVMPrintModuleToFile(mod, path, &msg)
+            : LLVMTargetMachineEmitToFile(
+                  tm, mod, path, kind == EMIT_ASM ? LLVMAssemblyFile : LLVMObjectFile, &msg);
     if (failed) {
         diag_error("cannot write %s: %s", path, msg ? msg : "unknown error");
         LLVMDisposeMessage(msg);

@@ -51,7 +51,7 @@ int op_lookup(const char *mn, size_t len)
 #define BT_F64  TY_F64
 #define BT_VAL  TY_VAL
 #define BT_NONE TY_VOID
-#define NP(a, b, c, d)                                                                            \
+#define NP(a, b, c, d)                                                                             \
     ((BT_##a != TY_VOID) + (BT_##b != TY_VOID) + (BT_##c != TY_VOID) + (BT_##d != TY_VOID))
 const builtin_info_t builtin_info[] = {
 #define X(id, name, ret, p1, p2, p3, p4, eff, doc)                                                 \

@@ -47,11 +47,11 @@ typedef union operand {
 
 typedef struct instr {
     uint8_t op;
-    uint32_t nargs;   /* length of args (the '*' operand) */
+    uint32_t nargs; /* length of args (the '*' operand) */
     operand_t fixed[VM_MAX_FIXED_OPERANDS];
     uint32_t *args;
-    uint32_t line;    /* source line for debug info; 0 if unknown */
-    src_loc_t loc;    /* for diagnostics only; not serialised */
+    uint32_t line; /* source line for debug info; 0 if unknown */
+    src_loc_t loc; /* for diagnostics only; not serialised */
 } instr_t;
 
 typedef struct label {
@@ -106,13 +106,13 @@ typedef struct opinfo {
     uint8_t nfixed; /* operand letters other than '*' */
     bool varargs;   /* ends with '*' */
 } opinfo_t;
-extern opinfo_t op_info[OP_COUNT]; /* read-only after start-up */
+extern opinfo_t op_info[OP_COUNT];               /* read-only after start-up */
 int op_lookup(const char *mnemonic, size_t len); /* -1 if none */
 
 /* ---- builtins, as data ---- */
 typedef struct builtin_info {
-    const char *name;  /* as `callb` names it */
-    const char *csym;  /* vm_<id> */
+    const char *name; /* as `callb` names it */
+    const char *csym; /* vm_<id> */
     vm_type_t ret;
     uint8_t nparams;
     vm_type_t params[4];
@@ -124,7 +124,10 @@ const builtin_info_t *builtin_lookup(const char *name, size_t len);
 
 /* ---- strings ---- */
 uint32_t mod_intern(module_t *m, const char *s, size_t len);
-static inline const char *mod_str(const module_t *m, uint32_t i) { return m->strs[i].s; }
+static inline const char *mod_str(const module_t *m, uint32_t i)
+{
+    return m->strs[i].s;
+}
 
 module_t *module_new(const char *path);
 void module_free(module_t *m);

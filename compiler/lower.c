@@ -43,7 +43,10 @@ LLVMTypeRef lw_type(lower_t *L, vm_type_t t)
     unreachable();
 }
 
-LLVMValueRef lw_i64(lower_t *L, int64_t x) { return LLVMConstInt(L->t_i64, (uint64_t)x, 1); }
+LLVMValueRef lw_i64(lower_t *L, int64_t x)
+{
+    return LLVMConstInt(L->t_i64, (uint64_t)x, 1);
+}
 
 LLVMBasicBlockRef lw_block(lower_t *L, const char *name)
 {
@@ -167,8 +170,8 @@ void lw_trap_if(lower_t *L, LLVMValueRef cond, vm_trap_code_t code)
 void lw_charge(lower_t *L)
 {
     LLVMValueRef addr = ctx_field(L, VM_CTX_REDUCTIONS_INDEX, "reds.addr");
-    LLVMValueRef left = LLVMBuildSub(L->b, LLVMBuildLoad2(L->b, L->t_i64, addr, "reds"),
-                                     lw_i64(L, 1), "reds.left");
+    LLVMValueRef left =
+        LLVMBuildSub(L->b, LLVMBuildLoad2(L->b, L->t_i64, addr, "reds"), lw_i64(L, 1), "reds.left");
     LLVMBuildStore(L->b, left, addr);
     LLVMBasicBlockRef yield = lw_block(L, "yield"), cont = lw_block(L, "run");
     LLVMBuildCondBr(L->b, LLVMBuildICmp(L->b, LLVMIntSLE, left, lw_i64(L, 0), "spent"), yield,
@@ -216,8 +219,7 @@ LLVMValueRef lw_string_object(lower_t *L, uint32_t s)
     return L->str_globals[s] = g;
 }
 
-static LLVMValueRef make_descriptor(lower_t *L, const func_t *f, const char *symbol,
-                                    uint32_t nvals)
+static LLVMValueRef make_descriptor(lower_t *L, const func_t *f, const char *symbol, uint32_t nvals)
 {
     const char *file = L->m->file ? mod_str(L->m, L->m->file - 1) : "";
     LLVMValueRef fields[] = {
@@ -321,11 +323,10 @@ static void prologue(lower_t *L, uint32_t nvals, LLVMValueRef desc)
     const func_t *f = L->f;
     /* 1. stack check */
     LLVMValueRef md = LLVMMetadataAsValue(
-        L->llc,
-        LLVMMDNodeInContext2(L->llc,
-                             (LLVMMetadataRef[]){LLVMMDStringInContext2(
-                                 L->llc, L->opts.sp_register, strlen(L->opts.sp_register))},
-                             1));
+        L->llc, LLVMMDNodeInContext2(L->llc,
+                                     (LLVMMetadataRef[]){LLVMMDStringInContext2(
+                                         L->llc, L->opts.sp_register, strlen(L->opts.sp_register))},
+                                     1));
     LLVMValueRef sp = lw_intrinsic(L, "llvm.read_register", &L->t_i64, 1, &md, 1);
     LLVMValueRef limit = LLVMBuildLoad2(
         L->b, L->t_i64, ctx_field(L, VM_CTX_STACK_LIMIT_INDEX, "limit.addr"), "stack.limit");

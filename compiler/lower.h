@@ -34,12 +34,12 @@ typedef struct lower {
     LLVMValueRef *str_globals; /* per string index, made on first use */
     /* the function being lowered */
     const func_t *f;
-    uint32_t idx; /* current instruction */
+    uint32_t idx;                     /* current instruction */
     LLVMValueRef fn, ctx, frame, top; /* frame: this function's; top: the callees' */
-    LLVMValueRef *regs;        /* alloca per register */
-    uint32_t *val_slot;        /* shadow-stack slot per val register */
-    LLVMBasicBlockRef *blocks; /* block starting at each instruction, or NULL */
-    LLVMBasicBlockRef trap_bb; /* the function's one trap block */
+    LLVMValueRef *regs;               /* alloca per register */
+    uint32_t *val_slot;               /* shadow-stack slot per val register */
+    LLVMBasicBlockRef *blocks;        /* block starting at each instruction, or NULL */
+    LLVMBasicBlockRef trap_bb;        /* the function's one trap block */
     LLVMValueRef trap_code, trap_line;
 } lower_t;
 
@@ -51,10 +51,10 @@ lower_fn_t lower_move, lower_arith, lower_compare, lower_convert, lower_dynamic,
 LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_opts_t *opts);
 
 /* ---- helpers for the emitters ---- */
-LLVMValueRef lw_get(lower_t *L, uint32_t reg);               /* read a register */
-void lw_set(lower_t *L, uint32_t reg, LLVMValueRef v);       /* write (and root) */
-LLVMValueRef lw_i64(lower_t *L, int64_t x);                  /* i64 constant */
-LLVMBasicBlockRef lw_block(lower_t *L, const char *name);    /* new block in the function */
+LLVMValueRef lw_get(lower_t *L, uint32_t reg);            /* read a register */
+void lw_set(lower_t *L, uint32_t reg, LLVMValueRef v);    /* write (and root) */
+LLVMValueRef lw_i64(lower_t *L, int64_t x);               /* i64 constant */
+LLVMBasicBlockRef lw_block(lower_t *L, const char *name); /* new block in the function */
 /* If `cond`, raise trap `code` (abi/traps.def) at the current line. */
 void lw_trap_if(lower_t *L, LLVMValueRef cond, vm_trap_code_t code);
 /* Charge one reduction; yield when the budget is spent. */
@@ -71,6 +71,5 @@ void lw_publish_ssp(lower_t *L);
 LLVMTypeRef lw_type(lower_t *L, vm_type_t t);
 /* The static string object (abi/value.h vm_string_t) for string `s`. */
 LLVMValueRef lw_string_object(lower_t *L, uint32_t s);
-
 
 #endif

@@ -10,8 +10,8 @@ static LLVMValueRef divide(lower_t *L, LLVMValueRef a, LLVMValueRef b, bool rem)
     LLVMValueRef safe = LLVMBuildSelect(L->b, minus1, lw_i64(L, 1), b, "div.safe");
     if (rem)
         return LLVMBuildSelect(L->b, minus1, lw_i64(L, 0), LLVMBuildSRem(L->b, a, safe, ""), "");
-    return LLVMBuildSelect(L->b, minus1, LLVMBuildNeg(L->b, a, ""), LLVMBuildSDiv(L->b, a, safe, ""),
-                           "");
+    return LLVMBuildSelect(L->b, minus1, LLVMBuildNeg(L->b, a, ""),
+                           LLVMBuildSDiv(L->b, a, safe, ""), "");
 }
 
 static LLVMValueRef shift_amount(lower_t *L, LLVMValueRef c)

@@ -23,7 +23,8 @@ void lower_control(lower_t *L, const instr_t *in)
     switch ((vm_opcode_t)in->op) {
     case OP_JMP: LLVMBuildBr(L->b, edge_to(L, in->fixed[0].idx)); break;
     case OP_BR: {
-        LLVMValueRef c = LLVMBuildICmp(L->b, LLVMIntNE, lw_get(L, in->fixed[0].idx), lw_i64(L, 0), "");
+        LLVMValueRef c =
+            LLVMBuildICmp(L->b, LLVMIntNE, lw_get(L, in->fixed[0].idx), lw_i64(L, 0), "");
         LLVMBasicBlockRef t = edge_to(L, in->fixed[1].idx), f = edge_to(L, in->fixed[2].idx);
         LLVMBuildCondBr(L->b, c, t, f);
         break;

@@ -13,13 +13,13 @@ static LLVMValueRef unbox_f64(lower_t *L, LLVMValueRef v)
     LLVMPositionBuilderAtEnd(L->b, is_ptr);
     LLVMValueRef p = LLVMBuildIntToPtr(L->b, v, L->t_ptr, "obj");
     LLVMValueRef kind = LLVMBuildLoad2(L->b, L->t_i8, p, "kind");
-    LLVMBuildCondBr(L->b,
-                    LLVMBuildICmp(L->b, LLVMIntEQ, kind, LLVMConstInt(L->t_i8, VM_KIND_FLOAT, 0), ""),
-                    fast, slow);
+    LLVMBuildCondBr(
+        L->b, LLVMBuildICmp(L->b, LLVMIntEQ, kind, LLVMConstInt(L->t_i8, VM_KIND_FLOAT, 0), ""),
+        fast, slow);
     LLVMPositionBuilderAtEnd(L->b, fast);
     LLVMValueRef off = lw_i64(L, VM_FLOAT_VALUE_OFFSET);
-    LLVMValueRef d = LLVMBuildLoad2(L->b, L->t_f64, LLVMBuildGEP2(L->b, L->t_i8, p, &off, 1, ""),
-                                    "float");
+    LLVMValueRef d =
+        LLVMBuildLoad2(L->b, L->t_f64, LLVMBuildGEP2(L->b, L->t_i8, p, &off, 1, ""), "float");
     LLVMBuildBr(L->b, join);
     LLVMPositionBuilderAtEnd(L->b, slow);
     lw_store_line(L);
@@ -43,16 +43,14 @@ void lower_convert(lower_t *L, const instr_t *in)
         break;
     }
     case OP_BOX_I64: {
-        LLVMValueRef tagged = LLVMBuildOr(L->b, LLVMBuildShl(L->b, b, lw_i64(L, 1), ""), lw_i64(L, 1),
-                                          "tagged");
+        LLVMValueRef tagged =
+            LLVMBuildOr(L->b, LLVMBuildShl(L->b, b, lw_i64(L, 1), ""), lw_i64(L, 1), "tagged");
         LLVMValueRef back = LLVMBuildAShr(L->b, tagged, lw_i64(L, 1), "");
         lw_trap_if(L, LLVMBuildICmp(L->b, LLVMIntNE, back, b, "box.ovf"), VM_TRAP_OVERFLOW);
         r = tagged;
         break;
     }
-    case OP_BOX_F64:
-        r = lw_call_builtin(L, VM_BUILTIN_box_f64, &b, 1);
-        break;
+    case OP_BOX_F64: r = lw_call_builtin(L, VM_BUILTIN_box_f64, &b, 1); break;
     case OP_BOX_BOOL:
         r = LLVMBuildSelect(L->b, LLVMBuildICmp(L->b, LLVMIntNE, b, lw_i64(L, 0), ""),
                             lw_i64(L, (int64_t)VM_TRUE), lw_i64(L, (int64_t)VM_FALSE), "");
@@ -68,7 +66,8 @@ void lower_convert(lower_t *L, const instr_t *in)
     case OP_TRUTHY: {
         LLVMValueRef nil = LLVMBuildICmp(L->b, LLVMIntEQ, b, lw_i64(L, (int64_t)VM_NIL), "");
         LLVMValueRef no = LLVMBuildICmp(L->b, LLVMIntEQ, b, lw_i64(L, (int64_t)VM_FALSE), "");
-        r = LLVMBuildZExt(L->b, LLVMBuildNot(L->b, LLVMBuildOr(L->b, nil, no, ""), ""), L->t_i64, "");
+        r = LLVMBuildZExt(L->b, LLVMBuildNot(L->b, LLVMBuildOr(L->b, nil, no, ""), ""), L->t_i64,
+                          "");
         break;
     }
     default: unreachable();

@@ -87,7 +87,7 @@ void lower_dynamic(lower_t *L, const instr_t *in)
 {
     vm_opcode_t op = (vm_opcode_t)in->op;
     LLVMValueRef a = lw_get(L, in->fixed[1].idx), b = lw_get(L, in->fixed[2].idx);
-    LLVMValueRef r = op == OP_ADD || op == OP_SUB || op == OP_MUL ? arith(L, op, a, b)
-                                                                  : compare(L, op, a, b);
+    LLVMValueRef r =
+        op == OP_ADD || op == OP_SUB || op == OP_MUL ? arith(L, op, a, b) : compare(L, op, a, b);
     lw_set(L, in->fixed[0].idx, r);
 }

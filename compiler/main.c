@@ -1,4 +1,7 @@
 /* vmcc entry point. */
 #include "driver.h"
 
-int main(int argc, char **argv) { return driver_main(argc, argv); }
+int main(int argc, char **argv)
+{
+    return driver_main(argc, argv);
+}

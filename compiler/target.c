@@ -11,12 +11,16 @@
 
 #include "util.h"
 
-static const target_info_t x86_64 = {"x86_64-linux-gnu", "x86_64-unknown-linux-gnu", "x86-64", "",
-                                     "", "rsp"};
-static const target_info_t aarch64 = {"aarch64-linux-gnu", "aarch64-unknown-linux-gnu", "generic",
-                                      "", "", "sp"};
-static const target_info_t riscv64 = {"riscv64-linux-gnu", "riscv64-unknown-linux-gnu",
-                                      "generic-rv64", "+m,+a,+f,+d,+c", "lp64d", "sp"};
+static const target_info_t x86_64 = {
+    "x86_64-linux-gnu", "x86_64-unknown-linux-gnu", "x86-64", "", "", "rsp"};
+static const target_info_t aarch64 = {
+    "aarch64-linux-gnu", "aarch64-unknown-linux-gnu", "generic", "", "", "sp"};
+static const target_info_t riscv64 = {"riscv64-linux-gnu",
+                                      "riscv64-unknown-linux-gnu",
+                                      "generic-rv64",
+                                      "+m,+a,+f,+d,+c",
+                                      "lp64d",
+                                      "sp"};
 const target_info_t *const target_all[] = {&x86_64, &aarch64, &riscv64, NULL};
 
 /* Architecture spellings -> target. */
@@ -24,7 +28,7 @@ static const struct {
     const char *arch;
     const target_info_t *t;
 } arch_names[] = {
-    {"x86_64", &x86_64}, {"amd64", &x86_64},     {"x86-64", &x86_64},   {"aarch64", &aarch64},
+    {"x86_64", &x86_64}, {"amd64", &x86_64},    {"x86-64", &x86_64},     {"aarch64", &aarch64},
     {"arm64", &aarch64}, {"riscv64", &riscv64}, {"riscv64gc", &riscv64},
 };
 

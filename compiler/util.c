@@ -115,7 +115,10 @@ void buf_put(buf_t *b, const void *p, size_t n)
     b->len += n;
 }
 
-void buf_byte(buf_t *b, uint8_t c) { buf_put(b, &c, 1); }
+void buf_byte(buf_t *b, uint8_t c)
+{
+    buf_put(b, &c, 1);
+}
 
 void buf_uleb(buf_t *b, uint64_t v)
 {

@@ -11,8 +11,8 @@
 
 /* Broken internal invariant: report file and line, abort. */
 NORETURN void die_at(const char *file, int line, const char *fmt, ...) PRINTF_LIKE(3, 4);
-#define die(...)         die_at(__FILE__, __LINE__, __VA_ARGS__)
-#define unreachable()    die_at(__FILE__, __LINE__, "unreachable")
+#define die(...)      die_at(__FILE__, __LINE__, __VA_ARGS__)
+#define unreachable() die_at(__FILE__, __LINE__, "unreachable")
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -44,7 +44,7 @@ void buf_free(buf_t *b);
 #define VEC_PUSH(ptr, len, cap, item)                                                              \
     do {                                                                                           \
         if ((len) == (cap)) {                                                                      \
-            (cap) = (cap) ? (cap) * 2 : 8;                                                         \
+            (cap) = (cap) ? (cap)*2 : 8;                                                           \
             (ptr) = xrealloc((ptr), (cap) * sizeof *(ptr));                                        \
         }                                                                                          \
         (ptr)[(len)++] = (item);                                                                   \

@@ -22,8 +22,7 @@ void rt_ctx_init_main(vm_ctx_t *ctx, size_t ss_slots);
 /* ---- core/error.c ---- */
 /* Raise a runtime error with `reason` (an atom name) in the running process.
  * Until catchable errors arrive, this reports and ends the program. */
-RT_NORETURN void rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
-    RT_PRINTF(3, 4);
+RT_NORETURN void rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...) RT_PRINTF(3, 4);
 /* Our own bug: report file and line, abort. */
 RT_NORETURN void rt_unreachable_at(const char *file, int line, const char *what);
 #define rt_unreachable(what) rt_unreachable_at(__FILE__, __LINE__, what)
@@ -57,7 +56,10 @@ void rt_buf_free(rt_buf_t *b);
 /* ---- builtins/string.c ---- */
 /* A new string from `len` bytes; invalid UTF-8 raises badarg. */
 vm_val_t rt_str_new(vm_ctx_t *ctx, const char *bytes, size_t len);
-static inline const vm_string_t *rt_as_str(vm_val_t v) { return (const vm_string_t *)v; }
+static inline const vm_string_t *rt_as_str(vm_val_t v)
+{
+    return (const vm_string_t *)v;
+}
 static inline int rt_is_kind(vm_val_t v, vm_kind_t k)
 {
     return val_is_ptr(v) && ((const vm_obj_header_t *)v)->kind == k;

@@ -89,7 +89,8 @@ void rt_buf_put_val(rt_buf_t *b, vm_val_t v)
     } else if (rt_is_kind(v, VM_KIND_STRING)) {
         rt_buf_put(b, rt_as_str(v)->bytes, rt_as_str(v)->len);
     } else {
-        rt_buf_put(b, tmp, (size_t)snprintf(tmp, sizeof tmp, "#<value 0x%llx>", (unsigned long long)v));
+        rt_buf_put(b, tmp,
+                   (size_t)snprintf(tmp, sizeof tmp, "#<value 0x%llx>", (unsigned long long)v));
     }
 }
 

@@ -12,10 +12,22 @@ vm_val_t vm_box_f64(vm_ctx_t *ctx, double d)
     return (vm_val_t)f;
 }
 
-static int is_float(vm_val_t v) { return rt_is_kind(v, VM_KIND_FLOAT); }
-static double float_of(vm_val_t v) { return ((const vm_float_t *)v)->value; }
-static int is_number(vm_val_t v) { return val_is_int(v) || is_float(v); }
-static double as_double(vm_val_t v) { return val_is_int(v) ? (double)val_as_int(v) : float_of(v); }
+static int is_float(vm_val_t v)
+{
+    return rt_is_kind(v, VM_KIND_FLOAT);
+}
+static double float_of(vm_val_t v)
+{
+    return ((const vm_float_t *)v)->value;
+}
+static int is_number(vm_val_t v)
+{
+    return val_is_int(v) || is_float(v);
+}
+static double as_double(vm_val_t v)
+{
+    return val_is_int(v) ? (double)val_as_int(v) : float_of(v);
+}
 
 double vm_unbox_f64(vm_ctx_t *ctx, vm_val_t v)
 {
@@ -46,9 +58,18 @@ static vm_val_t arith(vm_ctx_t *ctx, arith_op_t op, vm_val_t a, vm_val_t b)
     rt_raise(ctx, "badarith", "%s of %s and %s", arith_name[op], rt_kind_name(a), rt_kind_name(b));
 }
 
-vm_val_t vm_add(vm_ctx_t *ctx, vm_val_t a, vm_val_t b) { return arith(ctx, ARITH_ADD, a, b); }
-vm_val_t vm_sub(vm_ctx_t *ctx, vm_val_t a, vm_val_t b) { return arith(ctx, ARITH_SUB, a, b); }
-vm_val_t vm_mul(vm_ctx_t *ctx, vm_val_t a, vm_val_t b) { return arith(ctx, ARITH_MUL, a, b); }
+vm_val_t vm_add(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
+{
+    return arith(ctx, ARITH_ADD, a, b);
+}
+vm_val_t vm_sub(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
+{
+    return arith(ctx, ARITH_SUB, a, b);
+}
+vm_val_t vm_mul(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
+{
+    return arith(ctx, ARITH_MUL, a, b);
+}
 
 /* Rank of a kind in the total order: nil < false < true < number < string. */
 static int rank(vm_val_t v)
@@ -66,7 +87,10 @@ static int rank(vm_val_t v)
     return 5;
 }
 
-static int cmp3(int64_t a, int64_t b) { return (a > b) - (a < b); }
+static int cmp3(int64_t a, int64_t b)
+{
+    return (a > b) - (a < b);
+}
 
 /* Exact comparison of an int with a double (no rounding of large ints). */
 static int cmp_int_double(int64_t i, double d)

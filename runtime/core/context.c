@@ -31,8 +31,8 @@ void rt_ctx_init_main(vm_ctx_t *ctx, size_t ss_slots)
 {
     size_t bytes = ss_slots * sizeof(vm_val_t);
     /* Reserved, committed lazily by the kernel as the shadow stack grows. */
-    void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                     -1, 0);
+    void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem == MAP_FAILED)
         rt_raise(ctx, "system_limit", "cannot map a shadow stack of %zu bytes", bytes);
     ctx->ss_base = mem;

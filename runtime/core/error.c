@@ -30,7 +30,10 @@ static size_t walk_frames(vm_ctx_t *ctx, void (*fn)(vm_val_t *frame, void *arg),
     return n;
 }
 
-static void find_top(vm_val_t *frame, void *arg) { *(vm_val_t **)arg = frame; }
+static void find_top(vm_val_t *frame, void *arg)
+{
+    *(vm_val_t **)arg = frame;
+}
 
 typedef struct {
     vm_val_t **frames;

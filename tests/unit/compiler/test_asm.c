@@ -36,7 +36,11 @@ Test(asm, string_escapes)
     cr_assert_not_null(m);
     const vstr_t *s = &m->strs[m->funcs[0].code[0].fixed[1].idx];
     cr_assert_eq(s->len, 11);
-    cr_assert_eq(memcmp(s->s, "a\n\t\"\xc3\xa9\xf0\x9f\x98\x80" "A", 11), 0);
+    cr_assert_eq(memcmp(s->s,
+                        "a\n\t\"\xc3\xa9\xf0\x9f\x98\x80"
+                        "A",
+                        11),
+                 0);
     module_free(m);
 }
 

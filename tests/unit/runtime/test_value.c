@@ -16,9 +16,18 @@ static void setup(void)
 
 TestSuite(value, .init = setup);
 
-static vm_val_t str(const char *s) { return rt_str_new(&ctx, s, strlen(s)); }
-static vm_val_t flt(double d) { return vm_box_f64(&ctx, d); }
-static const char *text(vm_val_t v) { return rt_as_str(vm_to_string(&ctx, v))->bytes; }
+static vm_val_t str(const char *s)
+{
+    return rt_str_new(&ctx, s, strlen(s));
+}
+static vm_val_t flt(double d)
+{
+    return vm_box_f64(&ctx, d);
+}
+static const char *text(vm_val_t v)
+{
+    return rt_as_str(vm_to_string(&ctx, v))->bytes;
+}
 
 /* Small ints round-trip through their tagged form at both ends of the range. */
 Test(value, small_int_tagging)
@@ -49,9 +58,11 @@ Test(value, float_format_shortest_round_trip)
     struct {
         double d;
         const char *s;
-    } cases[] = {{0.1, "0.1"},     {1.0, "1.0"},       {-0.0, "-0.0"},     {1e20, "1e+20"},
-                 {1.5, "1.5"},     {1.0 / 3, "0.3333333333333333"},        {INFINITY, "inf"},
-                 {-INFINITY, "-inf"}, {NAN, "nan"},    {123456789.0, "123456789.0"}};
+    } cases[] = {{0.1, "0.1"},      {1.0, "1.0"},
+                 {-0.0, "-0.0"},    {1e20, "1e+20"},
+                 {1.5, "1.5"},      {1.0 / 3, "0.3333333333333333"},
+                 {INFINITY, "inf"}, {-INFINITY, "-inf"},
+                 {NAN, "nan"},      {123456789.0, "123456789.0"}};
     char buf[40];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         rt_fmt_f64(buf, sizeof buf, cases[i].d);
@@ -102,9 +113,9 @@ Test(value, dynamic_add_bad_kinds_raises, .exit_code = 1)
 /* The total order: nil < false < true < numbers < strings; numbers by value. */
 Test(value, total_order)
 {
-    vm_val_t ordered[] = {VM_NIL, VM_FALSE, VM_TRUE, val_from_int(-5), flt(-4.5),
-                          val_from_int(0), flt(0.5), val_from_int(1), str(""), str("a"),
-                          str("ab"), str("b")};
+    vm_val_t ordered[] = {VM_NIL,    VM_FALSE,        VM_TRUE,   val_from_int(-5),
+                          flt(-4.5), val_from_int(0), flt(0.5),  val_from_int(1),
+                          str(""),   str("a"),        str("ab"), str("b")};
     size_t n = sizeof ordered / sizeof ordered[0];
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++) {
@@ -151,9 +162,9 @@ Test(value, str_to_i64_rejects_garbage, .exit_code = 1)
 Test(value, utf8_validation)
 {
     cr_assert(rt_utf8_valid("h\xc3\xa9llo \xf0\x9f\x98\x80", 11));
-    cr_assert(!rt_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
-    cr_assert(!rt_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
-    cr_assert(!rt_utf8_valid("\xe2\x82", 2));         /* truncated */
+    cr_assert(!rt_utf8_valid("\xc0\xaf", 2));     /* overlong '/' */
+    cr_assert(!rt_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+    cr_assert(!rt_utf8_valid("\xe2\x82", 2));     /* truncated */
     cr_assert(!rt_utf8_valid("\xff", 1));
 }
 
