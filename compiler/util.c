@@ -243,8 +243,26 @@ static char *make_temp(const char *prefix, const char *suffix)
     return xstrdup(p);
 }
 
+/* An existing output that is not a regular file (/dev/null, a pipe) is
+ * written in place: renaming over it would replace it. */
+static bool is_special(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+static bool is_tracked(const char *path)
+{
+    for (size_t i = 0; i < n_pending; i++)
+        if (pending[i] && strcmp(pending[i], path) == 0)
+            return true;
+    return false;
+}
+
 char *out_temp_path(const char *target)
 {
+    if (is_special(target))
+        return xstrdup(target);
     size_t n = strlen(target) + 8;
     char *prefix = xmalloc(n);
     snprintf(prefix, n, "%s.tmp.", target);
@@ -255,6 +273,8 @@ char *out_temp_path(const char *target)
 
 bool out_commit(const char *temp, const char *target)
 {
+    if (strcmp(temp, target) == 0)
+        return true; /* written in place */
     if (rename(temp, target) != 0)
         return false;
     untrack(temp);
@@ -263,6 +283,8 @@ bool out_commit(const char *temp, const char *target)
 
 void out_discard(const char *temp)
 {
+    if (!is_tracked(temp))
+        return; /* a special file written in place, or already gone */
     unlink(temp);
     untrack(temp);
 }

@@ -55,7 +55,9 @@ uint8_t *read_file(const char *path, size_t *len);
 
 /* Output files are written under a temporary name beside the target and
  * renamed into place only when complete, so a failure never leaves a
- * partial file. Temporaries still open at exit are removed. */
+ * partial file. Temporaries still open at exit are removed. An existing
+ * target that is not a regular file (/dev/null, a pipe) is written in place:
+ * out_temp_path returns the target itself. */
 char *out_temp_path(const char *target); /* creates the file; NULL on error */
 bool out_commit(const char *temp, const char *target);
 void out_discard(const char *temp);
