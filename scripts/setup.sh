@@ -10,6 +10,7 @@ packages=(
   llvm-19-dev clang-19 lld-19                  # the LLVM 19 C API (and clang for fuzzing)
   libgc-dev libutf8proc-dev                    # runtime: Boehm GC, utf8proc
   libcriterion-dev                             # unit tests
+  clang-format                                 # style check (.clang-format)
 )
 if [ "${1:-}" = bench ]; then
   packages+=(hyperfine luajit lua5.4 erlang-nox golang-go time)

@@ -6,7 +6,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${STAGES:-"unit e2e stress neg cli sanitize"}
+stages=${STAGES:-"format unit e2e stress neg cli sanitize"}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || exit 1
@@ -43,8 +43,20 @@ unit() {
     return $rc
 }
 
+# format: every C file as .clang-format says.
+format() {
+    local f bad=0 n=0
+    for f in $(git ls-files '*.c' '*.h'); do
+        n=$((n + 1))
+        clang-format --dry-run -Werror "$f" > /dev/null 2>&1 || { echo "not formatted: $f"; bad=$((bad + 1)); }
+    done
+    echo "format: $((n - bad)) passed, $bad failed"
+    [ $bad -eq 0 ]
+}
+
 for s in $stages; do
     case $s in
+        format) run format format ;;
         unit) run unit unit build ;;
         e2e) run e2e tests/run_e2e.sh build ;;
         # GC stress: a collection at every allocation, over the whole e2e suite.
