@@ -30,17 +30,27 @@ typedef struct vctx {
     const module_t *m;
     const func_t *f;
     unsigned errors;
-    uint32_t *stamp; /* per string index: last "function id + 1" that used it */
-    uint32_t now;    /* current stamp */
+    bool *fn_seen;   /* per string index: used as a function name */
+    uint32_t *stamp; /* per string index: function index + 1 that named a register so */
 } vctx_t;
 
-/* True if string `s` was already seen under the current stamp; marks it. */
-static bool seen(vctx_t *v, uint32_t s)
+/* True if string `s` already names a function; marks it. */
+static bool fn_name_seen(vctx_t *v, uint32_t s)
 {
     if (s >= v->m->nstrs)
         return false;
-    bool was = v->stamp[s] == v->now;
-    v->stamp[s] = v->now;
+    bool was = v->fn_seen[s];
+    v->fn_seen[s] = true;
+    return was;
+}
+
+/* True if string `s` already names a register of function `fi`; marks it. */
+static bool reg_name_seen(vctx_t *v, uint32_t fi, uint32_t s)
+{
+    if (s >= v->m->nstrs)
+        return false;
+    bool was = v->stamp[s] == fi + 1;
+    v->stamp[s] = fi + 1;
     return was;
 }
 
@@ -232,10 +242,8 @@ static void check_func(vctx_t *v, uint32_t fi)
     const char *name = mod_str(v->m, f->name);
     if (!is_identifier(name, strlen(name), false))
         err(v, f->loc, "'%s' is not a valid function name", name);
-    v->now = 1; /* stamp 1: function names */
-    if (seen(v, f->name))
+    if (fn_name_seen(v, f->name))
         err(v, f->loc, "function '%s' is defined twice", name);
-    v->now = fi + 2; /* register names of this function */
     if (f->nparams > f->nregs || f->nparams > VM_MAX_PARAMS) {
         err(v, f->loc, "function '%s': bad parameter count %u", name, f->nparams);
         return;
@@ -245,7 +253,7 @@ static void check_func(vctx_t *v, uint32_t fi)
             err(v, f->loc, "function '%s': register %u has an unknown type", name, r);
             return;
         }
-        if (f->reg_names[r] && seen(v, f->reg_names[r] - 1))
+        if (f->reg_names[r] && reg_name_seen(v, fi, f->reg_names[r] - 1))
             err(v, f->loc, "function '%s': register %%%s is declared twice", name,
                 mod_str(v->m, f->reg_names[r] - 1));
     }
@@ -265,7 +273,13 @@ static void check_func(vctx_t *v, uint32_t fi)
 
 bool verify_module(const module_t *m)
 {
-    vctx_t v = {.m = m, .stamp = xcalloc(m->nstrs ? m->nstrs : 1, sizeof(uint32_t))};
+    vctx_t v = {.m = m,
+                .fn_seen = xcalloc(m->nstrs ? m->nstrs : 1, sizeof(bool)),
+                .stamp = xcalloc(m->nstrs ? m->nstrs : 1, sizeof(uint32_t))};
+    if (m->nfuncs > VM_MAX_FUNCS || m->nstrs > VM_MAX_STRINGS)
+        err(&v, (src_loc_t){m->from_text ? 1 : 0, 1, 0},
+            "module has %u functions and %u strings; the limits are %u and %u", m->nfuncs,
+            m->nstrs, VM_MAX_FUNCS, VM_MAX_STRINGS);
     const char *name = m->name < m->nstrs ? mod_str(m, m->name) : "";
     if (!is_identifier(name, strlen(name), false))
         err(&v, (src_loc_t){m->from_text ? 1 : 0, 1, 0}, "'%s' is not a valid module name", name);
@@ -274,5 +288,6 @@ bool verify_module(const module_t *m)
     if (v.errors > MAX_ERRORS)
         fprintf(stderr, "%s: %u more errors not shown\n", m->path, v.errors - MAX_ERRORS);
     free(v.stamp);
+    free(v.fn_seen);
     return v.errors == 0;
 }

@@ -6,7 +6,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${STAGES:-"format unit e2e stress neg cli sanitize"}
+stages=${STAGES:-"format docs unit e2e stress neg cli sanitize"}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || exit 1
@@ -57,6 +57,7 @@ format() {
 for s in $stages; do
     case $s in
         format) run format format ;;
+        docs) run docs scripts/gen_docs.sh --check ;;
         unit) run unit unit build ;;
         e2e) run e2e tests/run_e2e.sh build ;;
         # GC stress: a collection at every allocation, over the whole e2e suite.

@@ -49,7 +49,7 @@ vm_val_t rt_str_new(vm_ctx_t *ctx, const char *bytes, size_t len)
 static const vm_string_t *expect_str(vm_ctx_t *ctx, vm_val_t v, const char *what)
 {
     if (!rt_is_kind(v, VM_KIND_STRING))
-        rt_raise(ctx, "badarg", "%s expects a string, got a %s", what, rt_kind_name(v));
+        rt_raise(ctx, "badarg", "%s expects a string, not %s", what, rt_kind_name(v));
     return rt_as_str(v);
 }
 

@@ -94,7 +94,7 @@ void vm_trap(vm_ctx_t *ctx, int64_t code, int64_t line)
         rt_unreachable("bad trap code");
     vm_val_t *top = NULL;
     walk_frames(ctx, find_top, &top);
-    if (top)
+    if (top && line > 0) /* 0: raised before the frame was pushed (stack check) */
         top[VM_FRAME_LINE_SLOT] = (vm_val_t)line;
     rt_raise(ctx, trap_reason[code], "%s", trap_message[code]);
 }
