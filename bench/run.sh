@@ -187,7 +187,7 @@ finish_bench() {
     done
 
     # Time every checked program in one hyperfine run.
-    local ids=() i_of=() shell_none=1 words w
+    local ids=() shell_none=1 w
     for i in "${!R_ID[@]}"; do
         [ -n "${R_STATE[i]}" ] && continue
         eval "words=(${R_CMD[i]})"
@@ -239,7 +239,7 @@ finish_bench() {
     # Table.
     local c_med=""
     [ "$c_row" -ge 0 ] && c_med=${R_MEDIAN[c_row]}
-    local md=$out/$name.md hdr
+    local md=$out/$name.md
     local machine
     machine="$(nproc 2>/dev/null || echo '?') CPU, $(uname -sm)"
     if [ -r /etc/debian_version ]; then machine="$machine, Debian $(cat /etc/debian_version)"; fi

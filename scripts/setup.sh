@@ -13,7 +13,7 @@ packages=(
   clang-format                                 # style check (.clang-format)
 )
 if [ "${1:-}" = bench ]; then
-  packages+=(hyperfine luajit lua5.4 erlang-nox golang-go time)
+  packages+=(hyperfine jq luajit lua5.4 erlang-nox golang-go time)
 fi
 
 missing=()
