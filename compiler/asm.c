@@ -61,7 +61,7 @@ typedef struct parser {
     const char *src, *end, *cur;
     uint32_t line; /* physical line of cur */
     const char *line_start;
-    int32_t line_delta; /* logical line = physical + delta (.line) */
+    int64_t line_delta; /* logical line = physical + delta (.line) */
     tok_t tok;          /* current token */
     jmp_buf fail;
     /* the function being parsed; its register vectors are the parser's
@@ -95,7 +95,10 @@ NORETURN PRINTF_LIKE(3, 4) static void fail_at(parser_t *p, src_loc_t loc, const
     longjmp(p->fail, 1);
 }
 
-static src_loc_t tok_loc(const tok_t *t) { return (src_loc_t){t->line, t->col, 0}; }
+static src_loc_t tok_loc(const tok_t *t)
+{
+    return (src_loc_t){t->line, t->col, 0};
+}
 
 #define fail_tok(p, ...) fail_at(p, tok_loc(&(p)->tok), __VA_ARGS__)
 
@@ -111,8 +114,11 @@ static uint32_t col_of(const parser_t *p, const char *at)
     return (uint32_t)(at - p->line_start) + 1;
 }
 
+/* What a token is, for "found ..." in messages. Punctuation is quoted, in a
+ * buffer that lives until the next call. */
 static const char *tok_desc(const tok_t *t)
 {
+    static char punct[8];
     switch (t->kind) {
     case T_EOF: return "end of file";
     case T_NL: return "end of line";
@@ -121,7 +127,7 @@ static const char *tok_desc(const tok_t *t)
     case T_INT: return "an integer";
     case T_FLOAT: return "a float";
     case T_STRING: return "a string";
-    case T_PUNCT: return "punctuation";
+    case T_PUNCT: snprintf(punct, sizeof punct, "'%.*s'", (int)t->len, t->p); return punct;
     }
     return "?";
 }
@@ -219,7 +225,8 @@ static void lex_string(parser_t *p, tok_t *t)
             int h = s < p->end ? hex_digit(s[0]) : -1, l = s + 1 < p->end ? hex_digit(s[1]) : -1;
             if (h < 0 || l < 0 || h * 16 + l >= 0x80) {
                 buf_free(&b);
-                fail_at(p, at, "\\x takes two hex digits below 80 (use \\u{...} for other characters)");
+                fail_at(p, at,
+                        "\\x takes two hex digits below 80 (use \\u{...} for other characters)");
             }
             buf_byte(&b, (uint8_t)(h * 16 + l));
             s += 2;
@@ -276,8 +283,12 @@ static void lex_number(parser_t *p, tok_t *t)
             break;
         }
     }
-    if (e < p->end && is_ident_char(*e))
-        fail_at(p, tok_loc(t), "malformed number");
+    if (e < p->end && is_ident_char(*e)) {
+        const char *z = e;
+        while (z < p->end && is_ident_char(*z))
+            z++;
+        fail_at(p, tok_loc(t), "malformed number '%.*s'", (int)(z - s), s);
+    }
     char tmp[128];
     size_t n = (size_t)(e - s);
     if (n >= sizeof tmp)
@@ -402,10 +413,13 @@ static void skip_blank_lines(parser_t *p)
 static uint32_t logical_line(const parser_t *p, uint32_t phys)
 {
     int64_t l = (int64_t)phys + p->line_delta;
-    return l > 0 ? (uint32_t)l : 0;
+    return l <= 0 ? 0 : l >= UINT32_MAX ? UINT32_MAX : (uint32_t)l;
 }
 
-static uint32_t intern_tok(parser_t *p, const tok_t *t) { return mod_intern(p->m, t->p, t->len); }
+static uint32_t intern_tok(parser_t *p, const tok_t *t)
+{
+    return mod_intern(p->m, t->p, t->len);
+}
 
 static vm_type_t parse_type(parser_t *p, bool allow_void)
 {
@@ -426,7 +440,7 @@ static void parse_line_directive(parser_t *p)
     next(p);
     if (p->tok.kind != T_INT || p->tok.ival < 1 || p->tok.ival > UINT32_MAX)
         fail_tok(p, ".line takes a line number from 1");
-    p->line_delta = (int32_t)(p->tok.ival - (int64_t)(phys + 1));
+    p->line_delta = p->tok.ival - ((int64_t)phys + 1);
     next(p);
     expect_nl(p);
 }
@@ -536,16 +550,20 @@ static void parse_instr(parser_t *p)
     instr_t in = {.op = (uint8_t)op, .line = logical_line(p, mn.line), .loc = tok_loc(&mn)};
     next(p);
     for (uint32_t k = 0; k < oi->nfixed; k++) {
+        if (p->tok.kind == T_NL || p->tok.kind == T_EOF)
+            fail_tok(p, "too few operands: %s takes %s%u, %u given", oi->mnemonic,
+                     oi->varargs ? "at least " : "", oi->nfixed, k);
         if (k > 0) {
             if (!is_punct(&p->tok, ","))
-                fail_tok(p, "%s takes %u operands; expected ','", oi->mnemonic, oi->nfixed);
+                fail_tok(p, "expected ',' between operands, found %s", tok_desc(&p->tok));
             next(p);
         }
         parse_operand(p, &in, oi->operands[k], k);
     }
     if (oi->varargs) {
         uint32_t cap = 0;
-        while (is_punct(&p->tok, ",") || (oi->nfixed == 0 && in.nargs == 0 && p->tok.kind == T_REG)) {
+        while (is_punct(&p->tok, ",") ||
+               (oi->nfixed == 0 && in.nargs == 0 && p->tok.kind == T_REG)) {
             if (is_punct(&p->tok, ","))
                 next(p);
             if (p->tok.kind != T_REG)
@@ -562,9 +580,11 @@ static void parse_instr(parser_t *p)
             next(p);
         }
     }
+    if (is_punct(&p->tok, ","))
+        fail_tok(p, "too many operands: %s takes %u", oi->mnemonic, oi->nfixed);
     if (p->tok.kind != T_NL && p->tok.kind != T_EOF)
-        fail_tok(p, "%s takes %u operand%s; unexpected %s", oi->mnemonic, oi->nfixed,
-                 oi->nfixed == 1 ? "" : "s", tok_desc(&p->tok));
+        fail_tok(p, "%s takes %u operand%s; expected end of line, found %s", oi->mnemonic,
+                 oi->nfixed, oi->nfixed == 1 ? "" : "s", tok_desc(&p->tok));
     VEC_PUSH(p->code, p->ncode, p->cap_code, in);
     expect_nl(p);
 }
@@ -638,7 +658,8 @@ static void parse_func(parser_t *p, bool exported)
             break;
         }
         if (t.kind == T_EOF)
-            fail_at(p, tok_loc(&kw), "function '%s' is not closed with '}'", mod_str(p->m, fp->name));
+            fail_at(p, tok_loc(&kw), "function '%s' is not closed with '}'",
+                    mod_str(p->m, fp->name));
         if (t.kind != T_IDENT)
             fail_tok(p, "expected an instruction, a label or '}', found %s", tok_desc(&t));
         if (is_word(&t, ".reg")) {

@@ -167,7 +167,10 @@ static void format_f64(char *s, size_t size, double x)
 
 /* ---- names ---- */
 
-static const char *str_of(const dis_t *d, uint32_t s) { return mod_str(d->m, s); }
+static const char *str_of(const dis_t *d, uint32_t s)
+{
+    return mod_str(d->m, s);
+}
 
 static bool is_name(const dis_t *d, uint32_t s)
 {

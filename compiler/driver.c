@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "asm.h"
 #include "diag.h"
@@ -70,8 +71,11 @@ static bool set_emit(options_t *o, const char *k)
     static const struct {
         const char *name;
         out_kind_t kind;
-    } kinds[] = {{"exe", OUT_EXE},         {"obj", OUT_OBJ},   {"asm", OUT_ASM},
-                 {"llvm-ir", OUT_LLVM_IR}, {"vmbc", OUT_VMBC}};
+    } kinds[] = {{"exe", OUT_EXE},
+                 {"obj", OUT_OBJ},
+                 {"asm", OUT_ASM},
+                 {"llvm-ir", OUT_LLVM_IR},
+                 {"vmbc", OUT_VMBC}};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(k, kinds[i].name) == 0) {
             o->kind = kinds[i].kind;
@@ -95,8 +99,7 @@ static void print_targets(void)
         buf_t lib = {0};
         buf_printf(&lib, "%s/libbuiltins.a%c", dir ? dir : ".", 0);
         FILE *f = fopen((char *)lib.data, "rb");
-        printf("%-20s %s%s\n", target_all[i]->name,
-               f ? "runtime installed" : "runtime missing",
+        printf("%-20s %s%s\n", target_all[i]->name, f ? "runtime installed" : "runtime missing",
                target_all[i] == host ? " (host)" : "");
         if (f)
             fclose(f);
@@ -186,7 +189,7 @@ static bool load(input_t *in)
         return false;
     }
     in->m = is_vmbc(in->path, in->data, in->len) ? vmbc_read(in->path, in->data, in->len)
-                                                  : asm_parse(in->path, in->data, in->len);
+                                                 : asm_parse(in->path, in->data, in->len);
     return in->m && verify_module(in->m);
 }
 
@@ -249,6 +252,33 @@ static char *default_output(const char *in, out_kind_t k)
     buf_t b = {0};
     buf_printf(&b, "%.*s%s%c", (int)stem, base, kind_ext(k), 0);
     return (char *)b.data;
+}
+
+/* True if writing `out` would replace the input `in`: the same path, or the
+ * same file under another name (./x.vmasm, a link). */
+static bool same_file(const char *out, const char *in)
+{
+    if (strcmp(out, in) == 0)
+        return true;
+    struct stat a, b;
+    return stat(out, &a) == 0 && stat(in, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* False, after an error, if `out` would replace one of the inputs. */
+static bool check_not_input(const char *out, const input_t *ins, size_t n)
+{
+    if (strcmp(out, "-") == 0)
+        return true;
+    for (size_t i = 0; i < n; i++) {
+        if (!same_file(out, ins[i].path))
+            continue;
+        if (strcmp(out, ins[i].path) == 0)
+            diag_error("output %s would overwrite its input", out);
+        else
+            diag_error("output %s would overwrite its input %s", out, ins[i].path);
+        return false;
+    }
+    return true;
 }
 
 static bool write_all(const char *path, const void *data, size_t len)
@@ -327,6 +357,8 @@ static bool compile_to(const options_t *o, const module_t *m, emit_kind_t kind, 
 static bool build_executable(const options_t *o, input_t *ins, size_t n)
 {
     const char *out = o->output ? o->output : "a.out";
+    if (!check_not_input(out, ins, n))
+        return false;
     char **objs = xcalloc(n, sizeof *objs);
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++) {
@@ -369,8 +401,7 @@ static bool per_module_outputs(const options_t *o, input_t *ins, size_t n)
             return false;
         }
         char *out = o->output ? xstrdup(o->output) : default_output(ins[i].path, o->kind);
-        if (strcmp(out, ins[i].path) == 0) {
-            diag_error("output %s would overwrite its input", out);
+        if (!check_not_input(out, ins, n)) {
             free(out);
             return false;
         }
@@ -383,7 +414,9 @@ static bool per_module_outputs(const options_t *o, input_t *ins, size_t n)
             ok = write_all(out, b.data, b.len);
             buf_free(&b);
         } else {
-            emit_kind_t k = o->kind == OUT_OBJ ? EMIT_OBJ : o->kind == OUT_ASM ? EMIT_ASM : EMIT_LLVM_IR;
+            emit_kind_t k = o->kind == OUT_OBJ   ? EMIT_OBJ
+                            : o->kind == OUT_ASM ? EMIT_ASM
+                                                 : EMIT_LLVM_IR;
             ok = compile_to(o, ins[i].m, k, out);
         }
         free(out);
@@ -401,7 +434,8 @@ int driver_main(int argc, char **argv)
         usage_error("this machine is not a supported target; use --target");
     size_t n = o.ninputs;
     if (o.kind != OUT_EXE && n > 1 && o.output && strcmp(o.output, "-") != 0)
-        usage_error("-o with several inputs needs a single output: only when linking");
+        usage_error("-o with several inputs is only for linking; without -o each input gets "
+                    "its own output");
     if (o.kind == OUT_DISASM && !o.output)
         o.output = "-";
     input_t *ins = xcalloc(n, sizeof *ins);

@@ -172,6 +172,15 @@ static void check_builtin_call(vctx_t *v, const instr_t *in, uint32_t name, bool
     check_call(v, in, b->name, b->ret, b->nparams, b->params, has_dst);
 }
 
+/* The name of a label of the current function at instruction index t, or NULL. */
+static const char *label_at(const vctx_t *v, uint32_t t)
+{
+    for (uint32_t i = 0; i < v->f->nlabels; i++)
+        if (v->f->labels[i].target == t && v->f->labels[i].name < v->m->nstrs)
+            return mod_str(v->m, v->f->labels[i].name);
+    return NULL;
+}
+
 static void check_instr(vctx_t *v, uint32_t idx)
 {
     const func_t *f = v->f;
@@ -192,8 +201,14 @@ static void check_instr(vctx_t *v, uint32_t idx)
         case 'r': ok &= check_reg(v, in, k, x, TY_VOID); break;
         case 'L':
             if (x >= f->ninstrs) {
-                err(v, in->loc, "%s: jump target %u is outside the function (%u instructions)",
-                    oi->mnemonic, x, f->ninstrs);
+                const char *label = x == f->ninstrs ? label_at(v, x) : NULL;
+                if (label)
+                    err(v, in->loc,
+                        "%s: label '%s' ends function '%s', with no instruction after it",
+                        oi->mnemonic, label, mod_str(v->m, f->name));
+                else
+                    err(v, in->loc, "%s: jump target %u is outside the function (%u instruction%s)",
+                        oi->mnemonic, x, f->ninstrs, f->ninstrs == 1 ? "" : "s");
                 ok = false;
             }
             break;
@@ -257,8 +272,7 @@ static void check_func(vctx_t *v, uint32_t fi)
             err(v, f->loc, "function '%s': register %%%s is declared twice", name,
                 mod_str(v->m, f->reg_names[r] - 1));
     }
-    if (strcmp(name, "main") == 0 &&
-        (f->nparams != 0 || (f->ret != TY_I64 && f->ret != TY_VOID)))
+    if (strcmp(name, "main") == 0 && (f->nparams != 0 || (f->ret != TY_I64 && f->ret != TY_VOID)))
         err(v, f->loc, "'main' must take no parameters and return i64 or void");
     if (f->ninstrs == 0) {
         err(v, f->loc, "function '%s' has no instructions", name);
@@ -278,8 +292,8 @@ bool verify_module(const module_t *m)
                 .stamp = xcalloc(m->nstrs ? m->nstrs : 1, sizeof(uint32_t))};
     if (m->nfuncs > VM_MAX_FUNCS || m->nstrs > VM_MAX_STRINGS)
         err(&v, (src_loc_t){m->from_text ? 1 : 0, 1, 0},
-            "module has %u functions and %u strings; the limits are %u and %u", m->nfuncs,
-            m->nstrs, VM_MAX_FUNCS, VM_MAX_STRINGS);
+            "module has %u functions and %u strings; the limits are %u and %u", m->nfuncs, m->nstrs,
+            VM_MAX_FUNCS, VM_MAX_STRINGS);
     const char *name = m->name < m->nstrs ? mod_str(m, m->name) : "";
     if (!is_identifier(name, strlen(name), false))
         err(&v, (src_loc_t){m->from_text ? 1 : 0, 1, 0}, "'%s' is not a valid module name", name);

@@ -198,9 +198,27 @@ NORETURN PRINTF_LIKE(3, 4) static void fail_at(reader_t *r, size_t off, const ch
     longjmp(r->fail, 1);
 }
 
-static const char *fn_name(const reader_t *r, const func_t *f) { return mod_str(r->m, f->name); }
+static const char *fn_name(const reader_t *r, const func_t *f)
+{
+    return mod_str(r->m, f->name);
+}
 
-static size_t remaining(const reader_t *r) { return r->end - r->pos; }
+static const char *plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+static const char *const section_names[] = {
+    [VMBC_SEC_STRINGS] = "STRINGS",
+    [VMBC_SEC_MODULE] = "MODULE",
+    [VMBC_SEC_FUNCS] = "FUNCS",
+    [VMBC_SEC_DEBUG] = "DEBUG",
+};
+
+static size_t remaining(const reader_t *r)
+{
+    return r->end - r->pos;
+}
 
 /* Reading past the end of the current range. */
 NORETURN static void fail_short(reader_t *r)
@@ -208,7 +226,10 @@ NORETURN static void fail_short(reader_t *r)
     if (r->fn)
         fail_at(r, r->pos, "function '%s': instruction runs past the end of its code",
                 fn_name(r, r->fn));
-    fail_at(r, r->pos, "section %u: unexpected end of the section", r->sec);
+    if (r->sec == 0)
+        fail_at(r, r->pos, "unexpected end of the file");
+    fail_at(r, r->pos, "section %u (%s): unexpected end of the section", r->sec,
+            section_names[r->sec]);
 }
 
 static uint8_t read_u8(reader_t *r)
@@ -236,6 +257,8 @@ static uint64_t read_uleb(reader_t *r)
 {
     size_t at = r->pos;
     uint64_t v = 0;
+    if (r->pos >= r->end)
+        fail_short(r);
     for (unsigned shift = 0;; shift += 7) {
         if (r->pos >= r->end || shift > 63)
             bad_number(r, at);
@@ -254,6 +277,8 @@ static int64_t read_sleb(reader_t *r)
     uint64_t v = 0;
     unsigned shift = 0;
     uint8_t c;
+    if (r->pos >= r->end)
+        fail_short(r);
     do {
         if (r->pos >= r->end || shift > 63)
             bad_number(r, at);
@@ -288,8 +313,8 @@ static uint32_t read_str(reader_t *r)
     size_t at = r->pos;
     uint64_t i = read_uleb(r);
     if (i >= r->nstrs)
-        fail_at(r, at, "string index %llu is out of range (%u strings)", (unsigned long long)i,
-                r->nstrs);
+        fail_at(r, at, "string index %llu is out of range (%u string%s)", (unsigned long long)i,
+                r->nstrs, plural(r->nstrs));
     return r->strmap[i];
 }
 
@@ -301,8 +326,8 @@ static uint32_t read_opt_str(reader_t *r)
     if (i == 0)
         return 0;
     if (i - 1 >= r->nstrs)
-        fail_at(r, at, "string index %llu is out of range (%u strings)",
-                (unsigned long long)(i - 1), r->nstrs);
+        fail_at(r, at, "string index %llu is out of range (%u string%s)",
+                (unsigned long long)(i - 1), r->nstrs, plural(r->nstrs));
     return r->strmap[i - 1] + 1;
 }
 
@@ -325,7 +350,10 @@ static uint32_t read_name(reader_t *r, bool allow_dots, const char *what)
 
 /* ---- header ---- */
 
-static uint16_t get_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint16_t get_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 
 static void read_header(reader_t *r)
 {
@@ -334,7 +362,7 @@ static void read_header(reader_t *r)
     if (memcmp(r->data, VMBC_MAGIC, r->len < 4 ? r->len : 4) != 0)
         fail_at(r, 0, "not a vmbc module (bad magic)");
     if (r->len < VMBC_HEADER_SIZE)
-        fail_at(r, 0, "truncated module: expected a %d-byte header", VMBC_HEADER_SIZE);
+        fail_at(r, 0, "truncated module: expected an %d-byte header", VMBC_HEADER_SIZE);
     unsigned version = get_u16(r->data + 4), flags = get_u16(r->data + 6);
     if (version == 0)
         fail_at(r, 4, "module format version 0 is not supported");
@@ -403,7 +431,10 @@ static void read_strings(reader_t *r)
 
 /* ---- MODULE ---- */
 
-static void read_module_name(reader_t *r) { r->m->name = read_name(r, false, "the module name"); }
+static void read_module_name(reader_t *r)
+{
+    r->m->name = read_name(r, false, "the module name");
+}
 
 /* ---- FUNCS ---- */
 
@@ -412,8 +443,8 @@ static uint32_t read_reg(reader_t *r, const func_t *f)
     size_t at = r->pos;
     uint64_t i = read_uleb(r);
     if (i >= f->nregs)
-        fail_at(r, at, "register %llu is out of range (function '%s' has %u registers)",
-                (unsigned long long)i, fn_name(r, f), f->nregs);
+        fail_at(r, at, "register %llu is out of range (function '%s' has %u register%s)",
+                (unsigned long long)i, fn_name(r, f), f->nregs, plural(f->nregs));
     return (uint32_t)i;
 }
 
@@ -433,8 +464,8 @@ static uint32_t read_target(reader_t *r, const func_t *f)
     size_t at = r->pos;
     uint64_t t = read_uleb(r);
     if (t >= f->ninstrs)
-        fail_at(r, at, "jump target %llu is outside the function (%u instructions)",
-                (unsigned long long)t, f->ninstrs);
+        fail_at(r, at, "jump target %llu is outside function '%s' (%u instruction%s)",
+                (unsigned long long)t, fn_name(r, f), f->ninstrs, plural(f->ninstrs));
     return (uint32_t)t;
 }
 
@@ -443,8 +474,8 @@ static uint32_t read_func_index(reader_t *r)
     size_t at = r->pos;
     uint64_t i = read_uleb(r);
     if (i >= r->nfuncs)
-        fail_at(r, at, "function index %llu is out of range (%u functions)",
-                (unsigned long long)i, r->nfuncs);
+        fail_at(r, at, "function index %llu is out of range (%u function%s)", (unsigned long long)i,
+                r->nfuncs, plural(r->nfuncs));
     return (uint32_t)i;
 }
 
@@ -479,8 +510,8 @@ static void read_instr(reader_t *r, const func_t *f, uint32_t k, instr_t *in)
 {
     size_t at = r->pos;
     if (r->pos >= r->end)
-        fail_at(r, at, "function '%s': code ends after %u of its %u instructions", fn_name(r, f),
-                k, f->ninstrs);
+        fail_at(r, at, "function '%s': code ends after %u of its %u instructions", fn_name(r, f), k,
+                f->ninstrs);
     uint8_t op = read_u8(r);
     if (op >= OP_COUNT)
         fail_at(r, at, "unknown opcode 0x%02x", op);
@@ -501,8 +532,8 @@ static void read_code(reader_t *r, func_t *f, size_t size)
     for (uint32_t k = 0; k < f->ninstrs; k++)
         read_instr(r, f, k, &f->code[k]);
     if (r->pos != r->end)
-        fail_at(r, r->pos, "function '%s': %zu bytes of code left after its %u instructions",
-                fn_name(r, f), remaining(r), f->ninstrs);
+        fail_at(r, r->pos, "function '%s': %zu byte%s of code left after its last instruction",
+                fn_name(r, f), remaining(r), plural(remaining(r)));
     r->fn = NULL;
     r->end = section_end;
 }
@@ -555,8 +586,7 @@ static void read_func(reader_t *r, func_t *f)
     size_t size_at = r->pos;
     uint64_t size = read_uleb(r);
     if (size > remaining(r))
-        fail_at(r, size_at, "function '%s': code runs past the end of the section",
-                fn_name(r, f));
+        fail_at(r, size_at, "function '%s': code runs past the end of the section", fn_name(r, f));
     if (f->ninstrs > size)
         fail_at(r, at, "function '%s': %u instructions cannot fit in %llu bytes of code",
                 fn_name(r, f), f->ninstrs, (unsigned long long)size);
@@ -641,19 +671,18 @@ static void read_debug(reader_t *r)
 
 /* ---- sections ---- */
 
-static const char *const section_names[] = {
-    [VMBC_SEC_STRINGS] = "STRINGS",
-    [VMBC_SEC_MODULE] = "MODULE",
-    [VMBC_SEC_FUNCS] = "FUNCS",
-    [VMBC_SEC_DEBUG] = "DEBUG",
-};
-
-/* Every required section with an id below `id` must have been read. */
+/* Every required section with an id below `id` must have been read
+ * (id past DEBUG: the end of the file). */
 static void check_required(reader_t *r, unsigned id, size_t at)
 {
-    for (unsigned s = VMBC_SEC_STRINGS; s <= VMBC_SEC_FUNCS && s < id; s++)
-        if (!r->seen[s])
+    for (unsigned s = VMBC_SEC_STRINGS; s <= VMBC_SEC_FUNCS && s < id; s++) {
+        if (r->seen[s])
+            continue;
+        if (id > VMBC_SEC_DEBUG)
             fail_at(r, at, "missing %s section", section_names[s]);
+        fail_at(r, at, "missing %s section before section %u (%s)", section_names[s], id,
+                section_names[id]);
+    }
 }
 
 static void read_payload(reader_t *r, unsigned id)
@@ -676,17 +705,19 @@ static void read_section(reader_t *r, unsigned *last)
     if (id < VMBC_SEC_STRINGS || id > VMBC_SEC_DEBUG)
         fail_at(r, at, "unknown section id %u", id);
     if (id <= *last)
-        fail_at(r, at, "section %u out of order", id);
+        fail_at(r, at, "section %u (%s) out of order: it comes after section %u (%s)", id,
+                section_names[id], *last, section_names[*last]);
     check_required(r, id, at);
     uint64_t size = read_uleb(r);
     if (size > remaining(r))
-        fail_at(r, at, "section %u runs past the end of the file", id);
+        fail_at(r, at, "section %u (%s) runs past the end of the file (%llu bytes, %zu left)", id,
+                section_names[id], (unsigned long long)size, remaining(r));
     r->sec = id;
     r->end = r->pos + (size_t)size;
     read_payload(r, id);
     if (r->pos != r->end)
-        fail_at(r, r->pos, "section %u: %zu unexpected bytes after its contents", id,
-                remaining(r));
+        fail_at(r, r->pos, "section %u (%s): %zu unexpected byte%s after its contents", id,
+                section_names[id], remaining(r), plural(remaining(r)));
     r->seen[id] = true;
     *last = id;
 }

@@ -112,6 +112,7 @@ check() {
     fi
     local left
     left=$(cd "$tmp" && find . -mindepth 1 ! -name "$name.vmbc" | sed 's|^\./||' | sort | tr '\n' ' ')
+    left=${left% }
     if [ -n "$left" ]; then
         fail_case "$name" "files left behind: $left"
         ok=0

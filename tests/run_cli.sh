@@ -1,0 +1,425 @@
+#!/usr/bin/env bash
+# CLI tests: the vmcc driver's flags, outputs and failure modes. Each case is
+# a function t_NAME below, run in a subshell inside its own empty directory
+# with TMPDIR pointing at its own empty scratch directory; it returns 0 if it
+# passes. After every case the scratch directory must be empty again.
+#
+# Usage: tests/run_cli.sh [build-dir] [filter]
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+case $build in /*) ;; *) build=$PWD/$build ;; esac
+filter=${2:-}
+vmcc="$build/bin/vmcc"
+ex="$root/examples"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+
+if [ ! -x "$vmcc" ]; then
+    echo "FAIL setup: $vmcc is missing (build it with scripts/build.sh)"
+    echo "cli: 0 passed, 1 failed"
+    exit 1
+fi
+
+# The ELF machine number (e_machine) of each target.
+declare -A elf_machine=([x86_64-linux-gnu]=62 [aarch64-linux-gnu]=183 [riscv64-linux-gnu]=243)
+
+# ---- helpers (used inside a case: $name, $out, $err, $rc are the case's) ----
+
+bad() { # reason: report a failure with the last command's output
+    echo "FAIL $name: $*"
+    if [ -s "$err" ]; then sed 's/^/    stderr: /' "$err" | head -15; fi
+    if [ -s "$out" ]; then sed 's/^/    stdout: /' "$out" | head -5; fi
+    return 1
+}
+
+vm() { # ARGS...: run vmcc; stdout to $out, stderr to $err, status in $rc
+    rc=0
+    timeout 120 "$vmcc" "$@" > "$out" 2> "$err" || rc=$?
+}
+
+run_exe() { # EXE ARGS...: run a compiled program, like vm
+    rc=0
+    timeout 60 "$@" > "$out" 2> "$err" || rc=$?
+}
+
+want_rc() { # N [what]
+    [ "$rc" -eq "$1" ] || bad "${2:-vmcc} exited with $rc, expected $1"
+}
+
+want_err() { # TEXT: stderr is exactly TEXT (plus a newline)
+    cmp -s "$err" <(printf '%s\n' "$1") || {
+        bad "stderr differs"
+        diff <(printf '%s\n' "$1") "$err" | sed 's/^/    /' | head -10
+        return 1
+    }
+}
+
+want_err_has() { # TEXT: stderr contains TEXT
+    grep -qF -- "$1" "$err" || bad "stderr lacks: $1"
+}
+
+want_out_has() { # TEXT: stdout contains TEXT
+    grep -qF -- "$1" "$out" || bad "stdout lacks: $1"
+}
+
+want_out() { # TEXT: stdout is exactly TEXT (plus a newline)
+    cmp -s "$out" <(printf '%s\n' "$1") || {
+        bad "stdout differs"
+        diff <(printf '%s\n' "$1") "$out" | sed 's/^/    /' | head -10
+        return 1
+    }
+}
+
+want_no_out() { [ ! -s "$out" ] || bad "unexpected output on stdout"; }
+
+want_files() { # NAME...: the current directory holds exactly these files
+    local want have
+    want=$(printf '%s\n' "$@" | sort)
+    have=$(find . -mindepth 1 -maxdepth 1 | sed 's|^\./||' | sort)
+    [ "$want" = "$have" ] || bad "files here: $(echo $have), expected: $(echo $want)"
+}
+
+host_target() { # the target vmcc calls the host, from --print-targets
+    "$vmcc" --print-targets | awk '/\(host\)/ {print $1}'
+}
+
+elf_machine_of() { # FILE: e_machine, little-endian u16 at offset 18
+    od -An -tu2 -j18 -N2 "$1" | tr -d ' '
+}
+
+is_elf() { [ "$(od -An -c -N4 "$1" | tr -d ' ')" = '177ELF' ]; }
+
+# ---- cases ----
+
+# --help: exit 0, the usage on stdout, nothing on stderr.
+t_help() {
+    vm --help
+    want_rc 0 && want_out_has "usage: vmcc [options] file..." && want_out_has "--emit=KIND" || return 1
+    [ ! -s "$err" ] || bad "stderr is not empty"
+}
+
+# --version: exit 0, one line naming vmcc, the module format and LLVM.
+t_version() {
+    vm --version
+    want_rc 0 || return 1
+    [ "$(wc -l < "$out")" -eq 1 ] || bad "--version printed more than one line" || return 1
+    grep -qE '^vmcc [0-9]+\.[0-9]+\.[0-9]+ \(module format 1, runtime ABI [0-9]+, LLVM [0-9.]+\)$' \
+        "$out" || bad "unexpected --version output"
+}
+
+# No input files: exit 1 with a message pointing at --help.
+t_no_inputs() {
+    vm
+    want_rc 1 && want_no_out && want_err "vmcc: error: no input files
+(see vmcc --help)"
+}
+
+# An unknown option is named in the message.
+t_unknown_option() {
+    vm --frobnicate "$ex/hello.vmasm"
+    want_rc 1 && want_no_out && want_err "vmcc: error: unknown option '--frobnicate'
+(see vmcc --help)" && want_files
+}
+
+# An unknown --emit kind is named, with the valid kinds.
+t_unknown_emit() {
+    vm --emit=elf "$ex/hello.vmasm"
+    want_rc 1 && want_err "vmcc: error: unknown --emit kind 'elf' (exe, obj, asm, llvm-ir, vmbc)
+(see vmcc --help)" && want_files
+}
+
+# -o as the last argument, with no file name.
+t_o_without_file() {
+    vm "$ex/hello.vmasm" -o
+    want_rc 1 && want_err "vmcc: error: -o needs a file name
+(see vmcc --help)" && want_files
+}
+
+# -o given twice.
+t_o_twice() {
+    vm "$ex/hello.vmasm" -o a -o b
+    want_rc 1 && want_err "vmcc: error: -o given twice
+(see vmcc --help)" && want_files
+}
+
+# An unknown --target is refused and nothing is written.
+t_unknown_target() {
+    vm --target=sparc64-linux-gnu --emit=obj "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err "vmcc: error: unknown target 'sparc64-linux-gnu' (vmcc --print-targets lists them)
+(see vmcc --help)" && want_files || return 1
+    vm --target x86_64-apple-darwin --emit=obj "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err_has "unknown target 'x86_64-apple-darwin'" && want_files
+}
+
+# Target spellings (both --target=T and --target T) give objects for the right machine.
+t_target_spellings() {
+    local spec t
+    for spec in aarch64:aarch64-linux-gnu arm64:aarch64-linux-gnu \
+        x86_64-linux-gnu:x86_64-linux-gnu amd64:x86_64-linux-gnu \
+        aarch64-unknown-linux-gnu:aarch64-linux-gnu riscv64:riscv64-linux-gnu; do
+        t=${spec#*:}
+        vm --target="${spec%%:*}" --emit=obj "$ex/fib.vmasm" -o "${spec%%:*}.o"
+        want_rc 0 "--target=${spec%%:*}" || return 1
+        is_elf "${spec%%:*}.o" || bad "--target=${spec%%:*}: not an ELF file" || return 1
+        [ "$(elf_machine_of "${spec%%:*}.o")" = "${elf_machine[$t]}" ] ||
+            bad "--target=${spec%%:*}: ELF machine $(elf_machine_of "${spec%%:*}.o"), expected ${elf_machine[$t]} ($t)" ||
+            return 1
+    done
+    vm --target arm64 -c "$ex/fib.vmasm" -o sep.o
+    want_rc 0 "--target arm64" || return 1
+    [ "$(elf_machine_of sep.o)" = 183 ] || bad "--target arm64 (two arguments): wrong machine"
+}
+
+# --print-targets: the three targets, the host's runtime installed.
+t_print_targets() {
+    vm --print-targets
+    want_rc 0 || return 1
+    local t host
+    for t in x86_64-linux-gnu aarch64-linux-gnu riscv64-linux-gnu; do
+        grep -qE "^$t +runtime (installed|missing)" "$out" || bad "no line for $t" || return 1
+    done
+    [ "$(wc -l < "$out")" -eq 3 ] || bad "expected 3 lines" || return 1
+    host=$(awk '/\(host\)/ {print $1}' "$out")
+    [ -n "$host" ] || bad "no target is marked (host)" || return 1
+    case $(uname -m) in
+        x86_64 | aarch64 | riscv64)
+            [ "$host" = "$(uname -m)-linux-gnu" ] || bad "host is $host on a $(uname -m)" || return 1
+            ;;
+    esac
+    grep -qE "^$host +runtime installed \(host\)$" "$out" || bad "the host runtime is not installed"
+}
+
+# -O0 .. -O3 all build examples/fib.vmasm into programs printing fib(20).
+t_opt_levels() {
+    local o
+    for o in 0 1 2 3; do
+        vm "-O$o" "$ex/fib.vmasm" -o "fib$o"
+        want_rc 0 "-O$o" || return 1
+        run_exe "./fib$o" 20
+        want_rc 0 "fib$o" && want_out 6765 || return 1
+    done
+}
+
+# -c writes an object; vmcc links the object into a working program.
+t_compile_then_link() {
+    vm -c "$ex/fib.vmasm" -o fib.o
+    want_rc 0 "vmcc -c" || return 1
+    is_elf fib.o || bad "fib.o is not an ELF object" || return 1
+    vm fib.o -o fib
+    want_rc 0 "vmcc fib.o" || return 1
+    run_exe ./fib 10
+    want_rc 0 ./fib && want_out 55 && want_files fib.o fib
+}
+
+# vmbc -> --disasm -> assemble -> vmbc is byte-identical, for every example and e2e program.
+t_vmbc_roundtrip() {
+    local f n count=0
+    for f in "$ex"/*.vmasm "$root"/tests/e2e/*.vmasm; do
+        n=$(basename "$f" .vmasm)
+        vm --emit=vmbc "$f" -o "$n.1.vmbc"
+        want_rc 0 "--emit=vmbc $n" || return 1
+        vm --disasm "$n.1.vmbc" -o "$n.dis.vmasm"
+        want_rc 0 "--disasm $n" || return 1
+        vm --emit=vmbc "$n.dis.vmasm" -o "$n.2.vmbc"
+        want_rc 0 "--emit=vmbc of the disassembly of $n" || return 1
+        cmp -s "$n.1.vmbc" "$n.2.vmbc" || bad "$n: vmbc differs after disasm and reassembly" ||
+            return 1
+        count=$((count + 1))
+    done
+    [ $count -ge 3 ] || bad "only $count programs found"
+}
+
+# A .vmbc input compiles and runs like its text.
+t_vmbc_input() {
+    vm --emit=vmbc "$ex/fib.vmasm" -o fib.vmbc && want_rc 0 "--emit=vmbc" || return 1
+    vm fib.vmbc -o from_bin && want_rc 0 "vmcc fib.vmbc" || return 1
+    vm "$ex/fib.vmasm" -o from_text && want_rc 0 "vmcc fib.vmasm" || return 1
+    run_exe ./from_bin 15
+    want_rc 0 ./from_bin && want_out 610 || return 1
+    cp "$out" bin.out
+    run_exe ./from_text 15
+    cmp -s bin.out "$out" || bad "the two programs print different things"
+}
+
+# --disasm writes to stdout by default.
+t_disasm_stdout() {
+    vm --emit=vmbc "$ex/hello.vmasm" -o hello.vmbc && want_rc 0 || return 1
+    vm --disasm hello.vmbc
+    want_rc 0 && want_out_has ".module hello" && want_out_has "func main() -> i64 {" &&
+        want_files hello.vmbc
+}
+
+# --emit=llvm-ir -o - prints the IR, with the function's symbol, and writes no file.
+t_llvm_ir_stdout() {
+    vm --emit=llvm-ir -o - "$ex/fib.vmasm"
+    want_rc 0 && want_out_has "define internal i64 @fib.fib(" && want_out_has "@fib.main(" &&
+        want_files
+}
+
+# --emit=asm writes assembly to the -o file.
+t_emit_asm() {
+    vm --emit=asm "$ex/fib.vmasm" -o fib.s
+    want_rc 0 && want_no_out && want_files fib.s || return 1
+    grep -qF 'fib.fib' fib.s || bad "fib.s does not mention fib.fib"
+}
+
+# An object cannot go to stdout.
+t_obj_to_stdout() {
+    vm --emit=obj -o - "$ex/fib.vmasm"
+    want_rc 1 && want_no_out && want_err "vmcc: error: an object file cannot be written to standard output"
+}
+
+# Without -o: a.out, NAME.o, NAME.s, NAME.ll, NAME.vmbc in the current directory.
+t_default_names() {
+    vm "$ex/hello.vmasm" && want_rc 0 "vmcc (exe)" && want_files a.out || return 1
+    run_exe ./a.out
+    want_rc 0 ./a.out && want_out_has "Hello, world!" || return 1
+    vm -c "$ex/hello.vmasm" && want_rc 0 "vmcc -c" || return 1
+    vm --emit=asm "$ex/hello.vmasm" && want_rc 0 "--emit=asm" || return 1
+    vm --emit=llvm-ir "$ex/hello.vmasm" && want_rc 0 "--emit=llvm-ir" || return 1
+    vm --emit=vmbc "$ex/hello.vmasm" && want_rc 0 "--emit=vmbc" || return 1
+    want_files a.out hello.o hello.s hello.ll hello.vmbc || return 1
+    vm -c "$ex/hello.vmasm" "$ex/fib.vmasm" && want_rc 0 "vmcc -c (two inputs)" || return 1
+    want_files a.out hello.o hello.s hello.ll hello.vmbc fib.o
+}
+
+# -o with several inputs is refused unless linking.
+t_o_several_inputs() {
+    vm -c "$ex/hello.vmasm" "$ex/fib.vmasm" -o both.o
+    want_rc 1 && want_err "vmcc: error: -o with several inputs is only for linking; without -o each input gets its own output
+(see vmcc --help)" && want_files
+}
+
+# Two modules in one command link into one program (the second has no main).
+t_two_modules() {
+    cat > lib.vmasm << 'EOF'
+; lib.vmasm: a module without main, linked beside hello
+.version 1
+.module lib
+export func greet() -> void {
+    .reg %s: val
+    const.str %s, "from lib"
+    callb.void println.val, %s
+    ret
+}
+EOF
+    vm "$ex/hello.vmasm" lib.vmasm -o two
+    want_rc 0 || return 1
+    grep -qaF 'lib.greet' two || bad "lib.greet is not in the program" || return 1
+    run_exe ./two
+    want_rc 0 ./two && want_out_has "Hello, world!"
+}
+
+# A failed compile (or link) leaves an existing -o target untouched and no temporary files.
+t_failed_compile_keeps_target() {
+    printf 'precious\n' > target
+    vm "$root/tests/neg/unknown_register.vmasm" -o target
+    want_rc 1 && want_err_has "unknown register %x" || return 1
+    [ "$(cat target)" = precious ] || bad "the target was changed" || return 1
+    want_files target || return 1
+    vm --emit=obj "$root/tests/neg/call_arity.vmasm" -o target
+    want_rc 1 || return 1
+    [ "$(cat target)" = precious ] || bad "--emit=obj: the target was changed" || return 1
+    want_files target || return 1
+    # the linker fails: the same
+    rc=0
+    VMCC_CC=false timeout 120 "$vmcc" "$ex/hello.vmasm" -o target > "$out" 2> "$err" || rc=$?
+    want_rc 1 "vmcc with a failing linker" && want_err_has "linking failed" || return 1
+    [ "$(cat target)" = precious ] || bad "a failed link changed the target" || return 1
+    want_files target
+}
+
+# -o into a directory that does not exist: exit 1, a clear message.
+t_o_missing_dir() {
+    vm "$ex/hello.vmasm" -o nodir/hello
+    want_rc 1 && want_err "vmcc: error: cannot create nodir/hello: No such file or directory" &&
+        want_files || return 1
+    vm --emit=vmbc "$ex/hello.vmasm" -o nodir/hello.vmbc
+    want_rc 1 && want_err "vmcc: error: cannot create nodir/hello.vmbc: No such file or directory"
+}
+
+# An input that does not exist.
+t_nonexistent_input() {
+    vm nothing.vmasm -o out
+    want_rc 1 && want_err "vmcc: error: cannot read nothing.vmasm: No such file or directory" &&
+        want_files
+}
+
+# A directory as input.
+t_directory_input() {
+    mkdir dir.vmasm
+    vm dir.vmasm -o out
+    want_rc 1 && want_err "vmcc: error: cannot read dir.vmasm: Is a directory" && want_files dir.vmasm
+}
+
+# A file with an unknown extension.
+t_unknown_extension() {
+    cp "$ex/hello.vmasm" hello.txt
+    vm hello.txt -o out
+    want_rc 1 && want_err "vmcc: error: hello.txt: unknown file type (expected .vmasm, .vmbc or .o)" &&
+        want_files hello.txt
+}
+
+# vmcc without its runtime beside it: exit 1, naming scripts/build.sh.
+t_missing_runtime() {
+    mkdir bin && cp "$vmcc" bin/vmcc
+    local host
+    host=$(host_target)
+    rc=0
+    timeout 120 bin/vmcc "$ex/hello.vmasm" -o hello > "$out" 2> "$err" || rc=$?
+    want_rc 1 && want_err_has "no runtime for target $host" && want_err_has "scripts/build.sh" &&
+        want_files bin || return 1
+    rc=0
+    bin/vmcc --print-targets > "$out" 2> "$err" || rc=$?
+    want_rc 0 && want_out_has "runtime missing (host)"
+}
+
+# An output that would replace an input is refused, however it is spelled.
+t_no_overwrite_input() {
+    vm --emit=vmbc "$ex/fib.vmasm" -o fib.vmbc && want_rc 0 || return 1
+    cp fib.vmbc orig.vmbc
+    vm --emit=vmbc fib.vmbc
+    want_rc 1 && want_err "vmcc: error: output fib.vmbc would overwrite its input" || return 1
+    vm --emit=vmbc fib.vmbc -o ./fib.vmbc
+    want_rc 1 && want_err "vmcc: error: output ./fib.vmbc would overwrite its input fib.vmbc" ||
+        return 1
+    cp "$ex/fib.vmasm" fib.vmasm
+    vm fib.vmasm -o ./fib.vmasm
+    want_rc 1 && want_err_has "would overwrite its input fib.vmasm" || return 1
+    cmp -s fib.vmbc orig.vmbc && cmp -s fib.vmasm "$ex/fib.vmasm" || bad "an input was changed" ||
+        return 1
+    want_files fib.vmbc orig.vmbc fib.vmasm
+}
+
+# -v shows the linker command.
+t_verbose() {
+    vm -v "$ex/hello.vmasm" -o hello
+    want_rc 0 && want_err_has "libbuiltins.a" && want_err_has "-o hello.tmp."
+}
+
+# ---- driver ----
+
+for fn in $(grep -oE '^t_[A-Za-z0-9_]+' "${BASH_SOURCE[0]}"); do
+    name=${fn#t_}
+    [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
+    dir="$work/$name"
+    mkdir -p "$dir/case" "$dir/tmp"
+    out="$dir/stdout" err="$dir/stderr"
+    : > "$out"
+    : > "$err"
+    if (cd "$dir/case" && export TMPDIR="$dir/tmp" && "$fn"); then
+        left=$(ls -A "$dir/tmp")
+        if [ -n "$left" ]; then
+            echo "FAIL $name: temporary files left in TMPDIR: $(echo $left)"
+            fail=$((fail + 1))
+        else
+            pass=$((pass + 1))
+        fi
+    else
+        fail=$((fail + 1))
+    fi
+done
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]
