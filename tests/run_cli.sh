@@ -6,21 +6,8 @@
 #
 # Usage: tests/run_cli.sh [build-dir] [filter]
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build}
-case $build in /*) ;; *) build=$PWD/$build ;; esac
-filter=${2:-}
-vmcc="$build/bin/vmcc"
+. "$(dirname "$0")/lib.sh" cli "$@"
 ex="$root/examples"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-
-if [ ! -x "$vmcc" ]; then
-    echo "FAIL setup: $vmcc is missing (build it with scripts/build.sh)"
-    echo "cli: 0 passed, 1 failed"
-    exit 1
-fi
 
 # The ELF machine number (e_machine) of each target.
 declare -A elf_machine=([x86_64-linux-gnu]=62 [aarch64-linux-gnu]=183 [riscv64-linux-gnu]=243)

@@ -12,14 +12,8 @@
 #
 # Usage: tests/run_e2e.sh [build-dir] [filter]   (env OPT_LEVELS="0 2")
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build}
-filter=${2:-}
-vmcc="$build/bin/vmcc"
+. "$(dirname "$0")/lib.sh" e2e "$@"
 levels=${OPT_LEVELS:-"0 2"}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
 
 check() { # name opt file
     local name=$1 opt=$2 file=$3 exe="$work/$1.O$2"

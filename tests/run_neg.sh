@@ -16,21 +16,8 @@
 #
 # Usage: tests/run_neg.sh [build-dir] [filter]
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build}
-case $build in /*) ;; *) build=$PWD/$build ;; esac
-filter=${2:-}
-vmcc="$build/bin/vmcc"
+. "$(dirname "$0")/lib.sh" negative "$@"
 neg="$root/tests/neg"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-
-if [ ! -x "$vmcc" ]; then
-    echo "FAIL setup: $vmcc is missing (build it with scripts/build.sh)"
-    echo "negative: 0 passed, 1 failed"
-    exit 1
-fi
 
 # hex_to_bin FILE.hex OUT: the bytes a .hex file spells. Pure bash.
 hex_to_bin() {
