@@ -4,8 +4,11 @@
 
 #include "../rt.h"
 
-/* Objects built for this ABI reference this symbol (abi/value.h). */
-const int vm_abi_v1 = VM_ABI_VERSION;
+/* Objects built for this ABI reference vm_abi_v<VM_ABI_VERSION> (abi/value.h):
+ * a runtime of another version fails the link naming the symbol. */
+#define RT_CAT2(a, b) a##b
+#define RT_CAT(a, b)  RT_CAT2(a, b)
+const int RT_CAT(vm_abi_v, VM_ABI_VERSION) = VM_ABI_VERSION;
 
 /* Shadow-stack size in slots (8 bytes each); reserved, not committed. */
 #define RT_SHADOW_STACK_SLOTS (1u << 20)
