@@ -73,8 +73,7 @@ typedef struct parser {
     instr_t *code;
     uint32_t ncode, cap_code;
     label_t *labels;
-    src_loc_t *label_locs;
-    uint32_t nlabels, cap_labels, cap_label_locs;
+    uint32_t nlabels, cap_labels;
     fixup_t *label_uses;
     uint32_t nlabel_uses, cap_label_uses;
     /* module-wide */
@@ -82,8 +81,6 @@ typedef struct parser {
     uint32_t nfunc_uses, cap_func_uses;
     func_t *funcs;
     uint32_t nfuncs, cap_funcs;
-    src_loc_t *func_locs;
-    uint32_t cap_func_locs, nfunc_locs;
 } parser_t;
 
 NORETURN PRINTF_LIKE(3, 4) static void fail_at(parser_t *p, src_loc_t loc, const char *fmt, ...)
@@ -598,9 +595,7 @@ static void add_label(parser_t *p, const tok_t *name)
         if (p->labels[i].name == id)
             fail_at(p, tok_loc(name), "label '%.*s' is defined twice", (int)name->len, name->p);
     label_t l = {id, p->ncode};
-    uint32_t n = p->nlabels;
     VEC_PUSH(p->labels, p->nlabels, p->cap_labels, l);
-    VEC_PUSH(p->label_locs, n, p->cap_label_locs, tok_loc(name));
 }
 
 static void resolve_labels(parser_t *p)
@@ -631,7 +626,7 @@ static void parse_func(parser_t *p, bool exported)
     for (uint32_t i = 0; i < p->nfuncs; i++)
         if (p->funcs[i].name == fp->name)
             fail_at(p, tok_loc(&name), "function '%.*s' is defined twice (first at line %u)",
-                    (int)name.len, name.p, p->func_locs[i].line);
+                    (int)name.len, name.p, p->funcs[i].loc.line);
     p->fn = fp;
     next(p);
     expect_punct(p, "(");
@@ -709,10 +704,7 @@ static void parse_func(parser_t *p, bool exported)
     if (p->nlabels)
         memcpy(fp->labels, p->labels, p->nlabels * sizeof(label_t));
     p->fn = NULL;
-    uint32_t n = p->nfuncs;
     VEC_PUSH(p->funcs, p->nfuncs, p->cap_funcs, *fp);
-    VEC_PUSH(p->func_locs, n, p->cap_func_locs, fp->loc);
-    p->nfunc_locs = p->nfuncs;
 }
 
 static void resolve_funcs(parser_t *p)
@@ -820,11 +812,9 @@ module_t *asm_parse(const char *path, const uint8_t *text, size_t len)
         parse_module(&p);
     free(p.code);
     free(p.labels);
-    free(p.label_locs);
     free(p.label_uses);
     free(p.func_uses);
     free(p.funcs);
-    free(p.func_locs);
     free(p.rtypes);
     free(p.rnames);
     if (!ok) {

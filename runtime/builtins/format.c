@@ -14,13 +14,11 @@ size_t rt_fmt_f64(char *buf, size_t cap, double d)
         return (size_t)snprintf(buf, cap, d < 0 ? "-inf" : "inf");
     /* The fewest significant digits that read back exactly (17 always do)... */
     char sci[40];
-    int digits = 1;
-    for (; digits < 17; digits++) {
+    int digits = 0;
+    do {
+        digits++;
         snprintf(sci, sizeof sci, "%.*e", digits - 1, d);
-        if (strtod(sci, NULL) == d)
-            break;
-    }
-    snprintf(sci, sizeof sci, "%.*e", digits - 1, d);
+    } while (digits < 17 && strtod(sci, NULL) != d);
     int exp10 = atoi(strchr(sci, 'e') + 1);
     /* ...shown positionally for exponents -4 .. 15, else in e-notation,
      * always recognisably a float: "10.0", "0.0001", "1e+16", "1.5e-05". */
