@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../abi/context.h"
 #include "../abi/opcodes.h"
 #include "util.h"
 
@@ -27,7 +28,7 @@ const char *type_name(vm_type_t t);
 
 /* Limits the reader and the verifier enforce (docs/bytecode.md, "Limits"). */
 #define VM_MAX_REGS    65536u
-#define VM_MAX_PARAMS  255u
+#define VM_MAX_PARAMS  ((uint32_t)VM_MAX_CALL_ARGS)
 #define VM_MAX_INSTRS  (1u << 24)
 #define VM_MAX_FUNCS   (1u << 20)
 #define VM_MAX_STRINGS (1u << 24)

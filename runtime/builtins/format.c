@@ -48,6 +48,13 @@ const char *rt_kind_name(vm_val_t v)
         switch ((vm_kind_t)((const vm_obj_header_t *)v)->kind) {
         case VM_KIND_FLOAT: return "float";
         case VM_KIND_STRING: return "string";
+        case VM_KIND_ATOM: return "atom";
+        case VM_KIND_TUPLE: return "tuple";
+        case VM_KIND_ARRAY: return "array";
+        case VM_KIND_MAP: return "map";
+        case VM_KIND_SET: return "set";
+        case VM_KIND_FUNC: return "function";
+        case VM_KIND_EXC: return "error";
         default: break;
         }
     }
@@ -62,7 +69,7 @@ void rt_buf_put(rt_buf_t *b, const char *s, size_t n)
             cap *= 2;
         char *d = realloc(b->data, cap);
         if (!d)
-            rt_raise(NULL, "out_of_memory", "cannot grow a text buffer to %zu bytes", cap);
+            rt_fatal(NULL, "out_of_memory", "cannot grow a text buffer to %zu bytes", cap);
         b->data = d;
         b->cap = cap;
     }
@@ -84,8 +91,22 @@ void rt_buf_put_val(rt_buf_t *b, vm_val_t v)
         rt_buf_put(b, "false", 5);
     } else if (rt_is_kind(v, VM_KIND_FLOAT)) {
         rt_buf_put(b, tmp, rt_fmt_f64(tmp, sizeof tmp, ((const vm_float_t *)v)->value));
-    } else if (rt_is_kind(v, VM_KIND_STRING)) {
+    } else if (rt_is_kind(v, VM_KIND_STRING) || rt_is_kind(v, VM_KIND_ATOM)) {
         rt_buf_put(b, rt_as_str(v)->bytes, rt_as_str(v)->len);
+    } else if (rt_is_kind(v, VM_KIND_FUNC)) {
+        const vm_func_t *f = (const vm_func_t *)v;
+        rt_buf_put(b, "#<function ", 11);
+        rt_buf_put(b, f->desc->name, strlen(f->desc->name));
+        rt_buf_put(b, tmp, (size_t)snprintf(tmp, sizeof tmp, "/%u>", f->hdr.aux));
+    } else if (rt_is_kind(v, VM_KIND_EXC)) {
+        const vm_exc_t *e = (const vm_exc_t *)v;
+        rt_buf_put(b, "#<error ", 8);
+        rt_buf_put_val(b, e->reason);
+        if (rt_is_kind(e->message, VM_KIND_STRING)) {
+            rt_buf_put(b, ": ", 2);
+            rt_buf_put(b, rt_as_str(e->message)->bytes, rt_as_str(e->message)->len);
+        }
+        rt_buf_put(b, ">", 1);
     } else {
         rt_buf_put(b, tmp,
                    (size_t)snprintf(tmp, sizeof tmp, "#<value 0x%llx>", (unsigned long long)v));
@@ -104,7 +125,7 @@ vm_val_t vm_to_string(vm_ctx_t *ctx, vm_val_t v)
         return v;
     rt_buf_t b = {0};
     rt_buf_put_val(&b, v);
-    vm_val_t s = rt_str_new(ctx, b.data, b.len);
+    vm_val_t s = rt_str_new(ctx, b.data ? b.data : "", b.len);
     rt_buf_free(&b);
     return s;
 }

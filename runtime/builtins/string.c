@@ -27,11 +27,13 @@ int rt_utf8_valid(const char *s, size_t len)
     return 1;
 }
 
+/* A string of `len` bytes to fill; NULL if out of memory (raised). */
 static vm_string_t *str_alloc(vm_ctx_t *ctx, size_t len)
 {
-    if (len > ((size_t)1 << 48))
-        rt_raise(ctx, "system_limit", "a string of %zu bytes is too long", len);
-    vm_string_t *s = rt_gc_alloc(ctx, VM_KIND_STRING, sizeof *s + len + 1);
+    vm_string_t *s = len < RT_MAX_ALLOC ? rt_gc_alloc(ctx, VM_KIND_STRING, sizeof *s + len + 1)
+                                        : rt_gc_alloc(ctx, VM_KIND_STRING, RT_MAX_ALLOC + 1);
+    if (!s)
+        return NULL;
     s->len = len;
     s->bytes[len] = 0;
     return s;
@@ -40,24 +42,30 @@ static vm_string_t *str_alloc(vm_ctx_t *ctx, size_t len)
 vm_val_t rt_str_new(vm_ctx_t *ctx, const char *bytes, size_t len)
 {
     if (!rt_utf8_valid(bytes, len))
-        rt_raise(ctx, "badarg", "invalid UTF-8 in a string of %zu bytes", len);
+        return rt_raise(ctx, "badarg", "invalid UTF-8 in a string of %zu bytes", len);
     vm_string_t *s = str_alloc(ctx, len);
+    if (!s)
+        return 0;
     memcpy(s->bytes, bytes, len);
     return (vm_val_t)s;
 }
 
 static const vm_string_t *expect_str(vm_ctx_t *ctx, vm_val_t v, const char *what)
 {
-    if (!rt_is_kind(v, VM_KIND_STRING))
-        rt_raise(ctx, "badarg", "%s expects a string, not %s", what, rt_kind_name(v));
+    if (!rt_is_kind(v, VM_KIND_STRING)) {
+        rt_raise_type(ctx, what, "a string", v);
+        return NULL;
+    }
     return rt_as_str(v);
 }
 
 vm_val_t vm_str_concat(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
 {
     const vm_string_t *x = expect_str(ctx, a, "str.concat");
-    const vm_string_t *y = expect_str(ctx, b, "str.concat");
-    vm_string_t *s = str_alloc(ctx, x->len + y->len);
+    const vm_string_t *y = x ? expect_str(ctx, b, "str.concat") : NULL;
+    vm_string_t *s = y ? str_alloc(ctx, x->len + y->len) : NULL;
+    if (!s)
+        return 0;
     memcpy(s->bytes, x->bytes, x->len);
     memcpy(s->bytes + x->len, y->bytes, y->len);
     return (vm_val_t)s;
@@ -66,19 +74,21 @@ vm_val_t vm_str_concat(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
 int64_t vm_str_to_i64(vm_ctx_t *ctx, vm_val_t v)
 {
     const vm_string_t *s = expect_str(ctx, v, "str.to_i64");
+    if (!s)
+        return 0;
     const char *p = s->bytes, *end = s->bytes + s->len;
     int neg = 0;
     if (p < end && (*p == '-' || *p == '+'))
         neg = *p++ == '-';
     if (p == end)
-        rt_raise(ctx, "badarg", "str.to_i64: \"%s\" is not an integer", s->bytes);
+        return rt_raise(ctx, "badarg", "str.to_i64: \"%s\" is not an integer", s->bytes);
     uint64_t mag = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     for (; p < end; p++) {
         if (*p < '0' || *p > '9')
-            rt_raise(ctx, "badarg", "str.to_i64: \"%s\" is not an integer", s->bytes);
+            return rt_raise(ctx, "badarg", "str.to_i64: \"%s\" is not an integer", s->bytes);
         unsigned d = (unsigned)(*p - '0');
         if (mag > (lim - d) / 10)
-            rt_raise(ctx, "badarg", "str.to_i64: \"%s\" does not fit in an i64", s->bytes);
+            return rt_raise(ctx, "badarg", "str.to_i64: \"%s\" does not fit in an i64", s->bytes);
         mag = mag * 10 + d;
     }
     return neg ? (int64_t)(0 - mag) : (int64_t)mag;
@@ -93,6 +103,6 @@ int64_t vm_argc(vm_ctx_t *ctx)
 vm_val_t vm_argv(vm_ctx_t *ctx, int64_t i)
 {
     if (i < 0 || i >= rt_argc)
-        rt_raise(ctx, "badarg", "argv: index %lld out of range 0..%d", (long long)i, rt_argc - 1);
+        return rt_raise_index(ctx, "argv", i, rt_argc);
     return rt_str_new(ctx, rt_argv[i], strlen(rt_argv[i]));
 }

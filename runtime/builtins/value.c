@@ -8,6 +8,8 @@
 vm_val_t vm_box_f64(vm_ctx_t *ctx, double d)
 {
     vm_float_t *f = rt_gc_alloc(ctx, VM_KIND_FLOAT, sizeof *f);
+    if (!f)
+        return 0;
     f->value = d;
     return (vm_val_t)f;
 }
@@ -33,7 +35,8 @@ double vm_unbox_f64(vm_ctx_t *ctx, vm_val_t v)
 {
     if (is_number(v))
         return as_double(v);
-    rt_raise(ctx, "badarg", "unbox.f64 of a %s", rt_kind_name(v));
+    rt_raise_type(ctx, "unbox.f64", "a number", v);
+    return 0;
 }
 
 typedef enum { ARITH_ADD, ARITH_SUB, ARITH_MUL } arith_op_t;
@@ -47,7 +50,7 @@ static vm_val_t arith(vm_ctx_t *ctx, arith_op_t op, vm_val_t a, vm_val_t b)
                   : op == ARITH_SUB ? __builtin_sub_overflow(x, y, &r)
                                     : __builtin_mul_overflow(x, y, &r);
         if (ovf || !val_int_fits(r))
-            rt_raise(ctx, "overflow", "%s of %lld and %lld leaves the small-int range",
+            return rt_raise(ctx, "overflow", "%s of %lld and %lld leaves the small-int range",
                      arith_name[op], (long long)x, (long long)y);
         return val_from_int(r);
     }
@@ -55,7 +58,7 @@ static vm_val_t arith(vm_ctx_t *ctx, arith_op_t op, vm_val_t a, vm_val_t b)
         double x = as_double(a), y = as_double(b);
         return vm_box_f64(ctx, op == ARITH_ADD ? x + y : op == ARITH_SUB ? x - y : x * y);
     }
-    rt_raise(ctx, "badarith", "%s of %s and %s", arith_name[op], rt_kind_name(a), rt_kind_name(b));
+    return rt_raise(ctx, "badarith", "%s of %s and %s", arith_name[op], rt_kind_name(a), rt_kind_name(b));
 }
 
 vm_val_t vm_add(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
