@@ -283,7 +283,7 @@ t_o_several_inputs() {
 t_two_modules() {
     cat > lib.vmasm << 'EOF'
 ; lib.vmasm: a module without main, linked beside hello
-.version 1
+.version 2
 .module lib
 export func greet() -> void {
     .reg %s: val
