@@ -105,6 +105,14 @@ static inline int rt_is_kind(vm_val_t v, vm_kind_t k)
     return val_is_ptr(v) && ((const vm_obj_header_t *)v)->kind == k;
 }
 int rt_utf8_valid(const char *s, size_t len);
+/* A string of `len` bytes for the caller to fill with valid UTF-8; NULL if
+ * out of memory (raised). */
+vm_string_t *rt_str_alloc(vm_ctx_t *ctx, size_t len);
+/* Bytes [from, to) of string `v` (on code point boundaries); `v` itself
+ * when that is all of it. 0 if out of memory (raised). */
+vm_val_t rt_str_sub(vm_ctx_t *ctx, vm_val_t v, size_t from, size_t to);
+/* `v` as a string, or NULL after raising type ("WHAT: expected a string"). */
+const vm_string_t *rt_expect_str(vm_ctx_t *ctx, vm_val_t v, const char *what);
 static inline int rt_is_atom(vm_val_t v)
 {
     return rt_is_kind(v, VM_KIND_ATOM);

@@ -33,7 +33,7 @@ int rt_utf8_valid(const char *s, size_t len)
 }
 
 /* A string of `len` bytes to fill; NULL if out of memory (raised). */
-static vm_string_t *str_alloc(vm_ctx_t *ctx, size_t len)
+vm_string_t *rt_str_alloc(vm_ctx_t *ctx, size_t len)
 {
     vm_string_t *s = len < RT_MAX_ALLOC ? rt_gc_alloc(ctx, VM_KIND_STRING, sizeof *s + len + 1)
                                         : rt_gc_alloc(ctx, VM_KIND_STRING, RT_MAX_ALLOC + 1);
@@ -48,7 +48,7 @@ vm_val_t rt_str_new(vm_ctx_t *ctx, const char *bytes, size_t len)
 {
     if (!rt_utf8_valid(bytes, len))
         return rt_raise(ctx, "badarg", "invalid UTF-8 in a string of %zu bytes", len);
-    vm_string_t *s = str_alloc(ctx, len);
+    vm_string_t *s = rt_str_alloc(ctx, len);
     if (!s)
         return 0;
     memcpy(s->bytes, bytes, len);
@@ -56,19 +56,19 @@ vm_val_t rt_str_new(vm_ctx_t *ctx, const char *bytes, size_t len)
 }
 
 /* Bytes [from, to) of `v` (a string), which fall on code point boundaries. */
-static vm_val_t str_sub(vm_ctx_t *ctx, vm_val_t v, size_t from, size_t to)
+vm_val_t rt_str_sub(vm_ctx_t *ctx, vm_val_t v, size_t from, size_t to)
 {
     const vm_string_t *x = rt_as_str(v);
     if (from == 0 && to == x->len)
         return v; /* strings are immutable: share the whole */
-    vm_string_t *s = str_alloc(ctx, to - from);
+    vm_string_t *s = rt_str_alloc(ctx, to - from);
     if (!s)
         return 0;
     memcpy(s->bytes, x->bytes + from, to - from);
     return (vm_val_t)s;
 }
 
-static const vm_string_t *expect_str(vm_ctx_t *ctx, vm_val_t v, const char *what)
+const vm_string_t *rt_expect_str(vm_ctx_t *ctx, vm_val_t v, const char *what)
 {
     if (!rt_is_kind(v, VM_KIND_STRING)) {
         rt_raise_type(ctx, what, "a string", v);
@@ -147,9 +147,9 @@ static size_t pos_offset(vm_ctx_t *ctx, const char *who, const vm_string_t *s, i
 
 vm_val_t vm_str_concat(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
 {
-    const vm_string_t *x = expect_str(ctx, a, "str.concat");
-    const vm_string_t *y = x ? expect_str(ctx, b, "str.concat") : NULL;
-    vm_string_t *s = y ? str_alloc(ctx, x->len + y->len) : NULL;
+    const vm_string_t *x = rt_expect_str(ctx, a, "str.concat");
+    const vm_string_t *y = x ? rt_expect_str(ctx, b, "str.concat") : NULL;
+    vm_string_t *s = y ? rt_str_alloc(ctx, x->len + y->len) : NULL;
     if (!s)
         return 0;
     memcpy(s->bytes, x->bytes, x->len);
@@ -159,7 +159,7 @@ vm_val_t vm_str_concat(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
 
 vm_val_t vm_str_repeat(vm_ctx_t *ctx, vm_val_t a, int64_t times)
 {
-    const vm_string_t *x = expect_str(ctx, a, "str.repeat");
+    const vm_string_t *x = rt_expect_str(ctx, a, "str.repeat");
     if (!x)
         return 0;
     if (times < 0)
@@ -170,7 +170,7 @@ vm_val_t vm_str_repeat(vm_ctx_t *ctx, vm_val_t a, int64_t times)
     if (__builtin_mul_overflow(x->len, (uint64_t)times, &total) || total >= RT_MAX_ALLOC)
         return rt_raise(ctx, "out_of_memory", "str.repeat: %lld copies of %zu bytes",
                         (long long)times, x->len);
-    vm_string_t *s = str_alloc(ctx, total);
+    vm_string_t *s = rt_str_alloc(ctx, total);
     if (!s || total == 0)
         return (vm_val_t)s;
     /* Double the copied prefix: O(log times) calls to memcpy. */
@@ -190,7 +190,7 @@ vm_val_t vm_str_from_codepoint(vm_ctx_t *ctx, int64_t c)
                         (long long)c);
     utf8proc_uint8_t buf[4];
     utf8proc_ssize_t n = utf8proc_encode_char((utf8proc_int32_t)c, buf);
-    vm_string_t *s = str_alloc(ctx, (size_t)n);
+    vm_string_t *s = rt_str_alloc(ctx, (size_t)n);
     if (!s)
         return 0;
     memcpy(s->bytes, buf, (size_t)n);
@@ -202,7 +202,7 @@ vm_val_t vm_str_from_bytes(vm_ctx_t *ctx, vm_val_t a)
     if (!rt_is_kind(a, VM_KIND_ARRAY))
         return rt_raise_type(ctx, "str.from_bytes", "an array", a);
     const vm_array_t *arr = rt_as_array(a);
-    vm_string_t *s = str_alloc(ctx, arr->len);
+    vm_string_t *s = rt_str_alloc(ctx, arr->len);
     if (!s)
         return 0;
     for (uint64_t i = 0; i < arr->len; i++) {
@@ -224,7 +224,7 @@ vm_val_t vm_str_join(vm_ctx_t *ctx, vm_val_t a, vm_val_t sep)
 {
     if (!rt_is_kind(a, VM_KIND_ARRAY))
         return rt_raise_type(ctx, "str.join", "an array", a);
-    const vm_string_t *y = expect_str(ctx, sep, "str.join");
+    const vm_string_t *y = rt_expect_str(ctx, sep, "str.join");
     if (!y)
         return 0;
     const vm_array_t *arr = rt_as_array(a);
@@ -241,7 +241,7 @@ vm_val_t vm_str_join(vm_ctx_t *ctx, vm_val_t a, vm_val_t sep)
     }
     if (arr->len == 1)
         return arr->items[0];
-    vm_string_t *s = str_alloc(ctx, total);
+    vm_string_t *s = rt_str_alloc(ctx, total);
     if (!s)
         return 0;
     char *p = s->bytes;
@@ -261,19 +261,19 @@ vm_val_t vm_str_join(vm_ctx_t *ctx, vm_val_t a, vm_val_t sep)
 
 int64_t vm_str_len(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.len");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.len");
     return s ? (int64_t)count_cps(s->bytes, s->len) : 0;
 }
 
 int64_t vm_str_byte_len(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.byte_len");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.byte_len");
     return s ? (int64_t)s->len : 0;
 }
 
 vm_val_t vm_str_slice(vm_ctx_t *ctx, vm_val_t a, int64_t from, int64_t to)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.slice");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.slice");
     if (!s)
         return 0;
     size_t b = pos_offset(ctx, "str.slice", s, from);
@@ -286,12 +286,12 @@ vm_val_t vm_str_slice(vm_ctx_t *ctx, vm_val_t a, int64_t from, int64_t to)
     size_t e = skip_cps(s->bytes, s->len, b, (uint64_t)(to - from));
     if (e == SIZE_MAX)
         return raise_pos(ctx, "str.slice", to, s);
-    return str_sub(ctx, a, b, e);
+    return rt_str_sub(ctx, a, b, e);
 }
 
 int64_t vm_str_at(vm_ctx_t *ctx, vm_val_t a, int64_t i)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.at");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.at");
     if (!s)
         return 0;
     size_t off = i < 0 ? SIZE_MAX : skip_cps(s->bytes, s->len, 0, (uint64_t)i);
@@ -302,7 +302,7 @@ int64_t vm_str_at(vm_ctx_t *ctx, vm_val_t a, int64_t i)
 
 vm_val_t vm_str_codepoints(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.codepoints");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.codepoints");
     if (!s)
         return 0;
     size_t n = count_cps(s->bytes, s->len);
@@ -320,7 +320,7 @@ vm_val_t vm_str_codepoints(vm_ctx_t *ctx, vm_val_t a)
 
 vm_val_t vm_str_to_bytes(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.to_bytes");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.to_bytes");
     if (!s)
         return 0;
     vm_val_t r = rt_array_new(ctx, s->len);
@@ -344,8 +344,8 @@ static const char *find_bytes(const vm_string_t *h, size_t from, const vm_string
 
 int64_t vm_str_find(vm_ctx_t *ctx, vm_val_t a, vm_val_t b, int64_t from)
 {
-    const vm_string_t *x = expect_str(ctx, a, "str.find");
-    const vm_string_t *y = x ? expect_str(ctx, b, "str.find") : NULL;
+    const vm_string_t *x = rt_expect_str(ctx, a, "str.find");
+    const vm_string_t *y = x ? rt_expect_str(ctx, b, "str.find") : NULL;
     if (!y)
         return 0;
     size_t off = pos_offset(ctx, "str.find", x, from);
@@ -357,29 +357,29 @@ int64_t vm_str_find(vm_ctx_t *ctx, vm_val_t a, vm_val_t b, int64_t from)
 
 int64_t vm_str_contains(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
 {
-    const vm_string_t *x = expect_str(ctx, a, "str.contains");
-    const vm_string_t *y = x ? expect_str(ctx, b, "str.contains") : NULL;
+    const vm_string_t *x = rt_expect_str(ctx, a, "str.contains");
+    const vm_string_t *y = x ? rt_expect_str(ctx, b, "str.contains") : NULL;
     return y && find_bytes(x, 0, y) != NULL;
 }
 
 int64_t vm_str_starts_with(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
 {
-    const vm_string_t *x = expect_str(ctx, a, "str.starts_with");
-    const vm_string_t *y = x ? expect_str(ctx, b, "str.starts_with") : NULL;
+    const vm_string_t *x = rt_expect_str(ctx, a, "str.starts_with");
+    const vm_string_t *y = x ? rt_expect_str(ctx, b, "str.starts_with") : NULL;
     return y && y->len <= x->len && memcmp(x->bytes, y->bytes, y->len) == 0;
 }
 
 int64_t vm_str_ends_with(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
 {
-    const vm_string_t *x = expect_str(ctx, a, "str.ends_with");
-    const vm_string_t *y = x ? expect_str(ctx, b, "str.ends_with") : NULL;
+    const vm_string_t *x = rt_expect_str(ctx, a, "str.ends_with");
+    const vm_string_t *y = x ? rt_expect_str(ctx, b, "str.ends_with") : NULL;
     return y && y->len <= x->len && memcmp(x->bytes + x->len - y->len, y->bytes, y->len) == 0;
 }
 
 vm_val_t vm_str_split(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
 {
-    const vm_string_t *x = expect_str(ctx, a, "str.split");
-    const vm_string_t *y = x ? expect_str(ctx, b, "str.split") : NULL;
+    const vm_string_t *x = rt_expect_str(ctx, a, "str.split");
+    const vm_string_t *y = x ? rt_expect_str(ctx, b, "str.split") : NULL;
     if (!y)
         return 0;
     if (y->len == 0)
@@ -392,7 +392,7 @@ vm_val_t vm_str_split(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
     for (;;) {
         const char *p = find_bytes(x, from, y);
         size_t to = p ? (size_t)(p - x->bytes) : x->len;
-        vm_val_t piece = str_sub(ctx, a, from, to);
+        vm_val_t piece = rt_str_sub(ctx, a, from, to);
         if (!piece || !rt_array_push(ctx, r, piece))
             return 0;
         if (!p)
@@ -403,9 +403,9 @@ vm_val_t vm_str_split(vm_ctx_t *ctx, vm_val_t a, vm_val_t b)
 
 vm_val_t vm_str_replace(vm_ctx_t *ctx, vm_val_t a, vm_val_t b, vm_val_t c)
 {
-    const vm_string_t *x = expect_str(ctx, a, "str.replace");
-    const vm_string_t *y = x ? expect_str(ctx, b, "str.replace") : NULL;
-    const vm_string_t *z = y ? expect_str(ctx, c, "str.replace") : NULL;
+    const vm_string_t *x = rt_expect_str(ctx, a, "str.replace");
+    const vm_string_t *y = x ? rt_expect_str(ctx, b, "str.replace") : NULL;
+    const vm_string_t *z = y ? rt_expect_str(ctx, c, "str.replace") : NULL;
     if (!z)
         return 0;
     if (y->len == 0)
@@ -422,7 +422,7 @@ vm_val_t vm_str_replace(vm_ctx_t *ctx, vm_val_t a, vm_val_t b, vm_val_t c)
         __builtin_add_overflow(x->len - count * y->len, grow, &total) || total >= RT_MAX_ALLOC)
         return rt_raise(ctx, "out_of_memory", "str.replace: the result exceeds %zu bytes",
                         (size_t)RT_MAX_ALLOC);
-    vm_string_t *s = str_alloc(ctx, total);
+    vm_string_t *s = rt_str_alloc(ctx, total);
     if (!s)
         return 0;
     char *out = s->bytes;
@@ -514,7 +514,7 @@ static double read_f64(const vm_string_t *s)
 
 int64_t vm_str_to_i64(vm_ctx_t *ctx, vm_val_t v)
 {
-    const vm_string_t *s = expect_str(ctx, v, "str.to_i64");
+    const vm_string_t *s = rt_expect_str(ctx, v, "str.to_i64");
     if (!s)
         return 0;
     int64_t r = 0;
@@ -528,7 +528,7 @@ int64_t vm_str_to_i64(vm_ctx_t *ctx, vm_val_t v)
 
 double vm_str_to_f64(vm_ctx_t *ctx, vm_val_t v)
 {
-    const vm_string_t *s = expect_str(ctx, v, "str.to_f64");
+    const vm_string_t *s = rt_expect_str(ctx, v, "str.to_f64");
     if (!s)
         return 0;
     if (!float_syntax(s->bytes, s->len))
@@ -538,7 +538,7 @@ double vm_str_to_f64(vm_ctx_t *ctx, vm_val_t v)
 
 vm_val_t vm_str_to_number(vm_ctx_t *ctx, vm_val_t v)
 {
-    const vm_string_t *s = expect_str(ctx, v, "str.to_number");
+    const vm_string_t *s = rt_expect_str(ctx, v, "str.to_number");
     if (!s)
         return 0;
     int64_t i;

@@ -10,40 +10,6 @@
 
 /* ---- helpers (as in string.c; rt.h does not export them) ---- */
 
-static const vm_string_t *expect_str(vm_ctx_t *ctx, vm_val_t v, const char *what)
-{
-    if (!rt_is_kind(v, VM_KIND_STRING)) {
-        rt_raise_type(ctx, what, "a string", v);
-        return NULL;
-    }
-    return rt_as_str(v);
-}
-
-/* A string of `len` bytes to fill; NULL if out of memory (raised). */
-static vm_string_t *str_alloc(vm_ctx_t *ctx, size_t len)
-{
-    vm_string_t *s = rt_gc_alloc(ctx, VM_KIND_STRING,
-                                 len < RT_MAX_ALLOC ? sizeof *s + len + 1 : RT_MAX_ALLOC + 1);
-    if (!s)
-        return NULL;
-    s->len = len;
-    s->bytes[len] = 0;
-    return s;
-}
-
-/* Bytes [from, to) of string `v`; `v` itself when that is all of it. */
-static vm_val_t str_sub(vm_ctx_t *ctx, vm_val_t v, size_t from, size_t to)
-{
-    const vm_string_t *x = rt_as_str(v);
-    if (from == 0 && to == x->len)
-        return v;
-    vm_string_t *s = str_alloc(ctx, to - from);
-    if (!s)
-        return 0;
-    memcpy(s->bytes, x->bytes + from, to - from);
-    return (vm_val_t)s;
-}
-
 static int all_ascii(const char *s, size_t n)
 {
     size_t i = 0;
@@ -113,7 +79,7 @@ static size_t grapheme_end(const char *s, size_t n, size_t i)
 
 int64_t vm_str_grapheme_len(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.grapheme_len");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.grapheme_len");
     if (!s)
         return 0;
     int64_t count = 0;
@@ -124,7 +90,7 @@ int64_t vm_str_grapheme_len(vm_ctx_t *ctx, vm_val_t a)
 
 vm_val_t vm_str_graphemes(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.graphemes");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.graphemes");
     if (!s)
         return 0;
     vm_val_t r = rt_array_new(ctx, 0);
@@ -132,7 +98,7 @@ vm_val_t vm_str_graphemes(vm_ctx_t *ctx, vm_val_t a)
         return 0;
     for (size_t i = 0, e; i < s->len; i = e) {
         e = grapheme_end(s->bytes, s->len, i);
-        vm_val_t g = str_sub(ctx, a, i, e);
+        vm_val_t g = rt_str_sub(ctx, a, i, e);
         if (!g || !rt_array_push(ctx, r, g))
             return 0;
     }
@@ -141,7 +107,7 @@ vm_val_t vm_str_graphemes(vm_ctx_t *ctx, vm_val_t a)
 
 int64_t vm_str_next_grapheme(vm_ctx_t *ctx, vm_val_t a, int64_t b)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.next_grapheme");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.next_grapheme");
     if (!s)
         return 0;
     if (b < 0 || (uint64_t)b > s->len)
@@ -158,10 +124,10 @@ int64_t vm_str_next_grapheme(vm_ctx_t *ctx, vm_val_t a, int64_t b)
 
 vm_val_t vm_str_reverse(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *x = expect_str(ctx, a, "str.reverse");
+    const vm_string_t *x = rt_expect_str(ctx, a, "str.reverse");
     if (!x)
         return 0;
-    vm_string_t *s = str_alloc(ctx, x->len);
+    vm_string_t *s = rt_str_alloc(ctx, x->len);
     if (!s)
         return 0;
     /* The cluster at [i, e) lands at [len - e, len - i): one forward pass. */
@@ -174,7 +140,7 @@ vm_val_t vm_str_reverse(vm_ctx_t *ctx, vm_val_t a)
 
 int64_t vm_str_width(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.width");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.width");
     if (!s)
         return 0;
     int64_t w = 0;
@@ -249,7 +215,7 @@ static inline char ascii_map(enum casemap m, char b)
 
 static vm_val_t case_map(vm_ctx_t *ctx, vm_val_t a, const char *who, enum casemap m)
 {
-    const vm_string_t *x = expect_str(ctx, a, who);
+    const vm_string_t *x = rt_expect_str(ctx, a, who);
     if (!x)
         return 0;
     /* Pass 1: the size of the result, and whether anything changes. */
@@ -273,7 +239,7 @@ static vm_val_t case_map(vm_ctx_t *ctx, vm_val_t a, const char *who, enum casema
     if (!changed)
         return a;
     /* Pass 2: fill. */
-    vm_string_t *s = str_alloc(ctx, size);
+    vm_string_t *s = rt_str_alloc(ctx, size);
     if (!s)
         return 0;
     utf8proc_uint8_t *p = (utf8proc_uint8_t *)s->bytes;
@@ -310,7 +276,7 @@ vm_val_t vm_str_casefold(vm_ctx_t *ctx, vm_val_t a)
 
 static vm_val_t normalize(vm_ctx_t *ctx, vm_val_t a, const char *who, utf8proc_option_t opts)
 {
-    const vm_string_t *x = expect_str(ctx, a, who);
+    const vm_string_t *x = rt_expect_str(ctx, a, who);
     if (!x)
         return 0;
     if (all_ascii(x->bytes, x->len)) /* ASCII is in every normal form */
@@ -322,7 +288,7 @@ static vm_val_t normalize(vm_ctx_t *ctx, vm_val_t a, const char *who, utf8proc_o
         return rt_raise(ctx, "out_of_memory", "%s: %s", who, utf8proc_errmsg(n));
     vm_val_t r = a;
     if ((size_t)n != x->len || memcmp(out, x->bytes, x->len) != 0) {
-        vm_string_t *s = str_alloc(ctx, (size_t)n);
+        vm_string_t *s = rt_str_alloc(ctx, (size_t)n);
         if (s)
             memcpy(s->bytes, out, (size_t)n);
         r = (vm_val_t)s;
@@ -392,7 +358,7 @@ static size_t trim_back(const char *s, size_t from, size_t n)
 
 vm_val_t vm_str_split_ws(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.split_ws");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.split_ws");
     if (!s)
         return 0;
     vm_val_t r = rt_array_new(ctx, 0);
@@ -400,7 +366,7 @@ vm_val_t vm_str_split_ws(vm_ctx_t *ctx, vm_val_t a)
         return 0;
     for (size_t i = skip_space(s->bytes, s->len, 0, 0); i < s->len;) {
         size_t e = skip_space(s->bytes, s->len, i, 1);
-        vm_val_t piece = str_sub(ctx, a, i, e);
+        vm_val_t piece = rt_str_sub(ctx, a, i, e);
         if (!piece || !rt_array_push(ctx, r, piece))
             return 0;
         i = skip_space(s->bytes, s->len, e, 0);
@@ -410,21 +376,21 @@ vm_val_t vm_str_split_ws(vm_ctx_t *ctx, vm_val_t a)
 
 vm_val_t vm_str_trim(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.trim");
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.trim");
     if (!s)
         return 0;
     size_t from = skip_space(s->bytes, s->len, 0, 0);
-    return str_sub(ctx, a, from, trim_back(s->bytes, from, s->len));
+    return rt_str_sub(ctx, a, from, trim_back(s->bytes, from, s->len));
 }
 
 vm_val_t vm_str_trim_start(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.trim_start");
-    return s ? str_sub(ctx, a, skip_space(s->bytes, s->len, 0, 0), s->len) : 0;
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.trim_start");
+    return s ? rt_str_sub(ctx, a, skip_space(s->bytes, s->len, 0, 0), s->len) : 0;
 }
 
 vm_val_t vm_str_trim_end(vm_ctx_t *ctx, vm_val_t a)
 {
-    const vm_string_t *s = expect_str(ctx, a, "str.trim_end");
-    return s ? str_sub(ctx, a, 0, trim_back(s->bytes, 0, s->len)) : 0;
+    const vm_string_t *s = rt_expect_str(ctx, a, "str.trim_end");
+    return s ? rt_str_sub(ctx, a, 0, trim_back(s->bytes, 0, s->len)) : 0;
 }
