@@ -33,7 +33,7 @@ peers=${BENCH_PEERS:-$root/../shared/bench-peers}
 out=$here/out
 VMCC=${VMCC:-$root/build/bin/vmcc}
 
-BENCHMARKS=(fib wordfreq)
+BENCHMARKS=(fib nbody binary_trees wordfreq)
 
 usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -338,6 +338,62 @@ bench_fib() {
     fi
 
     finish_bench fib "$n" "$pdir"
+}
+
+# nbody: Benchmarks Game n-body, N steps (default 50,000,000). The vmcc
+# program (bench/nbody/nbody.vmasm, written by bench/nbody/gen.sh) keeps the
+# five bodies in f64 registers; the peers are ../shared/bench-peers/nbody.
+bench_nbody() {
+    local n=${N:-50000000} pdir=$peers/nbody cc st
+    DEFAULT_EXPECTED_N=5000000
+    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
+    echo "== nbody N=$n: building in bench/out/"
+    st=$(vmcc_build "$here/nbody/nbody.vmasm" nbody_vmcc)
+    row vmcc "vmcc nbody, f64 registers" 1.1 "$st" ./nbody_vmcc "$n"
+    if cc=$(c_compiler); then
+        st=""; try_build nbody_c "$cc" -O2 -o nbody_c "$pdir/nbody.c" -lm || st="build failed"
+        row c "C ($cc -O2)" - "$st" ./nbody_c "$n"
+    else
+        row c "C (clang -O2)" - "skipped (tool missing)" ./nbody_c "$n"
+    fi
+    if have go; then
+        st=""; try_build nbody_go go build -o nbody_go "$pdir/nbody.go" || st="build failed"
+        row go "Go" - "$st" ./nbody_go "$n"
+    else
+        row go "Go" - "skipped (tool missing)" ./nbody_go "$n"
+    fi
+    finish_bench nbody "$n" "$pdir"
+}
+
+# binary_trees: Benchmarks Game binary-trees at depth N (default 20). The
+# vmcc program (bench/binary_trees/bt.vmasm) uses tuples and dynamic ints;
+# the C peer allocates with Boehm's GC_MALLOC.
+bench_binary_trees() {
+    local n=${N:-20} pdir=$peers/binary_trees cc st
+    DEFAULT_EXPECTED_N=16
+    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
+    echo "== binary_trees N=$n: building in bench/out/"
+    st=$(vmcc_build "$here/binary_trees/bt.vmasm" bt_vmcc)
+    row vmcc "vmcc binary-trees, dynamic vals" - "$st" ./bt_vmcc "$n"
+    if cc=$(c_compiler); then
+        st=""; try_build bt_c "$cc" -O2 -o bt_c "$pdir/bt.c" -lgc || st="build failed"
+        row c "C ($cc -O2, Boehm GC_MALLOC)" - "$st" ./bt_c "$n"
+    else
+        row c "C (clang -O2, Boehm)" - "skipped (tool missing)" ./bt_c "$n"
+    fi
+    if have go; then
+        st=""; try_build bt_go go build -o bt_go "$pdir/bt.go" || st="build failed"
+        row go "Go" - "$st" ./bt_go "$n"
+    else
+        row go "Go" - "skipped (tool missing)" ./bt_go "$n"
+    fi
+    if have erlc && have erl; then
+        st=""; try_build bt_erl erlc -o . "$pdir/bt.erl" || st="build failed"
+        row erlang "Erlang" - "$st" erl -noshell -pa . -run bt main "$n"
+    else
+        row erlang "Erlang" - "skipped (tool missing)" erl -noshell -pa . -run bt main "$n"
+    fi
+    finish_bench binary_trees "$n" "$pdir"
 }
 
 # wordfreq: word frequencies of an N MiB UTF-8 text (default 8) written by
