@@ -456,6 +456,39 @@ static void declare_functions(lower_t *L)
     }
 }
 
+/* Which functions may return with an error pending: those with an
+ * instruction that may raise (OPF_RAISE, a builtin that may raise or
+ * allocate), an import, or a direct call of one of those. Calls of the
+ * others need no check afterwards. Worked out to a fixed point. */
+static void find_raisers(lower_t *L)
+{
+    const module_t *m = L->m;
+    L->may_raise = xcalloc(m->nfuncs ? m->nfuncs : 1, sizeof *L->may_raise);
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (uint32_t i = 0; i < m->nfuncs; i++) {
+            const func_t *f = &m->funcs[i];
+            bool r = f->imported;
+            for (uint32_t k = 0; k < f->ninstrs && !r; k++) {
+                const instr_t *in = &f->code[k];
+                if (op_info[in->op].flags & OPF_RAISE)
+                    r = true;
+                else if (in->op == OP_CALL)
+                    r = L->may_raise[in->fixed[1].idx];
+                else if (in->op == OP_CALL_VOID || in->op == OP_TAILCALL)
+                    r = L->may_raise[in->fixed[0].idx];
+                else if (in->op == OP_CALLB || in->op == OP_CALLB_VOID) {
+                    const vstr_t *s = &m->strs[in->fixed[in->op == OP_CALLB ? 1 : 0].idx];
+                    const builtin_info_t *b = builtin_lookup(s->s, s->len);
+                    r = !b || (b->effects & (EF_RAISE | EF_ALLOC));
+                }
+            }
+            if (r && !L->may_raise[i])
+                L->may_raise[i] = changed = true;
+        }
+    }
+}
+
 /* ---- calls of compiled code ---- */
 
 LLVMValueRef lw_call_code(lower_t *L, LLVMValueRef callee, const uint32_t *args, uint32_t nargs,
@@ -709,6 +742,7 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
     L.str_globals = xcalloc(m->nstrs ? m->nstrs : 1, sizeof *L.str_globals);
     L.atom_globals = xcalloc(m->nstrs ? m->nstrs : 1, sizeof *L.atom_globals);
     declare_functions(&L);
+    find_raisers(&L);
     for (uint32_t i = 0; i < m->nfuncs; i++)
         if (!m->funcs[i].imported)
             lower_func(&L, i);
@@ -723,5 +757,6 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
     free(L.str_globals);
     free(L.atom_globals);
     free(L.used);
+    free(L.may_raise);
     return L.mod;
 }

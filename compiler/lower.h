@@ -32,6 +32,7 @@ typedef struct lower {
     LLVMValueRef *fn_values; /* per function of the module (imports: declarations) */
     LLVMValueRef *fn_descs;  /* per function: its descriptor, made on first use */
     LLVMValueRef *fn_refs;   /* per function: its static function value, on first use */
+    bool *may_raise;         /* per function: may return with an error pending */
     LLVMValueRef *atom_globals; /* per string index: the atom named so, on first use */
     LLVMValueRef *used;         /* globals for llvm.compiler.used */
     unsigned nused, cap_used;

@@ -8,13 +8,14 @@
 #include <string.h>
 
 /* A call that returns: result word converted to the callee's type, errors
- * checked. */
+ * checked if the callee may raise. */
 static void direct_call(lower_t *L, const instr_t *in, uint32_t fidx, bool has_dst)
 {
     const func_t *callee = &L->m->funcs[fidx];
     lw_store_line(L);
     LLVMValueRef r = lw_call_code(L, L->fn_values[fidx], in->args, in->nargs, L->top, false);
-    lw_check_exc(L, r);
+    if (L->may_raise[fidx])
+        lw_check_exc(L, r);
     if (has_dst)
         lw_set(L, in->fixed[0].idx, lw_from_word(L, r, callee->ret));
 }
