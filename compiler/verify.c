@@ -184,7 +184,7 @@ static void check_fn_value(vctx_t *v, const instr_t *in, uint32_t fidx, bool clo
 static void check_val_args(vctx_t *v, const instr_t *in)
 {
     const char *mn = op_info[in->op].mnemonic;
-    if (in->nargs > VM_MAX_CALL_ARGS && in->op != OP_TUPLE_NEW)
+    if (in->nargs > VM_MAX_CALL_ARGS)
         err(v, in->loc, "%s: %u arguments; at most %d", mn, in->nargs, VM_MAX_CALL_ARGS);
     for (uint32_t a = 0; a < in->nargs; a++) {
         uint32_t r = in->args[a];
@@ -362,6 +362,21 @@ static void check_tries(vctx_t *v)
             err(v, r->loc, ".try: the handler lies inside its own region");
         if (f->code[r->handler].op != OP_CATCH)
             err(v, r->loc, ".try: the handler must start with catch");
+        /* only an error enters a handler: no jump to it, no fall-through */
+        const instr_t *before = r->handler ? &f->code[r->handler - 1] : NULL;
+        if (!before || (before->op < OP_COUNT && !(op_info[before->op].flags & OPF_TERM)))
+            err(v, r->loc, ".try: control falls into the handler; end the code before it with a jump or return");
+        for (uint32_t i = 0; i < f->ninstrs; i++) {
+            const instr_t *in = &f->code[i];
+            const opinfo_t *oi = in->op < OP_COUNT ? &op_info[in->op] : NULL;
+            for (unsigned k = 0; oi && k < oi->nfixed; k++)
+                if (oi->operands[k] == 'L' && in->fixed[k].idx == r->handler)
+                    err(v, in->loc, "%s: jumps to a try handler; only an error enters it",
+                        oi->mnemonic);
+            if ((in->op == OP_TAILCALL || in->op == OP_TAILCALL_V) && i >= r->start && i < r->end)
+                err(v, in->loc, "%s inside a try region: the callee would run outside the handler's reach; use a call and a return",
+                    oi->mnemonic);
+        }
     }
 }
 
