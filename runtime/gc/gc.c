@@ -5,7 +5,6 @@
 
 #define GC_THREADS
 #include <gc/gc.h>
-#include <gc/gc_inline.h>
 #include <gc/gc_mark.h>
 
 #include "../rt.h"
@@ -17,14 +16,6 @@ static int n_root_ctx;
 static int gc_stress;
 static GC_push_other_roots_proc prev_push_other_roots;
 
-/* Free lists of small scanned objects, one per size in granules, refilled
- * a batch at a time with GC_generic_malloc_many (gc_inline.h): most
- * allocations are then a pop, without a call into the collector. The heads
- * are pushed as roots below, and the objects link through their first
- * word, so the lists stay reachable. One set for the one thread that runs
- * compiled code; with worker threads this becomes one set per worker.
- * Pointer-free kinds do not use it: a list of them would not be traced. */
-static void *scanned_fl[GC_TINY_FREELISTS];
 
 /* Each context's shadow stack [ss_base, ssp) and the values it holds
  * outside it (the pending error, the function being called). */
@@ -36,7 +27,6 @@ static void GC_CALLBACK push_shadow_stacks(void)
             GC_push_all_eager(c->ss_base, c->ssp);
         GC_push_all_eager(&c->exc, &c->self + 1);
     }
-    GC_push_all_eager(scanned_fl, scanned_fl + GC_TINY_FREELISTS);
     if (prev_push_other_roots)
         prev_push_other_roots();
 }
@@ -83,29 +73,8 @@ void *rt_gc_alloc_raw(vm_ctx_t *ctx, size_t size, int atomic)
     return p;
 }
 
-/* A small scanned object from the free lists, zeroed; NULL if none. */
-static inline void *alloc_small_scanned(size_t size)
-{
-    size_t granules = (size + GC_GRANULE_BYTES - 1) / GC_GRANULE_BYTES;
-    void *p;
-    GC_FAST_MALLOC_GRANS(p, granules, scanned_fl, 0, GC_I_NORMAL,
-                         GC_malloc_kind(granules * GC_GRANULE_BYTES, GC_I_NORMAL),
-                         *(void **)p = 0);
-    return p;
-}
-
 void *rt_gc_alloc(vm_ctx_t *ctx, vm_kind_t kind, size_t size)
 {
-    if (kind >= VM_KIND_FIRST_SCANNED && size < GC_TINY_FREELISTS * GC_GRANULE_BYTES) {
-        if (GC_EXPECT(gc_stress, 0))
-            GC_gcollect();
-        vm_obj_header_t *h = alloc_small_scanned(size);
-        if (GC_EXPECT(h != NULL, 1)) {
-            *h = (vm_obj_header_t){.kind = (uint8_t)kind};
-            return h;
-        }
-        return out_of_memory(ctx, size);
-    }
     void *p = rt_gc_alloc_raw(ctx, size, kind < VM_KIND_FIRST_SCANNED);
     if (!p)
         return NULL;
