@@ -40,8 +40,8 @@
 
 /* The uniform prototype of compiled code (see below). */
 struct vm_ctx;
-typedef int64_t (*vm_code_t)(struct vm_ctx *ctx, vm_val_t *ssp, int64_t a0, int64_t a1,
-                             int64_t a2, int64_t a3);
+typedef int64_t (*vm_code_t)(struct vm_ctx *ctx, vm_val_t *ssp, int64_t a0, int64_t a1, int64_t a2,
+                             int64_t a3);
 
 /* Emitted by the compiler, one per function, in read-only data. */
 typedef struct vm_func_desc {

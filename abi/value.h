@@ -178,8 +178,8 @@ typedef struct vm_func {
     uint64_t ncaptures;
     vm_val_t captures[];
 } vm_func_t;
-#define VM_FUNC_CODE_OFFSET      8
-#define VM_FUNC_CAPTURES_OFFSET  32
+#define VM_FUNC_CODE_OFFSET     8
+#define VM_FUNC_CAPTURES_OFFSET 32
 
 _Static_assert(sizeof(vm_val_t) == 8, "a val is one 64-bit word");
 _Static_assert(sizeof(vm_obj_header_t) == 8, "object header is 8 bytes");

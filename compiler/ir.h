@@ -70,9 +70,9 @@ typedef struct try_region {
 typedef struct func {
     uint32_t name; /* string index; "module.func" for an import */
     bool exported;
-    bool imported;    /* declared only: defined by another module */
+    bool imported; /* declared only: defined by another module */
     vm_type_t ret;
-    uint32_t nparams; /* parameters are registers 0 .. nparams-1 */
+    uint32_t nparams;   /* parameters are registers 0 .. nparams-1 */
     uint32_t ncaptures; /* then captures: registers nparams .. + ncaptures-1 */
     uint32_t nregs;
     uint8_t *reg_types;

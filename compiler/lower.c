@@ -123,8 +123,8 @@ void lw_check_exc(lower_t *L, LLVMValueRef r)
     }
     LLVMValueRef exc =
         LLVMBuildLoad2(L->b, L->t_i64, ctx_field(L, VM_CTX_EXC_INDEX, "exc.addr"), "exc");
-    LLVMBuildCondBr(L->b, LLVMBuildICmp(L->b, LLVMIntNE, exc, lw_i64(L, 0), "raised"),
-                    lw_unwind(L), cont);
+    LLVMBuildCondBr(L->b, LLVMBuildICmp(L->b, LLVMIntNE, exc, lw_i64(L, 0), "raised"), lw_unwind(L),
+                    cont);
     LLVMPositionBuilderAtEnd(L->b, cont);
 }
 
@@ -496,7 +496,7 @@ LLVMValueRef lw_call_code(lower_t *L, LLVMValueRef callee, const uint32_t *args,
 {
     LLVMValueRef all[VM_HIDDEN_ARGS + VM_REG_ARGS] = {L->ctx, frame};
     LLVMValueRef *vals = xmalloc((nargs ? nargs : 1) * sizeof *vals);
-    for (uint32_t i = 0; i < nargs; i++) /* all read before any store: a tail call */
+    for (uint32_t i = 0; i < nargs; i++)             /* all read before any store: a tail call */
         vals[i] = lw_to_word(L, lw_get(L, args[i])); /* overwrites this frame */
     for (uint32_t i = 0; i < VM_REG_ARGS; i++)
         all[VM_HIDDEN_ARGS + i] = i < nargs ? vals[i] : LLVMGetPoison(L->t_i64);
@@ -603,11 +603,12 @@ static void prologue(lower_t *L, uint32_t nslots)
     for (uint32_t r = 0; r < f->nregs; r++) {
         vm_type_t t = (vm_type_t)f->reg_types[r];
         if (r < f->nparams) {
-            LLVMValueRef w = r < VM_REG_ARGS
-                                 ? LLVMGetParam(L->fn, VM_HIDDEN_ARGS + r)
-                                 : LLVMBuildLoad2(L->b, L->t_i64,
-                                                  frame_slot(L, VM_FRAME_HEADER_SLOTS + r - VM_REG_ARGS),
-                                                  "sarg");
+            LLVMValueRef w =
+                r < VM_REG_ARGS
+                    ? LLVMGetParam(L->fn, VM_HIDDEN_ARGS + r)
+                    : LLVMBuildLoad2(L->b, L->t_i64,
+                                     frame_slot(L, VM_FRAME_HEADER_SLOTS + r - VM_REG_ARGS),
+                                     "sarg");
             lw_set(L, r, lw_from_word(L, w, t));
             continue;
         }

@@ -28,11 +28,11 @@ typedef struct lower {
     const module_t *m;
     lower_opts_t opts;
     LLVMTypeRef t_i1, t_i8, t_i32, t_i64, t_f64, t_ptr, t_void, t_ctx;
-    LLVMTypeRef t_fn;        /* the uniform prototype (abi/context.h) */
-    LLVMValueRef *fn_values; /* per function of the module (imports: declarations) */
-    LLVMValueRef *fn_descs;  /* per function: its descriptor, made on first use */
-    LLVMValueRef *fn_refs;   /* per function: its static function value, on first use */
-    bool *may_raise;         /* per function: may return with an error pending */
+    LLVMTypeRef t_fn;           /* the uniform prototype (abi/context.h) */
+    LLVMValueRef *fn_values;    /* per function of the module (imports: declarations) */
+    LLVMValueRef *fn_descs;     /* per function: its descriptor, made on first use */
+    LLVMValueRef *fn_refs;      /* per function: its static function value, on first use */
+    bool *may_raise;            /* per function: may return with an error pending */
     LLVMValueRef *atom_globals; /* per string index: the atom named so, on first use */
     LLVMValueRef *used;         /* globals for llvm.compiler.used */
     unsigned nused, cap_used;

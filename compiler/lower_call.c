@@ -28,9 +28,9 @@ static LLVMValueRef code_of(lower_t *L, LLVMValueRef fv, uint32_t nargs)
     LLVMBasicBlockRef is_ptr = lw_block(L, "fn.ptr"), ok = lw_block(L, "fn.ok"),
                       bad = lw_block(L, "fn.bad");
     LLVMValueRef tag = LLVMBuildAnd(L->b, fv, lw_i64(L, VM_TAG_MASK), "");
-    LLVMValueRef ptr_ok = LLVMBuildAnd(
-        L->b, LLVMBuildICmp(L->b, LLVMIntEQ, tag, lw_i64(L, VM_TAG_PTR), ""),
-        LLVMBuildICmp(L->b, LLVMIntNE, fv, lw_i64(L, 0), ""), "");
+    LLVMValueRef ptr_ok =
+        LLVMBuildAnd(L->b, LLVMBuildICmp(L->b, LLVMIntEQ, tag, lw_i64(L, VM_TAG_PTR), ""),
+                     LLVMBuildICmp(L->b, LLVMIntNE, fv, lw_i64(L, 0), ""), "");
     LLVMBuildCondBr(L->b, ptr_ok, is_ptr, bad);
     LLVMPositionBuilderAtEnd(L->b, is_ptr);
     /* kind (byte 0) and arity (bytes 4..7) of the header in one load */

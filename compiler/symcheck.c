@@ -90,7 +90,10 @@ static char *pretty_sig(const char *sym)
     buf_byte(&b, '(');
     for (bool first = true; *p && *p != '>'; p++, first = false)
         buf_printf(&b, "%s%s", first ? "" : ", ",
-                   *p == 'i' ? "i64" : *p == 'f' ? "f64" : *p == 'v' ? "val" : "?");
+                   *p == 'i'   ? "i64"
+                   : *p == 'f' ? "f64"
+                   : *p == 'v' ? "val"
+                               : "?");
     buf_printf(&b, ") -> %s",
                p[0] && p[1] == 'i'   ? "i64"
                : p[0] && p[1] == 'f' ? "f64"

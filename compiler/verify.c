@@ -354,7 +354,8 @@ static void check_tries(vctx_t *v)
     for (uint32_t t = 0; t < f->ntries; t++) {
         const try_region_t *r = &f->tries[t];
         if (r->start >= r->end || r->end > f->ninstrs || r->handler >= f->ninstrs) {
-            err(v, r->loc, ".try: the region [%u, %u) with handler %u is empty or outside the function",
+            err(v, r->loc,
+                ".try: the region [%u, %u) with handler %u is empty or outside the function",
                 r->start, r->end, r->handler);
             continue;
         }
@@ -365,7 +366,9 @@ static void check_tries(vctx_t *v)
         /* only an error enters a handler: no jump to it, no fall-through */
         const instr_t *before = r->handler ? &f->code[r->handler - 1] : NULL;
         if (!before || (before->op < OP_COUNT && !(op_info[before->op].flags & OPF_TERM)))
-            err(v, r->loc, ".try: control falls into the handler; end the code before it with a jump or return");
+            err(v, r->loc,
+                ".try: control falls into the handler; end the code before it with a jump or "
+                "return");
         for (uint32_t i = 0; i < f->ninstrs; i++) {
             const instr_t *in = &f->code[i];
             const opinfo_t *oi = in->op < OP_COUNT ? &op_info[in->op] : NULL;
@@ -374,7 +377,9 @@ static void check_tries(vctx_t *v)
                     err(v, in->loc, "%s: jumps to a try handler; only an error enters it",
                         oi->mnemonic);
             if ((in->op == OP_TAILCALL || in->op == OP_TAILCALL_V) && i >= r->start && i < r->end)
-                err(v, in->loc, "%s inside a try region: the callee would run outside the handler's reach; use a call and a return",
+                err(v, in->loc,
+                    "%s inside a try region: the callee would run outside the handler's reach; use "
+                    "a call and a return",
                     oi->mnemonic);
         }
     }
@@ -426,8 +431,8 @@ static void check_func(vctx_t *v, uint32_t fi)
         (f->nparams != 0 || f->ncaptures || (f->ret != TY_I64 && f->ret != TY_VOID)))
         err(v, f->loc, "'main' must take no parameters and return i64 or void");
     if (f->ncaptures && !is_value_fn(f))
-        err(v, f->loc, "function '%s' has captures, so its parameters, captures and result must be val",
-            name);
+        err(v, f->loc,
+            "function '%s' has captures, so its parameters, captures and result must be val", name);
     if (f->ninstrs == 0) {
         err(v, f->loc, "function '%s' has no instructions", name);
         return;

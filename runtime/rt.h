@@ -33,7 +33,7 @@ typedef struct vm_exc {
     struct rt_frame_rec {
         const vm_func_desc_t *desc;
         int64_t line;
-    } *frames; /* atomic allocation; the descriptors are static */
+    } * frames; /* atomic allocation; the descriptors are static */
 } vm_exc_t;
 /* Raise error `reason` (an atom name) with a printf-style message; returns 0. */
 vm_val_t rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...) RT_PRINTF(3, 4);
@@ -119,9 +119,9 @@ static inline int rt_is_atom(vm_val_t v)
 }
 
 /* ---- builtins/value.c: the one equality, order and hash ---- */
-int rt_equal(vm_val_t a, vm_val_t b);      /* the `eq` instruction */
-int rt_compare(vm_val_t a, vm_val_t b);    /* -1, 0, 1; 2 if unordered (nan) */
-uint64_t rt_hash(vm_val_t v);              /* consistent with rt_equal */
+int rt_equal(vm_val_t a, vm_val_t b);   /* the `eq` instruction */
+int rt_compare(vm_val_t a, vm_val_t b); /* -1, 0, 1; 2 if unordered (nan) */
+uint64_t rt_hash(vm_val_t v);           /* consistent with rt_equal */
 
 /* ---- builtins/array.c ---- */
 /* A new empty array with room for `cap` items; 0 if out of memory (raised). */

@@ -23,7 +23,8 @@ static void die(const char *what)
 static void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n);
-    if (!p) die("wordfreq");
+    if (!p)
+        die("wordfreq");
     return p;
 }
 
@@ -31,7 +32,7 @@ static void *xrealloc(void *p, size_t n)
 
 struct entry {
     uint64_t hash;
-    size_t key;                 /* offset of the key in the arena; 0 = empty slot */
+    size_t key; /* offset of the key in the arena; 0 = empty slot */
     size_t len;
     size_t count;
 };
@@ -39,12 +40,13 @@ struct entry {
 static struct entry *slots;
 static size_t nslots = 1 << 12, nused;
 static char *arena;
-static size_t arena_len = 1, arena_cap;     /* offset 0 is never a key */
+static size_t arena_len = 1, arena_cap; /* offset 0 is never a key */
 
 static uint64_t hash_bytes(const unsigned char *s, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325u;           /* FNV-1a */
-    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3u;
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 0x100000001b3u;
     return h ^ (h >> 29);
 }
 
@@ -54,11 +56,14 @@ static void grow(void)
     struct entry *prev = slots;
     nslots = old * 2;
     slots = calloc(nslots, sizeof *slots);
-    if (!slots) die("wordfreq");
+    if (!slots)
+        die("wordfreq");
     for (size_t i = 0; i < old; i++) {
-        if (!prev[i].key) continue;
+        if (!prev[i].key)
+            continue;
         size_t j = prev[i].hash & (nslots - 1);
-        while (slots[j].key) j = (j + 1) & (nslots - 1);
+        while (slots[j].key)
+            j = (j + 1) & (nslots - 1);
         slots[j] = prev[i];
     }
     free(prev);
@@ -76,13 +81,15 @@ static void count(const unsigned char *w, size_t n)
         }
     }
     if (arena_len + n > arena_cap) {
-        while (arena_len + n > arena_cap) arena_cap = arena_cap ? arena_cap * 2 : 1 << 16;
+        while (arena_len + n > arena_cap)
+            arena_cap = arena_cap ? arena_cap * 2 : 1 << 16;
         arena = xrealloc(arena, arena_cap);
     }
     memcpy(arena + arena_len, w, n);
     slots[j] = (struct entry){h, arena_len, n, 1};
     arena_len += n;
-    if (++nused * 4 > nslots * 3) grow();
+    if (++nused * 4 > nslots * 3)
+        grow();
 }
 
 /* ---------------------------------------------------------------- words */
@@ -107,21 +114,24 @@ static void fold_and_count(const utf8proc_uint8_t *s, size_t n)
             fprintf(stderr, "wordfreq: %s\n", utf8proc_errmsg(len));
             exit(1);
         }
-        if (len <= fold_cap) break;
+        if (len <= fold_cap)
+            break;
         fold_cap = len;
         fold_buf = xrealloc(fold_buf, (size_t)fold_cap * sizeof *fold_buf);
     }
-    len = utf8proc_reencode(fold_buf, len, UTF8PROC_CASEFOLD);  /* UTF-8, in place */
+    len = utf8proc_reencode(fold_buf, len, UTF8PROC_CASEFOLD); /* UTF-8, in place */
     count((const unsigned char *)fold_buf, (size_t)len);
 }
 
 static int by_count_then_bytes(const void *a, const void *b)
 {
     const struct entry *x = a, *y = b;
-    if (x->count != y->count) return x->count > y->count ? -1 : 1;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
     size_t n = x->len < y->len ? x->len : y->len;
     int c = memcmp(arena + x->key, arena + y->key, n);
-    if (c) return c;
+    if (c)
+        return c;
     return (x->len > y->len) - (x->len < y->len);
 }
 
@@ -134,31 +144,36 @@ int main(int argc, char **argv)
     size_t top = argc > 2 ? strtoul(argv[2], NULL, 10) : 20;
 
     FILE *f = fopen(argv[1], "rb");
-    if (!f) die(argv[1]);
+    if (!f)
+        die(argv[1]);
     size_t size = 0, cap = 1 << 20, got;
     unsigned char *text = xrealloc(NULL, cap);
     while ((got = fread(text + size, 1, cap - size, f)) > 0) {
         size += got;
-        if (size == cap) text = xrealloc(text, cap *= 2);
+        if (size == cap)
+            text = xrealloc(text, cap *= 2);
     }
-    if (ferror(f)) die(argv[1]);
+    if (ferror(f))
+        die(argv[1]);
     fclose(f);
 
     slots = calloc(nslots, sizeof *slots);
     fold_buf = xrealloc(NULL, (size_t)fold_cap * sizeof *fold_buf);
-    if (!slots) die("wordfreq");
+    if (!slots)
+        die("wordfreq");
 
     size_t words = 0, start = 0, i = 0;
     int in_word = 0;
     while (i < size) {
         utf8proc_int32_t c;
         utf8proc_ssize_t k = utf8proc_iterate(text + i, (utf8proc_ssize_t)(size - i), &c);
-        if (k < 0) {                            /* invalid UTF-8: a separator byte */
+        if (k < 0) { /* invalid UTF-8: a separator byte */
             k = 1;
             c = -1;
         }
         int w = c >= 0 && is_word(c);
-        if (w && !in_word) start = i;
+        if (w && !in_word)
+            start = i;
         if (!w && in_word) {
             fold_and_count(text + start, i - start);
             words++;
@@ -174,11 +189,13 @@ int main(int argc, char **argv)
     struct entry *all = xrealloc(NULL, (nused ? nused : 1) * sizeof *all);
     size_t n = 0;
     for (size_t j = 0; j < nslots; j++)
-        if (slots[j].key) all[n++] = slots[j];
+        if (slots[j].key)
+            all[n++] = slots[j];
     qsort(all, n, sizeof *all, by_count_then_bytes);
 
     printf("words %zu\ndistinct %zu\n", words, n);
-    if (top == 0 || top > n) top = n;
+    if (top == 0 || top > n)
+        top = n;
     for (size_t j = 0; j < top; j++) {
         printf("%zu ", all[j].count);
         fwrite(arena + all[j].key, 1, all[j].len, stdout);

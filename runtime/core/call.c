@@ -8,8 +8,8 @@ vm_val_t vm_closure_alloc(vm_ctx_t *ctx, int64_t ncaptures)
 {
     if (ncaptures < 0 || (uint64_t)ncaptures > RT_MAX_ALLOC / sizeof(vm_val_t))
         rt_unreachable("bad capture count");
-    vm_func_t *f = rt_gc_alloc(ctx, VM_KIND_FUNC,
-                               sizeof(vm_func_t) + (size_t)ncaptures * sizeof(vm_val_t));
+    vm_func_t *f =
+        rt_gc_alloc(ctx, VM_KIND_FUNC, sizeof(vm_func_t) + (size_t)ncaptures * sizeof(vm_val_t));
     if (!f)
         return 0;
     f->ncaptures = (uint64_t)ncaptures;
@@ -20,7 +20,8 @@ vm_val_t vm_tuple_alloc(vm_ctx_t *ctx, int64_t n)
 {
     if (n < 0 || (uint64_t)n > UINT32_MAX)
         return rt_raise(ctx, "badarg", "a tuple of %lld items", (long long)n);
-    vm_tuple_t *t = rt_gc_alloc(ctx, VM_KIND_TUPLE, sizeof(vm_tuple_t) + (size_t)n * sizeof(vm_val_t));
+    vm_tuple_t *t =
+        rt_gc_alloc(ctx, VM_KIND_TUPLE, sizeof(vm_tuple_t) + (size_t)n * sizeof(vm_val_t));
     if (!t)
         return 0;
     t->hdr.aux = (uint32_t)n;
@@ -36,8 +37,8 @@ void vm_badcall(vm_ctx_t *ctx, vm_val_t fn, int64_t nargs)
         return;
     }
     const vm_func_t *f = (const vm_func_t *)fn;
-    rt_raise(ctx, "arity", "%s takes %u argument%s, called with %lld", f->desc->name,
-             f->hdr.aux, f->hdr.aux == 1 ? "" : "s", (long long)nargs);
+    rt_raise(ctx, "arity", "%s takes %u argument%s, called with %lld", f->desc->name, f->hdr.aux,
+             f->hdr.aux == 1 ? "" : "s", (long long)nargs);
 }
 
 vm_val_t rt_call_fn(vm_ctx_t *ctx, vm_val_t fn, uint32_t nargs, const vm_val_t *args)

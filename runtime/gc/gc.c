@@ -16,7 +16,6 @@ static int n_root_ctx;
 static int gc_stress;
 static GC_push_other_roots_proc prev_push_other_roots;
 
-
 /* Each context's shadow stack [ss_base, ssp) and the values it holds
  * outside it (the pending error, the function being called). */
 static void GC_CALLBACK push_shadow_stacks(void)
