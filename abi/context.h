@@ -14,18 +14,20 @@
  *                     │ val register n-1         │ frame of the running function
  *                     │ ...                      │
  *                     │ val register 0           │
+ *                     │ parameter 5 (if any) ... │ parameters past VM_REG_ARGS
+ *                     │ parameter 4              │ (raw words, stored by the caller)
  *                     │ current line (int word)  │ VM_FRAME_LINE_SLOT
  *         frame ────► │ vm_func_desc_t *         │ VM_FRAME_DESC_SLOT
  *                     ├──────────────────────────┤
  *                     │ caller's frame ...       │
  *
  * A function's frame starts at the ssp it is called with; it passes
- * ssp + VM_FRAME_HEADER_SLOTS + nvals to its callees. Nothing is popped:
+ * ssp + VM_FRAME_HEADER_SLOTS + nslots to its callees. Nothing is popped:
  * the caller still holds its own ssp. Every write to a `val` register is also written to its
  * slot, so at any call the slots hold every live value (Boehm GC does not
  * move objects: no reload is ever needed). The collector scans
  * [ss_base, ssp) of each context. Frames are contiguous, so the runtime walks
- * them from ss_base upwards using each descriptor's nvals; the descriptor and
+ * them from ss_base upwards using each descriptor's nslots; the descriptor and
  * the line slot (stored before every call) make bytecode stack traces.
  */
 #ifndef VM_ABI_CONTEXT_H
@@ -36,26 +38,53 @@
 
 #include "value.h"
 
+/* The uniform prototype of compiled code (see below). */
+struct vm_ctx;
+typedef int64_t (*vm_code_t)(struct vm_ctx *ctx, vm_val_t *ssp, int64_t a0, int64_t a1, int64_t a2,
+                             int64_t a3);
+
 /* Emitted by the compiler, one per function, in read-only data. */
 typedef struct vm_func_desc {
     const char *name; /* "module.function" */
     const char *file; /* source file from the debug section, or "" */
     int64_t line;     /* line of the function header, 0 if unknown */
-    int64_t nvals;    /* val registers: the frame is VM_FRAME_HEADER_SLOTS + nvals words */
+    int64_t nslots;   /* the frame is VM_FRAME_HEADER_SLOTS + nslots words */
 } vm_func_desc_t;
 
 #define VM_FRAME_DESC_SLOT    0
 #define VM_FRAME_LINE_SLOT    1
 #define VM_FRAME_HEADER_SLOTS 2
 
-/* Compiled functions take (vm_ctx_t *ctx, vm_val_t *ssp, params...): ssp
- * is where the callee's frame starts, kept in a register rather than in
- * ctx. Compiled code stores its frame's top into ctx->ssp before every
+/* The uniform prototype. Every compiled function is
+ *
+ *     int64_t f(vm_ctx_t *ctx, vm_val_t *ssp, int64_t a0, .. a[VM_REG_ARGS-1])
+ *
+ * ssp is where the callee's frame starts, kept in a register rather than in
+ * ctx. Parameters 0 .. VM_REG_ARGS-1 travel in the a registers (f64 as its
+ * bit pattern, unused ones undefined); parameter VM_REG_ARGS + k is stored
+ * by the caller at ssp[VM_FRAME_HEADER_SLOTS + k] before the call. The
+ * result is an i64 word (f64 as bits; void functions return VM_NIL). One
+ * prototype for all lets any call in tail position be a guaranteed tail
+ * call (LLVM `musttail` needs equal prototypes) on every target, and lets
+ * the runtime call any function value from C.
+ *
+ * Errors: a function that raises stores the error in ctx->exc and returns
+ * 0. After a call that may raise, the caller tests the result against 0
+ * and, only then, ctx->exc (a void callee, or a builtin returning void,
+ * always needs the second test). Compiled code stores its frame's top into ctx->ssp before every
  * runtime call that may allocate, raise or yield, so the runtime always
  * sees an exact top; between such calls ctx->ssp may be below the running
  * code's frames, whose vals then also sit in registers or on the native
  * stack that the collector scans. */
 #define VM_HIDDEN_ARGS 2
+#define VM_REG_ARGS    4
+
+/* Most parameters a function (and a call) may have. */
+#define VM_MAX_CALL_ARGS 255
+
+/* Words past ss_limit that callers may write (stack parameters of a callee
+ * that has not yet checked its frame): the runtime maps this much more. */
+#define VM_SS_MARGIN 264
 
 /* Reductions a context may run before it must call vm_yield(). */
 #define VM_REDUCTION_BUDGET 4000
@@ -66,6 +95,8 @@ typedef struct vm_ctx {
     vm_val_t *ss_limit;    /* one past the last usable shadow-stack slot */
     uintptr_t stack_limit; /* lowest native stack pointer a prologue may see */
     int64_t reductions;    /* budget left; <= 0 means yield now */
+    vm_val_t exc;          /* pending error (a VM_KIND_EXC object), 0 if none */
+    vm_val_t self;         /* the function value being called by call.v / tailcall.v */
     /* -- runtime only -- */
     vm_val_t *ss_base; /* first shadow-stack slot */
     void *runtime_private;
@@ -75,16 +106,21 @@ typedef struct vm_ctx {
 #define VM_CTX_SS_LIMIT_INDEX    1
 #define VM_CTX_STACK_LIMIT_INDEX 2
 #define VM_CTX_REDUCTIONS_INDEX  3
-#define VM_CTX_PUBLIC_FIELDS     4 /* compiled code sees a struct of 4 words */
+#define VM_CTX_EXC_INDEX         4
+#define VM_CTX_SELF_INDEX        5
+#define VM_CTX_PUBLIC_FIELDS     6 /* compiled code sees a struct of 6 words */
 
 _Static_assert(offsetof(vm_ctx_t, ssp) == VM_CTX_SSP_INDEX * 8, "ctx layout");
 _Static_assert(offsetof(vm_ctx_t, ss_limit) == VM_CTX_SS_LIMIT_INDEX * 8, "ctx layout");
 _Static_assert(offsetof(vm_ctx_t, stack_limit) == VM_CTX_STACK_LIMIT_INDEX * 8, "ctx layout");
 _Static_assert(offsetof(vm_ctx_t, reductions) == VM_CTX_REDUCTIONS_INDEX * 8, "ctx layout");
+_Static_assert(offsetof(vm_ctx_t, exc) == VM_CTX_EXC_INDEX * 8, "ctx layout");
+_Static_assert(offsetof(vm_ctx_t, self) == VM_CTX_SELF_INDEX * 8, "ctx layout");
 _Static_assert(sizeof(vm_func_desc_t) == 32, "descriptor is {ptr, ptr, i64, i64}");
 
 /* The entry point vmcc emits in the module that defines `main`. It returns
- * the program's exit status. The runtime's main() calls it. */
+ * the program's exit status; an uncaught error is left in ctx->exc. The
+ * runtime's main() calls it. */
 #define VM_PROGRAM_ENTRY_SYMBOL "vm_program_main"
 int64_t vm_program_main(vm_ctx_t *ctx);
 

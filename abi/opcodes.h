@@ -21,7 +21,10 @@
 #ifndef VM_ABI_OPCODES_H
 #define VM_ABI_OPCODES_H
 
-enum { OPF_TERM = 1 };
+/* OPF_TERM:  ends a basic block (no fall-through).
+ * OPF_RAISE: may raise an error by itself (calls raise when their callee
+ *            or builtin may: compiler/lower.c works that out). */
+enum { OPF_TERM = 1, OPF_RAISE = 2 };
 
 typedef enum vm_opcode {
 #define X(id, mn, ops, ndef, flags, fam, doc) OP_##id,

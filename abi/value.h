@@ -19,7 +19,7 @@
  * Heap references keep the plain object address in the word, so a
  * conservative scan (Boehm GC) sees them; the non-pointer kinds carry the
  * tags. The word 0 is never a valid value: zeroed memory is recognisable.
- * Tags 100 and 110 are reserved (atoms, pids ... come later).
+ * Tags 100 and 110 are reserved (pids and references may use them).
  *
  * Small ints cover [VM_INT_MIN, VM_INT_MAX] = [-2^62, 2^62 - 1]. Because the
  * tag is in the low bit, the signed order of two tagged small ints is the
@@ -33,7 +33,7 @@
 /* Version of the compiler <-> runtime contract (value layout, context layout,
  * builtin signatures). Objects reference the symbol vm_abi_v<N>; the runtime
  * defines it, so mixing versions fails at link time with that name. */
-#define VM_ABI_VERSION 1
+#define VM_ABI_VERSION 2
 
 typedef uint64_t vm_val_t;
 
@@ -106,7 +106,15 @@ typedef enum vm_kind {
     VM_KIND_INVALID = 0,
     VM_KIND_FLOAT = 1,  /* boxed f64 */
     VM_KIND_STRING = 2, /* immutable UTF-8 */
+    VM_KIND_ATOM = 3,   /* interned symbol; same layout as a string */
     VM_KIND_FIRST_SCANNED = 16,
+    VM_KIND_TUPLE = 16, /* immutable, fixed size */
+    VM_KIND_ARRAY = 17, /* mutable, growable */
+    VM_KIND_MAP = 18,   /* mutable hash map, insertion-ordered */
+    VM_KIND_SET = 19,   /* mutable hash set, insertion-ordered */
+    VM_KIND_FUNC = 20,  /* function value: a function reference or a closure */
+    VM_KIND_EXC = 21,   /* a raised error: reason, message, trace */
+    VM_KIND_COUNT
 } vm_kind_t;
 
 #define VM_OBJ_STATIC 0x01u /* lives in a compiled module's read-only data */
@@ -131,12 +139,59 @@ typedef struct vm_string {
 #define VM_STRING_LEN_OFFSET   8
 #define VM_STRING_BYTES_OFFSET 16
 
+/* Atom: an interned name. Two atoms are equal iff they are the same
+ * object. Atoms named by `const.atom` live in the section "vm_atoms" of the
+ * objects that use them, one COMDAT copy per name ("vm.atom.<name>"), so
+ * the linker keeps one per program; the runtime finds them between
+ * __start_vm_atoms and __stop_vm_atoms and interns the rest itself. */
+typedef vm_string_t vm_atom_t;
+#define VM_ATOM_SECTION       "vm_atoms"
+#define VM_ATOM_SYMBOL_PREFIX "vm.atom."
+
+/* Tuple: aux = number of items. */
+typedef struct vm_tuple {
+    vm_obj_header_t hdr;
+    vm_val_t items[];
+} vm_tuple_t;
+#define VM_TUPLE_ITEMS_OFFSET 8
+
+/* Array: items[0 .. len) live, capacity cap; items is a separate
+ * allocation so the array keeps its identity when it grows. */
+typedef struct vm_array {
+    vm_obj_header_t hdr;
+    uint64_t len;
+    uint64_t cap;
+    vm_val_t *items;
+} vm_array_t;
+#define VM_ARRAY_LEN_OFFSET   8
+#define VM_ARRAY_ITEMS_OFFSET 24
+
+/* Function value: aux = arity (the number of arguments a call passes).
+ * `code` has the uniform prototype of abi/context.h. A closure carries
+ * ncaptures values that the callee's prologue copies into its capture
+ * registers (it finds the closure in ctx->self). Function references
+ * without captures are emitted as static objects. */
+typedef struct vm_func {
+    vm_obj_header_t hdr;
+    void *code;
+    const struct vm_func_desc *desc;
+    uint64_t ncaptures;
+    vm_val_t captures[];
+} vm_func_t;
+#define VM_FUNC_CODE_OFFSET     8
+#define VM_FUNC_CAPTURES_OFFSET 32
+
 _Static_assert(sizeof(vm_val_t) == 8, "a val is one 64-bit word");
 _Static_assert(sizeof(vm_obj_header_t) == 8, "object header is 8 bytes");
 _Static_assert(__builtin_offsetof(vm_obj_header_t, kind) == VM_OBJ_KIND_OFFSET, "kind at byte 0");
 _Static_assert(__builtin_offsetof(vm_float_t, value) == VM_FLOAT_VALUE_OFFSET, "float layout");
 _Static_assert(__builtin_offsetof(vm_string_t, len) == VM_STRING_LEN_OFFSET, "string layout");
 _Static_assert(__builtin_offsetof(vm_string_t, bytes) == VM_STRING_BYTES_OFFSET, "string layout");
+_Static_assert(__builtin_offsetof(vm_tuple_t, items) == VM_TUPLE_ITEMS_OFFSET, "tuple layout");
+_Static_assert(__builtin_offsetof(vm_array_t, len) == VM_ARRAY_LEN_OFFSET, "array layout");
+_Static_assert(__builtin_offsetof(vm_array_t, items) == VM_ARRAY_ITEMS_OFFSET, "array layout");
+_Static_assert(__builtin_offsetof(vm_func_t, code) == VM_FUNC_CODE_OFFSET, "func layout");
+_Static_assert(__builtin_offsetof(vm_func_t, captures) == VM_FUNC_CAPTURES_OFFSET, "func layout");
 _Static_assert((VM_NIL & VM_TAG_MASK) == VM_TAG_IMM && (VM_TRUE & VM_TAG_INT_MASK) == 0,
                "immediates are tagged 010");
 _Static_assert(VM_INT_MAX == (INT64_MAX >> 1) && VM_INT_MIN == (INT64_MIN >> 1),

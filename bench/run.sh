@@ -7,6 +7,7 @@
 #   bench/run.sh fib 27 2           N=27, RUNS=2 (positional: N then RUNS)
 #   bench/run.sh fib N=27 RUNS=2    the same; N and RUNS may also come from
 #                                   the environment (N=27 RUNS=2 bench/run.sh)
+#   bench/run.sh wordfreq 1         wordfreq on a 1 MiB text (N is MiB there)
 #
 # For each benchmark: build our programs with the repo's vmcc at -O2 and the
 # peers beside them in bench/out/; run each once and compare its output with
@@ -32,7 +33,7 @@ peers=${BENCH_PEERS:-$root/../shared/bench-peers}
 out=$here/out
 VMCC=${VMCC:-$root/build/bin/vmcc}
 
-BENCHMARKS=(fib)
+BENCHMARKS=(fib nbody binary_trees wordfreq)
 
 usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -337,6 +338,106 @@ bench_fib() {
     fi
 
     finish_bench fib "$n" "$pdir"
+}
+
+# nbody: Benchmarks Game n-body, N steps (default 50,000,000). The vmcc
+# program (bench/nbody/nbody.vmasm, written by bench/nbody/gen.sh) keeps the
+# five bodies in f64 registers; the peers are ../shared/bench-peers/nbody.
+bench_nbody() {
+    local n=${N:-50000000} pdir=$peers/nbody cc st
+    DEFAULT_EXPECTED_N=5000000
+    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
+    echo "== nbody N=$n: building in bench/out/"
+    st=$(vmcc_build "$here/nbody/nbody.vmasm" nbody_vmcc)
+    row vmcc "vmcc nbody, f64 registers" 1.1 "$st" ./nbody_vmcc "$n"
+    if cc=$(c_compiler); then
+        st=""; try_build nbody_c "$cc" -O2 -o nbody_c "$pdir/nbody.c" -lm || st="build failed"
+        row c "C ($cc -O2)" - "$st" ./nbody_c "$n"
+    else
+        row c "C (clang -O2)" - "skipped (tool missing)" ./nbody_c "$n"
+    fi
+    if have go; then
+        st=""; try_build nbody_go go build -o nbody_go "$pdir/nbody.go" || st="build failed"
+        row go "Go" - "$st" ./nbody_go "$n"
+    else
+        row go "Go" - "skipped (tool missing)" ./nbody_go "$n"
+    fi
+    finish_bench nbody "$n" "$pdir"
+}
+
+# binary_trees: Benchmarks Game binary-trees at depth N (default 20). The
+# vmcc program (bench/binary_trees/bt.vmasm) uses tuples and dynamic ints;
+# the C peer allocates with Boehm's GC_MALLOC.
+bench_binary_trees() {
+    local n=${N:-20} pdir=$peers/binary_trees cc st
+    DEFAULT_EXPECTED_N=16
+    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
+    echo "== binary_trees N=$n: building in bench/out/"
+    st=$(vmcc_build "$here/binary_trees/bt.vmasm" bt_vmcc)
+    row vmcc "vmcc binary-trees, dynamic vals" - "$st" ./bt_vmcc "$n"
+    if cc=$(c_compiler); then
+        st=""; try_build bt_c "$cc" -O2 -o bt_c "$pdir/bt.c" -lgc || st="build failed"
+        row c "C ($cc -O2, Boehm GC_MALLOC)" - "$st" ./bt_c "$n"
+    else
+        row c "C (clang -O2, Boehm)" - "skipped (tool missing)" ./bt_c "$n"
+    fi
+    if have go; then
+        st=""; try_build bt_go go build -o bt_go "$pdir/bt.go" || st="build failed"
+        row go "Go" - "$st" ./bt_go "$n"
+    else
+        row go "Go" - "skipped (tool missing)" ./bt_go "$n"
+    fi
+    if have erlc && have erl; then
+        st=""; try_build bt_erl erlc -o . "$pdir/bt.erl" || st="build failed"
+        row erlang "Erlang" - "$st" erl -noshell -pa . -run bt main "$n"
+    else
+        row erlang "Erlang" - "skipped (tool missing)" erl -noshell -pa . -run bt main "$n"
+    fi
+    finish_bench binary_trees "$n" "$pdir"
+}
+
+# wordfreq: word frequencies of an N MiB UTF-8 text (default 8) written by
+# bench/wordfreq/gen.c. Its peers and expected_<N>.txt live in bench/wordfreq/
+# (task: bench/wordfreq/README.md); the vmcc row runs once wordfreq.vmasm exists.
+bench_wordfreq() {
+    local n=${N:-8} src=$here/wordfreq cc st text
+    DEFAULT_EXPECTED_N=""
+    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
+    echo "== wordfreq N=$n: building in bench/out/"
+    text=wordfreq_$n.txt
+
+    if ! cc=$(c_compiler); then
+        echo "  no C compiler: cannot build the text generator, wordfreq skipped" >&2
+        status=1; return
+    fi
+    if ! try_build wordfreq_gen "$cc" -std=c17 -O2 -o wordfreq_gen "$src/gen.c" ||
+       ! (cd "$out" && ./wordfreq_gen "$n" > "$text"); then
+        echo "  could not generate bench/out/$text" >&2
+        status=1; return
+    fi
+
+    if [ -f "$src/wordfreq.vmasm" ]; then
+        st=$(vmcc_build "$src/wordfreq.vmasm" wordfreq_vmcc)
+        row vmcc "vmcc wordfreq" - "$st" ./wordfreq_vmcc "$text"
+    else
+        row vmcc "vmcc wordfreq" - "skipped (no wordfreq.vmasm yet)" ./wordfreq_vmcc "$text"
+    fi
+    st=""; try_build wordfreq_c "$cc" -std=c17 -O2 -o wordfreq_c "$src/wordfreq.c" -lutf8proc || st="build failed"
+    row c "C ($cc -O2, utf8proc)" - "$st" ./wordfreq_c "$text"
+    if have go; then
+        st=""; try_build wordfreq_go go build -o wordfreq_go "$src/wordfreq.go" || st="build failed"
+        row go "Go" - "$st" ./wordfreq_go "$text"
+    else
+        row go "Go" - "skipped (tool missing)" ./wordfreq_go "$text"
+    fi
+    if have erlc && have erl; then
+        st=""; try_build wordfreq_erl erlc -o . "$src/wordfreq.erl" || st="build failed"
+        row erlang "Erlang" - "$st" erl -noshell -pa . -run wordfreq main "$text"
+    else
+        row erlang "Erlang" - "skipped (tool missing)" erl -noshell -pa . -run wordfreq main "$text"
+    fi
+
+    finish_bench wordfreq "$n" "$src"
 }
 
 for b in "${selected[@]}"; do

@@ -3,11 +3,14 @@
  *
  * Line-oriented; the grammar (docs/bytecode.md, "Text assembly"):
  *
- *   module    = { directive NL | func | NL } EOF
+ *   module    = { directive NL | func | import NL | NL } EOF
  *   directive = ".version" INT | ".module" IDENT | ".file" STRING | ".line" INT
- *   func      = ["export"] "func" IDENT "(" [param {"," param}] ")" "->" type "{" NL
+ *   import    = "import" "func" IDENT "." IDENT "(" [type {"," type}] ")" "->" type
+ *   func      = ["export"] "func" IDENT "(" [param {"," param}] ")"
+ *               ["captures" "(" param {"," param} ")"] "->" type "{" NL
  *               { ".reg" regdecl {"," regdecl} NL }
- *               { IDENT ":" | instr NL | ".line" INT NL }
+ *               { IDENT ":" | instr NL | ".line" INT NL
+ *                 | ".try" IDENT "," IDENT "," IDENT NL }
  *               "}"
  *   param     = regdecl = REG ":" type
  *   instr     = MNEMONIC [operand {"," operand}]
@@ -56,6 +59,12 @@ typedef struct fixup {
     src_loc_t loc;
 } fixup_t;
 
+typedef struct try_fixup {
+    uint32_t names[3]; /* start, end, handler labels */
+    src_loc_t locs[3];
+    src_loc_t loc;
+} try_fixup_t;
+
 typedef struct parser {
     module_t *m;
     const char *src, *end, *cur;
@@ -79,6 +88,9 @@ typedef struct parser {
     /* module-wide */
     fixup_t *func_uses;
     uint32_t nfunc_uses, cap_func_uses;
+    try_fixup_t *try_fixups; /* the current function's .try lines */
+    uint32_t ntries, cap_tries;
+    try_region_t *tries; /* resolved */
     func_t *funcs;
     uint32_t nfuncs, cap_funcs;
 } parser_t;
@@ -495,7 +507,7 @@ static void parse_operand(parser_t *p, instr_t *in, char letter, uint32_t k)
         break;
     case 'L':
     case 'F': {
-        if (t->kind != T_IDENT || !is_identifier(t->p, t->len, false))
+        if (t->kind != T_IDENT || !is_identifier(t->p, t->len, letter == 'F'))
             fail_tok(p, "expected a %s name, found %s", letter == 'L' ? "label" : "function",
                      tok_desc(t));
         fixup_t fx = {p->ncode, k, (uint32_t)p->nfuncs, intern_tok(p, t), tok_loc(t)};
@@ -611,6 +623,95 @@ static void resolve_labels(parser_t *p)
     }
 }
 
+/* `.try START, END, HANDLER`: three label names, resolved with the labels. */
+static void parse_try(parser_t *p)
+{
+    src_loc_t at = tok_loc(&p->tok);
+    next(p);
+    try_fixup_t fx = {.loc = at};
+    for (int k = 0; k < 3; k++) {
+        if (k > 0)
+            expect_punct(p, ",");
+        if (p->tok.kind != T_IDENT || !is_identifier(p->tok.p, p->tok.len, false))
+            fail_tok(p, ".try takes three labels: start, end, handler; found %s",
+                     tok_desc(&p->tok));
+        fx.names[k] = intern_tok(p, &p->tok);
+        fx.locs[k] = tok_loc(&p->tok);
+        next(p);
+    }
+    expect_nl(p);
+    VEC_PUSH(p->try_fixups, p->ntries, p->cap_tries, fx);
+}
+
+static uint32_t label_target(parser_t *p, uint32_t name, src_loc_t loc)
+{
+    for (uint32_t i = 0; i < p->nlabels; i++)
+        if (p->labels[i].name == name)
+            return p->labels[i].target;
+    fail_at(p, loc, "unknown label '%s'", mod_str(p->m, name));
+}
+
+static void resolve_tries(parser_t *p)
+{
+    p->tries = xrealloc(p->tries, (p->ntries ? p->ntries : 1) * sizeof *p->tries);
+    for (uint32_t i = 0; i < p->ntries; i++) {
+        const try_fixup_t *fx = &p->try_fixups[i];
+        try_region_t *t = &p->tries[i];
+        t->loc = fx->loc;
+        t->start = label_target(p, fx->names[0], fx->locs[0]);
+        t->end = label_target(p, fx->names[1], fx->locs[1]);
+        t->handler = label_target(p, fx->names[2], fx->locs[2]);
+    }
+}
+
+/* `import func module.name(types) -> type`: a function another module
+ * defines and exports. */
+static void parse_import(parser_t *p)
+{
+    next(p);
+    if (!is_word(&p->tok, "func"))
+        fail_tok(p, "expected 'func' after 'import'");
+    next(p);
+    tok_t name = p->tok;
+    const char *dot = name.kind == T_IDENT ? memchr(name.p, '.', name.len) : NULL;
+    if (!dot || !is_identifier(name.p, (size_t)(dot - name.p), false) ||
+        !is_identifier(dot + 1, name.len - (size_t)(dot + 1 - name.p), false))
+        fail_tok(p, "an import names its module: expected module.function, found %s",
+                 tok_desc(&name));
+    p->cur_fn = (func_t){.name = intern_tok(p, &name),
+                         .imported = true,
+                         .line = logical_line(p, name.line),
+                         .loc = tok_loc(&name)};
+    func_t *fp = &p->cur_fn;
+    for (uint32_t i = 0; i < p->nfuncs; i++)
+        if (p->funcs[i].name == fp->name)
+            fail_at(p, tok_loc(&name), "function '%.*s' is imported twice (first at line %u)",
+                    (int)name.len, name.p, p->funcs[i].loc.line);
+    next(p);
+    expect_punct(p, "(");
+    uint8_t types[VM_MAX_CALL_ARGS];
+    while (!is_punct(&p->tok, ")")) {
+        if (fp->nparams > 0)
+            expect_punct(p, ",");
+        if (fp->nparams >= VM_MAX_PARAMS)
+            fail_tok(p, "more than %u parameters", VM_MAX_PARAMS);
+        types[fp->nparams++] = (uint8_t)parse_type(p, false);
+    }
+    next(p);
+    expect_punct(p, "->");
+    fp->ret = parse_type(p, true);
+    expect_nl(p);
+    fp->nregs = fp->nparams;
+    fp->reg_types = arena_alloc(&p->m->arena, fp->nparams ? fp->nparams : 1);
+    memcpy(fp->reg_types, types, fp->nparams);
+    fp->reg_names = arena_alloc(&p->m->arena, (fp->nparams ? fp->nparams : 1) * sizeof(uint32_t));
+    memset(fp->reg_names, 0, (fp->nparams ? fp->nparams : 1) * sizeof(uint32_t));
+    fp->code = arena_alloc(&p->m->arena, sizeof(instr_t));
+    fp->tries = arena_alloc(&p->m->arena, sizeof(try_region_t));
+    fp->labels = arena_alloc(&p->m->arena, sizeof(label_t));
+    VEC_PUSH(p->funcs, p->nfuncs, p->cap_funcs, *fp);
+}
+
 static void parse_func(parser_t *p, bool exported)
 {
     tok_t kw = p->tok;
@@ -639,11 +740,22 @@ static void parse_func(parser_t *p, bool exported)
     }
     fp->nparams = fp->nregs;
     next(p);
+    if (is_word(&p->tok, "captures")) {
+        next(p);
+        expect_punct(p, "(");
+        do {
+            if (fp->nregs > fp->nparams)
+                expect_punct(p, ",");
+            parse_regdecl(p);
+        } while (!is_punct(&p->tok, ")"));
+        fp->ncaptures = fp->nregs - fp->nparams;
+        next(p);
+    }
     expect_punct(p, "->");
     fp->ret = parse_type(p, true);
     expect_punct(p, "{");
     expect_nl(p);
-    p->ncode = p->nlabels = p->nlabel_uses = 0;
+    p->ncode = p->nlabels = p->nlabel_uses = p->ntries = 0;
     bool body_started = false;
     for (;;) {
         skip_blank_lines(p);
@@ -673,6 +785,10 @@ static void parse_func(parser_t *p, bool exported)
             parse_line_directive(p);
             continue;
         }
+        if (is_word(&t, ".try")) {
+            parse_try(p);
+            continue;
+        }
         body_started = true;
         /* A label is a name followed by ':'. */
         const char *save_cur = p->cur, *save_ls = p->line_start;
@@ -688,6 +804,7 @@ static void parse_func(parser_t *p, bool exported)
     }
     expect_nl(p);
     resolve_labels(p);
+    resolve_tries(p);
     /* Move the function's vectors into the module's arena. */
     fp->reg_types = arena_alloc(&p->m->arena, fp->nregs ? fp->nregs : 1);
     fp->reg_names = arena_alloc(&p->m->arena, (fp->nregs ? fp->nregs : 1) * sizeof(uint32_t));
@@ -699,6 +816,10 @@ static void parse_func(parser_t *p, bool exported)
     fp->code = arena_alloc(&p->m->arena, (p->ncode ? p->ncode : 1) * sizeof(instr_t));
     if (p->ncode)
         memcpy(fp->code, p->code, p->ncode * sizeof(instr_t));
+    fp->ntries = p->ntries;
+    fp->tries = arena_alloc(&p->m->arena, (p->ntries ? p->ntries : 1) * sizeof(try_region_t));
+    if (p->ntries)
+        memcpy(fp->tries, p->tries, p->ntries * sizeof(try_region_t));
     fp->nlabels = p->nlabels;
     fp->labels = arena_alloc(&p->m->arena, (p->nlabels ? p->nlabels : 1) * sizeof(label_t));
     if (p->nlabels)
@@ -778,6 +899,10 @@ static void parse_module(parser_t *p)
                     fail_tok(p, "expected 'func' after 'export'");
             }
             parse_func(p, exported);
+        } else if (is_word(&t, "import")) {
+            if (!have_module)
+                fail_tok(p, "imports come after '.module NAME'");
+            parse_import(p);
         } else {
             fail_tok(p, "expected a directive or 'func', found %s", tok_desc(&t));
         }
@@ -814,6 +939,8 @@ module_t *asm_parse(const char *path, const uint8_t *text, size_t len)
     free(p.labels);
     free(p.label_uses);
     free(p.func_uses);
+    free(p.try_fixups);
+    free(p.tries);
     free(p.funcs);
     free(p.rtypes);
     free(p.rnames);

@@ -238,6 +238,20 @@ static void sort_labels(dis_t *d, nameset_t *set)
 
 /* The label each jump target is printed with: its first debug label, or a
  * generated L<index>. */
+static void name_jump(dis_t *d, nameset_t *set, uint32_t t)
+{
+    const func_t *f = d->f;
+    if (t > f->ninstrs || d->jumps[t])
+        return;
+    if (d->lab_start[t] < d->lab_start[t + 1]) {
+        d->jumps[t] = str_of(d, f->labels[d->lab_order[d->lab_start[t]]].name);
+    } else {
+        char base[16];
+        snprintf(base, sizeof base, "L%u", t);
+        d->jumps[t] = unique_name(d, set, base);
+    }
+}
+
 static void name_jumps(dis_t *d, nameset_t *set)
 {
     const func_t *f = d->f;
@@ -246,18 +260,14 @@ static void name_jumps(dis_t *d, nameset_t *set)
     for (uint32_t k = 0; k < n; k++) {
         const instr_t *in = &f->code[k];
         const opinfo_t *oi = &op_info[in->op];
-        for (uint32_t j = 0; j < oi->nfixed; j++) {
-            uint32_t t = in->fixed[j].idx;
-            if (oi->operands[j] != 'L' || t > n || d->jumps[t])
-                continue;
-            if (d->lab_start[t] < d->lab_start[t + 1]) {
-                d->jumps[t] = str_of(d, f->labels[d->lab_order[d->lab_start[t]]].name);
-            } else {
-                char base[16];
-                snprintf(base, sizeof base, "L%u", t);
-                d->jumps[t] = unique_name(d, set, base);
-            }
-        }
+        for (uint32_t j = 0; j < oi->nfixed; j++)
+            if (oi->operands[j] == 'L')
+                name_jump(d, set, in->fixed[j].idx);
+    }
+    for (uint32_t t = 0; t < f->ntries; t++) {
+        name_jump(d, set, f->tries[t].start);
+        name_jump(d, set, f->tries[t].end);
+        name_jump(d, set, f->tries[t].handler);
     }
 }
 
@@ -340,16 +350,48 @@ static void put_header(dis_t *d)
     put(d, "%sfunc %s(", f->exported ? "export " : "", str_of(d, f->name));
     for (uint32_t i = 0; i < f->nparams; i++)
         put(d, "%s%%%s: %s", i ? ", " : "", d->regs[i], type_name(f->reg_types[i]));
-    put(d, ") -> %s {", type_name(f->ret));
+    put(d, ")");
+    if (f->ncaptures) {
+        put(d, " captures(");
+        for (uint32_t i = f->nparams; i < f->nparams + f->ncaptures && i < f->nregs; i++)
+            put(d, "%s%%%s: %s", i > f->nparams ? ", " : "", d->regs[i],
+                type_name(f->reg_types[i]));
+        put(d, ")");
+    }
+    put(d, " -> %s {", type_name(f->ret));
     end_line(d);
-    for (uint32_t i = f->nparams; i < f->nregs; i++) {
+    for (uint32_t i = f->nparams + f->ncaptures; i < f->nregs; i++) {
         put(d, "    .reg %%%s: %s", d->regs[i], type_name(f->reg_types[i]));
+        end_line(d);
+    }
+    for (uint32_t t = 0; t < f->ntries; t++) {
+        const try_region_t *r = &f->tries[t];
+        const char *names[3];
+        uint32_t at[3] = {r->start, r->end, r->handler};
+        for (int k = 0; k < 3; k++)
+            names[k] = at[k] <= f->ninstrs ? d->jumps[at[k]] : "?";
+        put(d, "    .try %s, %s, %s", names[0], names[1], names[2]);
         end_line(d);
     }
 }
 
+static void put_import(dis_t *d, const func_t *f)
+{
+    end_line(d);
+    sync_line(d, f->line, false);
+    put(d, "import func %s(", str_of(d, f->name));
+    for (uint32_t i = 0; i < f->nparams && i < f->nregs; i++)
+        put(d, "%s%s", i ? ", " : "", type_name(f->reg_types[i]));
+    put(d, ") -> %s", type_name(f->ret));
+    end_line(d);
+}
+
 static void put_func(dis_t *d, const func_t *f)
 {
+    if (f->imported) {
+        put_import(d, f);
+        return;
+    }
     d->f = f;
     name_regs(d);
     name_labels(d);

@@ -20,6 +20,7 @@
 #include "disasm.h"
 #include "emit.h"
 #include "link.h"
+#include "symcheck.h"
 #include "lower.h"
 #include "target.h"
 #include "verify.h"
@@ -368,6 +369,19 @@ static bool build_executable(const options_t *o, input_t *ins, size_t n)
         }
         objs[i] = scratch_path(".o");
         ok = objs[i] && compile(o, ins[i].m, EMIT_OBJ, objs[i]);
+    }
+    if (ok) {
+        const char **shown = xcalloc(n, sizeof *shown);
+        for (size_t i = 0; i < n; i++)
+            shown[i] = ins[i].path;
+        char *rt = runtime_dir(o->target);
+        buf_t libdir = {0};
+        if (rt)
+            buf_printf(&libdir, "%s/stdlib%c", rt, 0);
+        ok = symcheck_program(objs, shown, n, rt ? (const char *)libdir.data : NULL);
+        buf_free(&libdir);
+        free(rt);
+        free(shown);
     }
     char *tmp = ok ? out_temp_path(out) : NULL;
     if (ok && !tmp) {

@@ -10,11 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../abi/context.h"
 #include "../abi/opcodes.h"
 #include "util.h"
 
 /* Version of the module format this vmcc reads and writes. */
-#define VM_FORMAT_VERSION 1
+#define VM_FORMAT_VERSION 2
 
 /* Register and return types; the numbers are the binary encoding. */
 typedef enum vm_type {
@@ -27,7 +28,7 @@ const char *type_name(vm_type_t t);
 
 /* Limits the reader and the verifier enforce (docs/bytecode.md, "Limits"). */
 #define VM_MAX_REGS    65536u
-#define VM_MAX_PARAMS  255u
+#define VM_MAX_PARAMS  ((uint32_t)VM_MAX_CALL_ARGS)
 #define VM_MAX_INSTRS  (1u << 24)
 #define VM_MAX_FUNCS   (1u << 20)
 #define VM_MAX_STRINGS (1u << 24)
@@ -59,16 +60,27 @@ typedef struct label {
     uint32_t target; /* instruction index (may equal ninstrs: end) */
 } label_t;
 
+/* A try region: an error raised by instructions [start, end) goes to the
+ * instruction `handler`, which must be a `catch`. */
+typedef struct try_region {
+    uint32_t start, end, handler;
+    src_loc_t loc;
+} try_region_t;
+
 typedef struct func {
-    uint32_t name; /* string index */
+    uint32_t name; /* string index; "module.func" for an import */
     bool exported;
+    bool imported; /* declared only: defined by another module */
     vm_type_t ret;
-    uint32_t nparams; /* parameters are registers 0 .. nparams-1 */
+    uint32_t nparams;   /* parameters are registers 0 .. nparams-1 */
+    uint32_t ncaptures; /* then captures: registers nparams .. + ncaptures-1 */
     uint32_t nregs;
     uint8_t *reg_types;
     uint32_t *reg_names; /* string index + 1; 0 = unnamed (debug) */
     uint32_t ninstrs;
     instr_t *code;
+    uint32_t ntries; /* try regions; the first that covers an instruction wins */
+    try_region_t *tries;
     uint32_t nlabels; /* debug: label names */
     label_t *labels;
     uint32_t line; /* debug: line of the header */

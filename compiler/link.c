@@ -92,8 +92,9 @@ bool link_executable(const target_info_t *t, char *const *objs, size_t nobjs, co
         diag_error("cannot locate the vmcc executable to find its runtime");
         return false;
     }
-    buf_t lib = {0}, flags_path = {0};
+    buf_t lib = {0}, flags_path = {0}, std = {0};
     buf_printf(&lib, "%s/libbuiltins.a%c", dir, 0);
+    buf_printf(&std, "%s/libvmstd.a%c", dir, 0);
     buf_printf(&flags_path, "%s/link-flags.txt%c", dir, 0);
     struct stat st;
     bool ok = false;
@@ -115,6 +116,8 @@ bool link_executable(const target_info_t *t, char *const *objs, size_t nobjs, co
     argv[k++] = (char *)out;
     for (size_t i = 0; i < nobjs; i++)
         argv[k++] = objs[i];
+    if (stat((char *)std.data, &st) == 0) /* the standard library, if built */
+        argv[k++] = (char *)std.data;
     argv[k++] = (char *)lib.data;
     for (size_t i = 0; i < nflags; i++)
         argv[k++] = flags[i];
@@ -126,6 +129,7 @@ done:
         free(flags[i]);
     free(flags);
     buf_free(&lib);
+    buf_free(&std);
     buf_free(&flags_path);
     free(dir);
     return ok;

@@ -1,32 +1,40 @@
 /*
  * compiler/lower.c — module and function structure of the lowering.
  *
- * Calling convention: a bytecode function `f` of module `m` becomes the
- * LLVM function "m.f" with the C calling convention and two hidden first
- * arguments: the process context (abi/context.h) and the shadow-stack
- * pointer, where the callee's frame starts. Then its parameters (i64 ->
- * i64, f64 -> double, val -> i64). Functions not exported are internal.
+ * Calling convention (abi/context.h): a bytecode function `f` of module `m`
+ * becomes the LLVM function "m.f" with the uniform prototype
+ * i64 (ctx, ssp, a0, a1, a2, a3). Parameters past the fourth travel in the
+ * callee's frame. Functions not exported are internal; an exported one also
+ * gets the alias "m.f:<signature>", which importers call, so a mismatched
+ * signature cannot link (compiler/link.c checks first and says why).
  * Passing the shadow-stack pointer in a register keeps frame push and pop
- * off memory: the caller's frame needs no restoring, so calls in tail
- * position stay tail calls. The pointer is published to ctx->ssp before
- * every call into the runtime that can observe it.
+ * off memory: the caller's frame needs no restoring.
+ *
+ * Frame: [descriptor, line, stack parameters..., val registers...].
  *
  * Each function's prologue:
  *   1. stack check: native sp below ctx->stack_limit, or the frame past
- *      ctx->ss_limit, raises stack_overflow;
- *   2. stores its descriptor in the frame (abi/context.h); the line slot is
- *      written before each call;
- *   3. initialises registers (parameters from arguments; i64 0, f64 0.0,
- *      val nil otherwise; only parameters are stored to their slots);
+ *      ctx->ss_limit, ends the process with stack_overflow;
+ *   2. stores its descriptor in the frame; the line slot is written before
+ *      each call;
+ *   3. initialises registers: parameters from the arguments, captures from
+ *      the closure in ctx->self, others i64 0, f64 0.0, val nil (only
+ *      parameters and captures are stored to their slots);
  *   4. charges one reduction.
  * Registers live in allocas (promoted to SSA by LLVM above -O0); a val
  * write also stores to its shadow slot, which is what keeps it alive.
+ *
+ * Errors: a call that may raise is followed by a test of its result
+ * against 0 and then of ctx->exc; a pending error branches to the handler
+ * of the innermost try region, or returns 0 to the caller.
  */
 #include "lower.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <llvm-c/Comdat.h>
 
 #include "../abi/context.h"
 
@@ -71,9 +79,53 @@ void lw_set(lower_t *L, uint32_t reg, LLVMValueRef v)
         LLVMBuildStore(L->b, v, frame_slot(L, VM_FRAME_HEADER_SLOTS + L->val_slot[reg]));
 }
 
-static LLVMValueRef ctx_field(lower_t *L, unsigned index, const char *name)
+LLVMValueRef lw_ctx_field(lower_t *L, unsigned index, const char *name)
 {
     return LLVMBuildStructGEP2(L->b, L->t_ctx, L->ctx, index, name);
+}
+#define ctx_field lw_ctx_field
+
+LLVMValueRef lw_to_word(lower_t *L, LLVMValueRef v)
+{
+    return LLVMTypeOf(v) == L->t_f64 ? LLVMBuildBitCast(L->b, v, L->t_i64, "") : v;
+}
+
+LLVMValueRef lw_from_word(lower_t *L, LLVMValueRef w, vm_type_t t)
+{
+    return t == TY_F64 ? LLVMBuildBitCast(L->b, w, L->t_f64, "") : w;
+}
+
+LLVMBasicBlockRef lw_unwind(lower_t *L)
+{
+    const func_t *f = L->f;
+    uint32_t t = 0;
+    while (t < f->ntries && !(L->idx >= f->tries[t].start && L->idx < f->tries[t].end))
+        t++;
+    if (!L->unwind_bb[t]) { /* no handler: return 0, the error stays pending */
+        LLVMBasicBlockRef here = LLVMGetInsertBlock(L->b);
+        L->unwind_bb[t] = lw_block(L, "unwind");
+        LLVMPositionBuilderAtEnd(L->b, L->unwind_bb[t]);
+        LLVMBuildRet(L->b, lw_i64(L, 0));
+        LLVMPositionBuilderAtEnd(L->b, here);
+    }
+    return L->unwind_bb[t];
+}
+
+void lw_check_exc(lower_t *L, LLVMValueRef r)
+{
+    LLVMBasicBlockRef cont = lw_block(L, "ok");
+    if (r) {
+        LLVMBasicBlockRef test = lw_block(L, "maybe.exc");
+        LLVMValueRef w = lw_to_word(L, r);
+        LLVMValueRef zero = LLVMBuildICmp(L->b, LLVMIntEQ, w, lw_i64(L, 0), "zero");
+        LLVMBuildCondBr(L->b, zero, test, cont);
+        LLVMPositionBuilderAtEnd(L->b, test);
+    }
+    LLVMValueRef exc =
+        LLVMBuildLoad2(L->b, L->t_i64, ctx_field(L, VM_CTX_EXC_INDEX, "exc.addr"), "exc");
+    LLVMBuildCondBr(L->b, LLVMBuildICmp(L->b, LLVMIntNE, exc, lw_i64(L, 0), "raised"), lw_unwind(L),
+                    cont);
+    LLVMPositionBuilderAtEnd(L->b, cont);
 }
 
 void lw_store_line(lower_t *L)
@@ -97,12 +149,13 @@ static void declare_builtin(lower_t *L, vm_builtin_id_t id)
     unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
                             LLVMCreateEnumAttribute(L->llc, nounwind, 0));
-    if (bi->effects & EF_NORETURN) {
+    if ((bi->effects & EF_NORETURN) && !(bi->effects & EF_RAISE)) { /* fatal */
         unsigned k = LLVMGetEnumAttributeKindForName("noreturn", 8);
         LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
                                 LLVMCreateEnumAttribute(L->llc, k, 0));
     }
-    if (id == VM_BUILTIN_trap || id == VM_BUILTIN_yield) {
+    if (id == VM_BUILTIN_trap || id == VM_BUILTIN_yield || id == VM_BUILTIN_fatal ||
+        id == VM_BUILTIN_badcall) {
         unsigned k = LLVMGetEnumAttributeKindForName("cold", 4);
         LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
                                 LLVMCreateEnumAttribute(L->llc, k, 0));
@@ -121,7 +174,15 @@ LLVMValueRef lw_call_builtin(lower_t *L, vm_builtin_id_t id, LLVMValueRef *args,
         lw_publish_ssp(L);
     for (unsigned i = 0; i < n; i++)
         all[i + 1] = args[i];
-    return LLVMBuildCall2(L->b, L->builtin_ty[id], L->builtin_fn[id], all, n + 1, "");
+    LLVMValueRef r = LLVMBuildCall2(L->b, L->builtin_ty[id], L->builtin_fn[id], all, n + 1, "");
+    unsigned eff = builtin_info[id].effects;
+    if ((eff & EF_RAISE) && (eff & EF_NORETURN)) { /* returns only with an error pending */
+        LLVMBuildBr(L->b, lw_unwind(L));
+        LLVMPositionBuilderAtEnd(L->b, lw_block(L, "dead"));
+    } else if (eff & (EF_RAISE | EF_ALLOC)) {
+        lw_check_exc(L, builtin_info[id].ret == TY_VOID ? NULL : r);
+    }
+    return r;
 }
 
 LLVMValueRef lw_intrinsic(lower_t *L, const char *name, LLVMTypeRef *tys, unsigned ntys,
@@ -135,30 +196,40 @@ LLVMValueRef lw_intrinsic(lower_t *L, const char *name, LLVMTypeRef *tys, unsign
     return LLVMBuildCall2(L->b, ty, fn, args, nargs, "");
 }
 
-/* The function's single trap block: phis choose the code and line. */
-static void make_trap_block(lower_t *L)
+/* One trap block per unwind target: phis choose the code and line. */
+static uint32_t unwind_index(lower_t *L)
 {
-    LLVMBasicBlockRef here = LLVMGetInsertBlock(L->b);
-    L->trap_bb = lw_block(L, "trap");
-    LLVMPositionBuilderAtEnd(L->b, L->trap_bb);
-    L->trap_code = LLVMBuildPhi(L->b, L->t_i64, "trap.code");
-    L->trap_line = LLVMBuildPhi(L->b, L->t_i64, "trap.line");
-    LLVMValueRef args[2] = {L->trap_code, L->trap_line};
-    lw_call_builtin(L, VM_BUILTIN_trap, args, 2);
-    LLVMBuildUnreachable(L->b);
-    LLVMPositionBuilderAtEnd(L->b, here);
+    const func_t *f = L->f;
+    uint32_t t = 0;
+    while (t < f->ntries && !(L->idx >= f->tries[t].start && L->idx < f->tries[t].end))
+        t++;
+    return t;
 }
 
 static void trap_if_line(lower_t *L, LLVMValueRef cond, vm_trap_code_t code, int64_t line)
 {
-    if (!L->trap_bb)
-        make_trap_block(L);
+    uint32_t t = unwind_index(L);
     LLVMBasicBlockRef here = LLVMGetInsertBlock(L->b);
+    if (!L->trap_bb[t]) {
+        LLVMBasicBlockRef target = lw_unwind(L);
+        L->trap_bb[t] = lw_block(L, "trap");
+        LLVMPositionBuilderAtEnd(L->b, L->trap_bb[t]);
+        L->trap_code[t] = LLVMBuildPhi(L->b, L->t_i64, "trap.code");
+        L->trap_line[t] = LLVMBuildPhi(L->b, L->t_i64, "trap.line");
+        if (!L->builtin_fn[VM_BUILTIN_trap])
+            declare_builtin(L, VM_BUILTIN_trap);
+        lw_publish_ssp(L);
+        LLVMValueRef args[3] = {L->ctx, L->trap_code[t], L->trap_line[t]};
+        LLVMBuildCall2(L->b, L->builtin_ty[VM_BUILTIN_trap], L->builtin_fn[VM_BUILTIN_trap], args,
+                       3, "");
+        LLVMBuildBr(L->b, target);
+        LLVMPositionBuilderAtEnd(L->b, here);
+    }
     LLVMBasicBlockRef cont = lw_block(L, "ok");
-    LLVMBuildCondBr(L->b, cond, L->trap_bb, cont);
+    LLVMBuildCondBr(L->b, cond, L->trap_bb[t], cont);
     LLVMValueRef code_v = lw_i64(L, code), line_v = lw_i64(L, line);
-    LLVMAddIncoming(L->trap_code, &code_v, &here, 1);
-    LLVMAddIncoming(L->trap_line, &line_v, &here, 1);
+    LLVMAddIncoming(L->trap_code[t], &code_v, &here, 1);
+    LLVMAddIncoming(L->trap_line[t], &line_v, &here, 1);
     LLVMPositionBuilderAtEnd(L->b, cont);
 }
 
@@ -219,15 +290,33 @@ LLVMValueRef lw_string_object(lower_t *L, uint32_t s)
     return L->str_globals[s] = g;
 }
 
-static LLVMValueRef make_descriptor(lower_t *L, const func_t *f, const char *symbol, uint32_t nvals)
+/* The descriptor of function `fidx` (abi/context.h). An import's only
+ * serves function values made from it: name, no source, no frame. */
+LLVMValueRef lw_descriptor(lower_t *L, uint32_t fidx)
 {
-    const char *file = L->m->file ? mod_str(L->m, L->m->file - 1) : "";
+    if (L->fn_descs[fidx])
+        return L->fn_descs[fidx];
+    const module_t *m = L->m;
+    const func_t *f = &m->funcs[fidx];
+    buf_t name = {0};
+    if (f->imported)
+        buf_printf(&name, "%s", mod_str(m, f->name));
+    else
+        buf_printf(&name, "%s.%s", mod_str(m, m->name), mod_str(m, f->name));
+    const char *file = m->file && !f->imported ? mod_str(m, m->file - 1) : "";
+    uint32_t nslots = 0;
+    if (!f->imported) {
+        nslots = f->nparams > VM_REG_ARGS ? f->nparams - VM_REG_ARGS : 0;
+        for (uint32_t r = 0; r < f->nregs; r++)
+            nslots += f->reg_types[r] == TY_VAL;
+    }
     LLVMValueRef fields[] = {
-        const_cstring(L, symbol, strlen(symbol), "fname"),
+        const_cstring(L, (const char *)name.data, name.len, "fname"),
         const_cstring(L, file, strlen(file), "fsrc"),
-        lw_i64(L, f->line),
-        lw_i64(L, nvals),
+        lw_i64(L, f->imported ? 0 : f->line),
+        lw_i64(L, nslots),
     };
+    buf_free(&name);
     LLVMTypeRef ft[] = {L->t_ptr, L->t_ptr, L->t_i64, L->t_i64};
     LLVMTypeRef ty = LLVMStructTypeInContext(L->llc, ft, 4, 0);
     LLVMValueRef g = LLVMAddGlobal(L->mod, ty, "desc");
@@ -235,36 +324,191 @@ static LLVMValueRef make_descriptor(lower_t *L, const func_t *f, const char *sym
     LLVMSetGlobalConstant(g, 1);
     LLVMSetLinkage(g, LLVMPrivateLinkage);
     LLVMSetAlignment(g, 8);
-    return g;
+    return L->fn_descs[fidx] = g;
+}
+
+char *lw_sig_symbol(const module_t *m, const func_t *f)
+{
+    static const char letter[] = {[TY_I64] = 'i', [TY_F64] = 'f', [TY_VAL] = 'v', [TY_VOID] = 'n'};
+    buf_t b = {0};
+    if (f->imported)
+        buf_printf(&b, "%s:", mod_str(m, f->name));
+    else
+        buf_printf(&b, "%s.%s:", mod_str(m, m->name), mod_str(m, f->name));
+    for (uint32_t i = 0; i < f->nparams; i++)
+        buf_byte(&b, (uint8_t)letter[f->reg_types[i]]);
+    buf_byte(&b, '>');
+    buf_byte(&b, (uint8_t)letter[f->ret]);
+    buf_byte(&b, 0);
+    return (char *)b.data;
+}
+
+static void keep_global(lower_t *L, LLVMValueRef g)
+{
+    VEC_PUSH(L->used, L->nused, L->cap_used, g);
+}
+
+/* An atom is a static object with one COMDAT copy per name per program,
+ * listed in the section VM_ATOM_SECTION for the runtime's intern table. */
+LLVMValueRef lw_atom(lower_t *L, uint32_t s)
+{
+    if (L->atom_globals[s])
+        return L->atom_globals[s];
+    const vstr_t *str = &L->m->strs[s];
+    buf_t name = {0};
+    buf_printf(&name, "%s", VM_ATOM_SYMBOL_PREFIX);
+    if (is_identifier(str->s, str->len, true)) {
+        buf_put(&name, str->s, str->len);
+    } else { /* any other text: spelled in hex, so the symbol is plain */
+        buf_printf(&name, "x");
+        for (uint32_t i = 0; i < str->len; i++)
+            buf_printf(&name, "%02x", (unsigned char)str->s[i]);
+    }
+    buf_byte(&name, 0);
+    const char *sym = (const char *)name.data;
+    LLVMComdatRef comdat = LLVMGetOrInsertComdat(L->mod, sym);
+    LLVMSetComdatSelectionKind(comdat, LLVMAnyComdatSelectionKind);
+    LLVMValueRef fields[] = {
+        LLVMConstInt(L->t_i8, VM_KIND_ATOM, 0),
+        LLVMConstInt(L->t_i8, VM_OBJ_STATIC, 0),
+        LLVMConstInt(LLVMInt16TypeInContext(L->llc), 0, 0),
+        LLVMConstInt(L->t_i32, 0, 0),
+        LLVMConstInt(L->t_i64, str->len, 0),
+        LLVMConstStringInContext(L->llc, str->s, str->len, 0),
+    };
+    LLVMValueRef init = LLVMConstStructInContext(L->llc, fields, 6, 0);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init), sym);
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMLinkOnceODRLinkage);
+    LLVMSetVisibility(g, LLVMHiddenVisibility);
+    LLVMSetAlignment(g, 8);
+    LLVMSetComdat(g, comdat);
+    /* its entry in the atom list, in the same COMDAT group */
+    name.len--; /* drop the NUL */
+    buf_printf(&name, ".ref");
+    buf_byte(&name, 0);
+    LLVMValueRef ref = LLVMAddGlobal(L->mod, L->t_ptr, (const char *)name.data);
+    LLVMSetInitializer(ref, g);
+    LLVMSetLinkage(ref, LLVMLinkOnceODRLinkage);
+    LLVMSetVisibility(ref, LLVMHiddenVisibility);
+    LLVMSetSection(ref, VM_ATOM_SECTION);
+    LLVMSetAlignment(ref, 8);
+    LLVMSetComdat(ref, comdat);
+    keep_global(L, ref);
+    buf_free(&name);
+    return L->atom_globals[s] = g;
+}
+
+/* The static function value (abi/value.h vm_func_t) of function `fidx`. */
+LLVMValueRef lw_fn_ref(lower_t *L, uint32_t fidx)
+{
+    if (L->fn_refs[fidx])
+        return L->fn_refs[fidx];
+    const func_t *f = &L->m->funcs[fidx];
+    LLVMValueRef fields[] = {
+        LLVMConstInt(L->t_i8, VM_KIND_FUNC, 0),
+        LLVMConstInt(L->t_i8, VM_OBJ_STATIC, 0),
+        LLVMConstInt(LLVMInt16TypeInContext(L->llc), 0, 0),
+        LLVMConstInt(L->t_i32, f->nparams, 0),
+        L->fn_values[fidx],
+        lw_descriptor(L, fidx),
+        lw_i64(L, 0),
+    };
+    LLVMValueRef init = LLVMConstStructInContext(L->llc, fields, 7, 0);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init), "fnref");
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetAlignment(g, 8);
+    return L->fn_refs[fidx] = g;
 }
 
 static void declare_functions(lower_t *L)
 {
     const module_t *m = L->m;
-    L->fn_values = xcalloc(m->nfuncs, sizeof *L->fn_values);
-    L->fn_types = xcalloc(m->nfuncs, sizeof *L->fn_types);
+    L->fn_values = xcalloc(m->nfuncs ? m->nfuncs : 1, sizeof *L->fn_values);
+    L->fn_descs = xcalloc(m->nfuncs ? m->nfuncs : 1, sizeof *L->fn_descs);
+    L->fn_refs = xcalloc(m->nfuncs ? m->nfuncs : 1, sizeof *L->fn_refs);
     unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         const func_t *f = &m->funcs[i];
-        LLVMTypeRef *params = xmalloc((f->nparams + VM_HIDDEN_ARGS) * sizeof *params);
-        params[0] = params[1] = L->t_ptr;
-        for (uint32_t p = 0; p < f->nparams; p++)
-            params[p + VM_HIDDEN_ARGS] = lw_type(L, (vm_type_t)f->reg_types[p]);
-        L->fn_types[i] =
-            LLVMFunctionType(lw_type(L, f->ret), params, f->nparams + VM_HIDDEN_ARGS, 0);
-        free(params);
+        char *sig = lw_sig_symbol(m, f);
+        if (f->imported) { /* importers call the signature alias */
+            L->fn_values[i] = LLVMAddFunction(L->mod, sig, L->t_fn);
+            free(sig);
+            continue;
+        }
         buf_t name = {0};
         buf_printf(&name, "%s.%s", mod_str(m, m->name), mod_str(m, f->name));
         buf_byte(&name, 0);
-        LLVMValueRef fn = LLVMAddFunction(L->mod, (const char *)name.data, L->fn_types[i]);
+        LLVMValueRef fn = LLVMAddFunction(L->mod, (const char *)name.data, L->t_fn);
         buf_free(&name);
         LLVMSetLinkage(fn, f->exported ? LLVMExternalLinkage : LLVMInternalLinkage);
         LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
                                 LLVMCreateEnumAttribute(L->llc, nounwind, 0));
         LLVMSetValueName2(LLVMGetParam(fn, 0), "ctx", 3);
         LLVMSetValueName2(LLVMGetParam(fn, 1), "ssp", 3);
+        if (f->exported)
+            LLVMAddAlias2(L->mod, L->t_fn, 0, fn, sig);
+        free(sig);
         L->fn_values[i] = fn;
     }
+}
+
+/* Which functions may return with an error pending: those with an
+ * instruction that may raise (OPF_RAISE, a builtin that may raise or
+ * allocate), an import, or a direct call of one of those. Calls of the
+ * others need no check afterwards. Worked out to a fixed point. */
+static void find_raisers(lower_t *L)
+{
+    const module_t *m = L->m;
+    L->may_raise = xcalloc(m->nfuncs ? m->nfuncs : 1, sizeof *L->may_raise);
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (uint32_t i = 0; i < m->nfuncs; i++) {
+            const func_t *f = &m->funcs[i];
+            bool r = f->imported;
+            for (uint32_t k = 0; k < f->ninstrs && !r; k++) {
+                const instr_t *in = &f->code[k];
+                if (op_info[in->op].flags & OPF_RAISE)
+                    r = true;
+                else if (in->op == OP_CALL)
+                    r = L->may_raise[in->fixed[1].idx];
+                else if (in->op == OP_CALL_VOID || in->op == OP_TAILCALL)
+                    r = L->may_raise[in->fixed[0].idx];
+                else if (in->op == OP_CALLB || in->op == OP_CALLB_VOID) {
+                    const vstr_t *s = &m->strs[in->fixed[in->op == OP_CALLB ? 1 : 0].idx];
+                    const builtin_info_t *b = builtin_lookup(s->s, s->len);
+                    r = !b || (b->effects & (EF_RAISE | EF_ALLOC));
+                }
+            }
+            if (r && !L->may_raise[i])
+                L->may_raise[i] = changed = true;
+        }
+    }
+}
+
+/* ---- calls of compiled code ---- */
+
+LLVMValueRef lw_call_code(lower_t *L, LLVMValueRef callee, const uint32_t *args, uint32_t nargs,
+                          LLVMValueRef frame, bool tail)
+{
+    LLVMValueRef all[VM_HIDDEN_ARGS + VM_REG_ARGS] = {L->ctx, frame};
+    LLVMValueRef *vals = xmalloc((nargs ? nargs : 1) * sizeof *vals);
+    for (uint32_t i = 0; i < nargs; i++)             /* all read before any store: a tail call */
+        vals[i] = lw_to_word(L, lw_get(L, args[i])); /* overwrites this frame */
+    for (uint32_t i = 0; i < VM_REG_ARGS; i++)
+        all[VM_HIDDEN_ARGS + i] = i < nargs ? vals[i] : LLVMGetPoison(L->t_i64);
+    for (uint32_t i = VM_REG_ARGS; i < nargs; i++) {
+        LLVMValueRef idx = lw_i64(L, VM_FRAME_HEADER_SLOTS + (i - VM_REG_ARGS));
+        LLVMBuildStore(L->b, vals[i], LLVMBuildGEP2(L->b, L->t_i64, frame, &idx, 1, "sarg"));
+    }
+    free(vals);
+    LLVMValueRef r = LLVMBuildCall2(L->b, L->t_fn, callee, all, VM_HIDDEN_ARGS + VM_REG_ARGS, "");
+    if (tail)
+        LLVMSetTailCallKind(r, LLVMTailCallKindMustTail);
+    return r;
 }
 
 /* ---- functions ---- */
@@ -275,8 +519,8 @@ static lower_fn_t *const family_of[OP_COUNT] = {
 #undef X
 };
 
-/* Block leaders: instruction 0, jump targets, and whatever follows a
- * terminator. */
+/* Block leaders: instruction 0, jump targets, try handlers, and whatever
+ * follows a terminator. */
 static void make_blocks(lower_t *L)
 {
     const func_t *f = L->f;
@@ -292,6 +536,8 @@ static void make_blocks(lower_t *L)
         if ((oi->flags & OPF_TERM) && i + 1 < f->ninstrs)
             leader[i + 1] = true;
     }
+    for (uint32_t t = 0; t < f->ntries; t++)
+        leader[f->tries[t].handler] = true;
     for (uint32_t i = 0; i < f->ninstrs; i++)
         if (leader[i]) {
             char name[24];
@@ -302,23 +548,29 @@ static void make_blocks(lower_t *L)
 }
 
 /* Stack overflow found by the prologue: the frame is not ours yet, so the
- * caller's top is what the runtime sees. */
+ * caller's top is what the runtime sees. It ends the process. */
 static void overflow_block(lower_t *L, LLVMValueRef overflow)
 {
     LLVMBasicBlockRef trap = lw_block(L, "stack.overflow"), cont = lw_block(L, "frame");
     LLVMBuildCondBr(L->b, overflow, trap, cont);
     LLVMPositionBuilderAtEnd(L->b, trap);
     LLVMBuildStore(L->b, L->frame, ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
-    if (!L->builtin_fn[VM_BUILTIN_trap])
-        declare_builtin(L, VM_BUILTIN_trap);
-    LLVMValueRef args[3] = {L->ctx, lw_i64(L, VM_TRAP_STACK_OVERFLOW), lw_i64(L, 0)};
-    LLVMBuildCall2(L->b, L->builtin_ty[VM_BUILTIN_trap], L->builtin_fn[VM_BUILTIN_trap], args, 3,
+    if (!L->builtin_fn[VM_BUILTIN_fatal])
+        declare_builtin(L, VM_BUILTIN_fatal);
+    LLVMValueRef args[2] = {L->ctx, lw_i64(L, VM_TRAP_STACK_OVERFLOW)};
+    LLVMBuildCall2(L->b, L->builtin_ty[VM_BUILTIN_fatal], L->builtin_fn[VM_BUILTIN_fatal], args, 2,
                    "");
     LLVMBuildUnreachable(L->b);
     LLVMPositionBuilderAtEnd(L->b, cont);
 }
 
-static void prologue(lower_t *L, uint32_t nvals, LLVMValueRef desc)
+static LLVMValueRef load_word(lower_t *L, LLVMValueRef base, int64_t offset, const char *name)
+{
+    LLVMValueRef off = lw_i64(L, offset);
+    return LLVMBuildLoad2(L->b, L->t_i64, LLVMBuildGEP2(L->b, L->t_i8, base, &off, 1, ""), name);
+}
+
+static void prologue(lower_t *L, uint32_t nslots)
 {
     const func_t *f = L->f;
     /* 1. stack check */
@@ -332,20 +584,37 @@ static void prologue(lower_t *L, uint32_t nvals, LLVMValueRef desc)
         L->b, L->t_i64, ctx_field(L, VM_CTX_STACK_LIMIT_INDEX, "limit.addr"), "stack.limit");
     LLVMValueRef deep = LLVMBuildICmp(L->b, LLVMIntULT, sp, limit, "deep");
     L->frame = LLVMGetParam(L->fn, 1);
-    L->top = frame_slot(L, VM_FRAME_HEADER_SLOTS + nvals);
+    LLVMValueRef top_idx = lw_i64(L, VM_FRAME_HEADER_SLOTS + nslots);
+    L->top = LLVMBuildGEP2(L->b, L->t_i64, L->frame, &top_idx, 1, "top");
     LLVMValueRef sslimit = LLVMBuildLoad2(
         L->b, L->t_ptr, ctx_field(L, VM_CTX_SS_LIMIT_INDEX, "sslimit.addr"), "ss.limit");
     LLVMValueRef full = LLVMBuildICmp(L->b, LLVMIntUGT, L->top, sslimit, "ss.full");
     overflow_block(L, LLVMBuildOr(L->b, deep, full, "overflow"));
     /* 2. the frame's descriptor */
-    LLVMBuildStore(L->b, desc, frame_slot(L, VM_FRAME_DESC_SLOT));
-    /* 3. registers: parameters are rooted in their slots; the other val
-     * registers start as nil, but their slots are not cleared: a stale word
-     * there is only ever scanned conservatively (docs/gc.md). */
+    LLVMBuildStore(L->b, lw_descriptor(L, L->fidx), frame_slot(L, VM_FRAME_DESC_SLOT));
+    /* 3. registers: parameters and captures are rooted in their slots; the
+     * other val registers start as nil, but their slots are not cleared: a
+     * stale word there is only ever scanned conservatively (docs/gc.md). */
+    LLVMValueRef self = NULL;
+    if (f->ncaptures)
+        self = LLVMBuildIntToPtr(
+            L->b, LLVMBuildLoad2(L->b, L->t_i64, ctx_field(L, VM_CTX_SELF_INDEX, "self.addr"), ""),
+            L->t_ptr, "self");
     for (uint32_t r = 0; r < f->nregs; r++) {
         vm_type_t t = (vm_type_t)f->reg_types[r];
         if (r < f->nparams) {
-            lw_set(L, r, LLVMGetParam(L->fn, r + VM_HIDDEN_ARGS));
+            LLVMValueRef w =
+                r < VM_REG_ARGS
+                    ? LLVMGetParam(L->fn, VM_HIDDEN_ARGS + r)
+                    : LLVMBuildLoad2(L->b, L->t_i64,
+                                     frame_slot(L, VM_FRAME_HEADER_SLOTS + r - VM_REG_ARGS),
+                                     "sarg");
+            lw_set(L, r, lw_from_word(L, w, t));
+            continue;
+        }
+        if (r < f->nparams + f->ncaptures) {
+            int64_t off = VM_FUNC_CAPTURES_OFFSET + 8 * (int64_t)(r - f->nparams);
+            lw_set(L, r, load_word(L, self, off, "capture"));
             continue;
         }
         LLVMValueRef init = t == TY_F64   ? LLVMConstReal(L->t_f64, 0.0)
@@ -362,25 +631,30 @@ static void lower_func(lower_t *L, uint32_t fi)
 {
     const func_t *f = &L->m->funcs[fi];
     L->f = f;
+    L->fidx = fi;
     L->fn = L->fn_values[fi];
     L->ctx = LLVMGetParam(L->fn, 0);
-    L->trap_bb = NULL;
     L->idx = 0;
+    uint32_t ntargets = f->ntries + 1;
+    L->unwind_bb = xcalloc(ntargets, sizeof *L->unwind_bb);
+    L->trap_bb = xcalloc(ntargets, sizeof *L->trap_bb);
+    L->trap_code = xcalloc(ntargets, sizeof *L->trap_code);
+    L->trap_line = xcalloc(ntargets, sizeof *L->trap_line);
     LLVMBasicBlockRef entry = lw_block(L, "entry");
     LLVMPositionBuilderAtEnd(L->b, entry);
     L->regs = xmalloc((f->nregs ? f->nregs : 1) * sizeof *L->regs);
     L->val_slot = xmalloc((f->nregs ? f->nregs : 1) * sizeof *L->val_slot);
-    uint32_t nvals = 0;
+    uint32_t nslots = f->nparams > VM_REG_ARGS ? f->nparams - VM_REG_ARGS : 0;
     for (uint32_t r = 0; r < f->nregs; r++) {
         vm_type_t t = (vm_type_t)f->reg_types[r];
         const char *name = f->reg_names[r] ? mod_str(L->m, f->reg_names[r] - 1) : "r";
         L->regs[r] = LLVMBuildAlloca(L->b, lw_type(L, t), name);
-        L->val_slot[r] = t == TY_VAL ? nvals++ : UINT32_MAX;
+        L->val_slot[r] = t == TY_VAL ? nslots++ : UINT32_MAX;
     }
     make_blocks(L);
-    size_t len;
-    const char *symbol = LLVMGetValueName2(L->fn, &len);
-    prologue(L, nvals, make_descriptor(L, f, symbol, nvals));
+    for (uint32_t t = 0; t < f->ntries; t++) /* handlers are the unwind targets */
+        L->unwind_bb[t] = L->blocks[f->tries[t].handler];
+    prologue(L, nslots);
     for (uint32_t i = 0; i < f->ninstrs; i++) {
         L->idx = i;
         if (L->blocks[i]) {
@@ -392,12 +666,23 @@ static void lower_func(lower_t *L, uint32_t fi)
         const instr_t *in = &f->code[i];
         family_of[in->op](L, in);
     }
+    /* Code after a raise that never returns normally may end unterminated. */
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(L->fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        if (!LLVMGetBasicBlockTerminator(bb)) {
+            LLVMPositionBuilderAtEnd(L->b, bb);
+            LLVMBuildUnreachable(L->b);
+        }
     free(L->regs);
     free(L->val_slot);
     free(L->blocks);
+    free(L->unwind_bb);
+    free(L->trap_bb);
+    free(L->trap_code);
+    free(L->trap_line);
 }
 
-/* vm_program_main(ctx): runs `main`, returns its status (0 for void). */
+/* vm_program_main(ctx): runs `main`, returns its status (0 for void); an
+ * uncaught error stays in ctx->exc for the runtime to report. */
 static void make_entry(lower_t *L, uint32_t fi)
 {
     const func_t *f = &L->m->funcs[fi];
@@ -415,10 +700,25 @@ static void make_entry(lower_t *L, uint32_t fi)
     LLVMSetVolatile(ld, 1);
     LLVMValueRef ctx = LLVMGetParam(fn, 0);
     LLVMValueRef ssp_addr = LLVMBuildStructGEP2(L->b, L->t_ctx, ctx, VM_CTX_SSP_INDEX, "ssp.addr");
-    LLVMValueRef args[VM_HIDDEN_ARGS] = {ctx, LLVMBuildLoad2(L->b, L->t_ptr, ssp_addr, "ssp")};
+    LLVMValueRef args[VM_HIDDEN_ARGS + VM_REG_ARGS] = {
+        ctx, LLVMBuildLoad2(L->b, L->t_ptr, ssp_addr, "ssp")};
+    for (unsigned i = 0; i < VM_REG_ARGS; i++)
+        args[VM_HIDDEN_ARGS + i] = LLVMGetPoison(L->t_i64);
     LLVMValueRef r =
-        LLVMBuildCall2(L->b, L->fn_types[fi], L->fn_values[fi], args, VM_HIDDEN_ARGS, "");
+        LLVMBuildCall2(L->b, L->t_fn, L->fn_values[fi], args, VM_HIDDEN_ARGS + VM_REG_ARGS, "");
     LLVMBuildRet(L->b, f->ret == TY_VOID ? lw_i64(L, 0) : r);
+}
+
+/* llvm.compiler.used: keeps the atom list entries through optimisation. */
+static void emit_used(lower_t *L)
+{
+    if (!L->nused)
+        return;
+    LLVMTypeRef aty = LLVMArrayType2(L->t_ptr, L->nused);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, aty, "llvm.compiler.used");
+    LLVMSetInitializer(g, LLVMConstArray2(L->t_ptr, L->used, L->nused));
+    LLVMSetLinkage(g, LLVMAppendingLinkage);
+    LLVMSetSection(g, "llvm.metadata");
 }
 
 LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_opts_t *opts)
@@ -433,18 +733,31 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
     L.t_f64 = LLVMDoubleTypeInContext(llc);
     L.t_ptr = LLVMPointerTypeInContext(llc, 0);
     L.t_void = LLVMVoidTypeInContext(llc);
-    LLVMTypeRef ctx_fields[VM_CTX_PUBLIC_FIELDS] = {L.t_ptr, L.t_ptr, L.t_i64, L.t_i64};
+    LLVMTypeRef ctx_fields[VM_CTX_PUBLIC_FIELDS] = {L.t_ptr, L.t_ptr, L.t_i64,
+                                                    L.t_i64, L.t_i64, L.t_i64};
     L.t_ctx = LLVMStructTypeInContext(llc, ctx_fields, VM_CTX_PUBLIC_FIELDS, 0);
+    LLVMTypeRef fn_params[VM_HIDDEN_ARGS + VM_REG_ARGS] = {L.t_ptr, L.t_ptr};
+    for (unsigned i = 0; i < VM_REG_ARGS; i++)
+        fn_params[VM_HIDDEN_ARGS + i] = L.t_i64;
+    L.t_fn = LLVMFunctionType(L.t_i64, fn_params, VM_HIDDEN_ARGS + VM_REG_ARGS, 0);
     L.str_globals = xcalloc(m->nstrs ? m->nstrs : 1, sizeof *L.str_globals);
+    L.atom_globals = xcalloc(m->nstrs ? m->nstrs : 1, sizeof *L.atom_globals);
     declare_functions(&L);
+    find_raisers(&L);
     for (uint32_t i = 0; i < m->nfuncs; i++)
-        lower_func(&L, i);
+        if (!m->funcs[i].imported)
+            lower_func(&L, i);
     for (uint32_t i = 0; i < m->nfuncs; i++)
-        if (strcmp(mod_str(m, m->funcs[i].name), "main") == 0)
+        if (!m->funcs[i].imported && strcmp(mod_str(m, m->funcs[i].name), "main") == 0)
             make_entry(&L, i);
+    emit_used(&L);
     LLVMDisposeBuilder(L.b);
     free(L.fn_values);
-    free(L.fn_types);
+    free(L.fn_descs);
+    free(L.fn_refs);
     free(L.str_globals);
+    free(L.atom_globals);
+    free(L.used);
+    free(L.may_raise);
     return L.mod;
 }

@@ -5,8 +5,9 @@
  * descriptors, the entry stub) and each function's frame; every opcode is
  * emitted by the function of its family (abi/opcodes.def, FAMILY column),
  * one file per family: lower_move.c, lower_arith.c, lower_compare.c,
- * lower_convert.c, lower_dynamic.c, lower_control.c, lower_call.c. Every
- * emitter has the same signature and uses the helpers declared here.
+ * lower_convert.c, lower_dynamic.c, lower_control.c, lower_call.c,
+ * lower_object.c, lower_error.c. Every emitter has the same signature and
+ * uses the helpers declared here.
  */
 #ifndef VMCC_LOWER_H
 #define VMCC_LOWER_H
@@ -27,25 +28,35 @@ typedef struct lower {
     const module_t *m;
     lower_opts_t opts;
     LLVMTypeRef t_i1, t_i8, t_i32, t_i64, t_f64, t_ptr, t_void, t_ctx;
-    LLVMValueRef *fn_values; /* per function of the module */
-    LLVMTypeRef *fn_types;
+    LLVMTypeRef t_fn;           /* the uniform prototype (abi/context.h) */
+    LLVMValueRef *fn_values;    /* per function of the module (imports: declarations) */
+    LLVMValueRef *fn_descs;     /* per function: its descriptor, made on first use */
+    LLVMValueRef *fn_refs;      /* per function: its static function value, on first use */
+    bool *may_raise;            /* per function: may return with an error pending */
+    LLVMValueRef *atom_globals; /* per string index: the atom named so, on first use */
+    LLVMValueRef *used;         /* globals for llvm.compiler.used */
+    unsigned nused, cap_used;
     LLVMValueRef builtin_fn[VM_BUILTIN_COUNT];
     LLVMTypeRef builtin_ty[VM_BUILTIN_COUNT];
     LLVMValueRef *str_globals; /* per string index, made on first use */
     /* the function being lowered */
     const func_t *f;
+    uint32_t fidx;                    /* its index in the module */
     uint32_t idx;                     /* current instruction */
     LLVMValueRef fn, ctx, frame, top; /* frame: this function's; top: the callees' */
     LLVMValueRef *regs;               /* alloca per register */
-    uint32_t *val_slot;               /* shadow-stack slot per val register */
+    uint32_t *val_slot;               /* frame slot (from the frame start) per val register */
     LLVMBasicBlockRef *blocks;        /* block starting at each instruction, or NULL */
-    LLVMBasicBlockRef trap_bb;        /* the function's one trap block */
-    LLVMValueRef trap_code, trap_line;
+    /* Unwinding: an error pending at instruction i goes to the handler of
+     * the first try region covering i, or returns 0 (target index ntries). */
+    LLVMBasicBlockRef *unwind_bb; /* per target: where the error goes */
+    LLVMBasicBlockRef *trap_bb;   /* per target: vm_trap, then unwind_bb */
+    LLVMValueRef *trap_code, *trap_line;
 } lower_t;
 
 typedef void lower_fn_t(lower_t *L, const instr_t *in);
 lower_fn_t lower_move, lower_arith, lower_compare, lower_convert, lower_dynamic, lower_control,
-    lower_call;
+    lower_call, lower_object, lower_error;
 
 /* Build the LLVM module for `m` (verified). */
 LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_opts_t *opts);
@@ -55,14 +66,36 @@ LLVMValueRef lw_get(lower_t *L, uint32_t reg);            /* read a register */
 void lw_set(lower_t *L, uint32_t reg, LLVMValueRef v);    /* write (and root) */
 LLVMValueRef lw_i64(lower_t *L, int64_t x);               /* i64 constant */
 LLVMBasicBlockRef lw_block(lower_t *L, const char *name); /* new block in the function */
-/* If `cond`, raise trap `code` (abi/traps.def) at the current line. */
+/* If `cond`, raise trap `code` (abi/traps.def) at the current line, then
+ * unwind. */
 void lw_trap_if(lower_t *L, LLVMValueRef cond, vm_trap_code_t code);
 /* Charge one reduction; yield when the budget is spent. */
 void lw_charge(lower_t *L);
 /* Record the current source line in the frame (before a call that may raise). */
 void lw_store_line(lower_t *L);
-/* Call builtin `id` with ctx and `args`. */
+/* Call builtin `id` with ctx and `args`; if it may raise, go on to the
+ * unwind target when an error is pending. */
 LLVMValueRef lw_call_builtin(lower_t *L, vm_builtin_id_t id, LLVMValueRef *args, unsigned n);
+/* After a call returning the word `r` (0 if an error may be pending; NULL
+ * for a void builtin), branch to the unwind target if ctx->exc is set. */
+void lw_check_exc(lower_t *L, LLVMValueRef r);
+/* Where an error pending at the current instruction goes. */
+LLVMBasicBlockRef lw_unwind(lower_t *L);
+/* Call compiled code of the uniform prototype: `callee` with the
+ * registers `args`, its frame at `frame`. Stack parameters are stored
+ * first. Returns the i64 word; sets `tail` for a guaranteed tail call. */
+LLVMValueRef lw_call_code(lower_t *L, LLVMValueRef callee, const uint32_t *args, uint32_t nargs,
+                          LLVMValueRef frame, bool tail);
+/* f64 <-> i64 word of the uniform prototype; other types pass through. */
+LLVMValueRef lw_to_word(lower_t *L, LLVMValueRef v);
+LLVMValueRef lw_from_word(lower_t *L, LLVMValueRef w, vm_type_t t);
+LLVMValueRef lw_ctx_field(lower_t *L, unsigned index, const char *name);
+/* Module-level objects, made on first use. */
+LLVMValueRef lw_descriptor(lower_t *L, uint32_t fidx);
+LLVMValueRef lw_atom(lower_t *L, uint32_t name);
+LLVMValueRef lw_fn_ref(lower_t *L, uint32_t fidx);
+/* The signature-qualified symbol of function `f`: "module.func:<params>><ret>". */
+char *lw_sig_symbol(const module_t *m, const func_t *f);
 /* Call an intrinsic overloaded on `tys`. */
 LLVMValueRef lw_intrinsic(lower_t *L, const char *name, LLVMTypeRef *tys, unsigned ntys,
                           LLVMValueRef *args, unsigned nargs);

@@ -1,32 +1,71 @@
-/* compiler/lower_call.c — direct calls of bytecode functions and calls of
- * builtins. The current line goes into the frame first, so a stack trace
- * taken inside the callee shows where this frame was. */
+/* compiler/lower_call.c — calls: direct, through function values, tail
+ * calls, and builtins. The current line goes into the frame first, so a
+ * stack trace taken inside the callee shows where this frame was. */
 #include "lower.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The call's arguments after `nhidden` leading slots the caller fills. */
-static LLVMValueRef *gather_args(lower_t *L, const instr_t *in, unsigned nhidden)
+/* A call that returns: result word converted to the callee's type, errors
+ * checked if the callee may raise. */
+static void direct_call(lower_t *L, const instr_t *in, uint32_t fidx, bool has_dst)
 {
-    LLVMValueRef *args = xmalloc((in->nargs + nhidden) * sizeof *args);
-    for (uint32_t i = 0; i < in->nargs; i++)
-        args[i + nhidden] = lw_get(L, in->args[i]);
-    return args;
+    const func_t *callee = &L->m->funcs[fidx];
+    lw_store_line(L);
+    LLVMValueRef r = lw_call_code(L, L->fn_values[fidx], in->args, in->nargs, L->top, false);
+    if (L->may_raise[fidx])
+        lw_check_exc(L, r);
+    if (has_dst)
+        lw_set(L, in->fixed[0].idx, lw_from_word(L, r, callee->ret));
 }
 
-static void call_function(lower_t *L, const instr_t *in, uint32_t fidx, bool has_dst)
+/* The code pointer of function value `fv` if it takes `nargs` arguments;
+ * otherwise raise type or arity and unwind. ctx->self is set for the
+ * callee's captures. */
+static LLVMValueRef code_of(lower_t *L, LLVMValueRef fv, uint32_t nargs)
 {
-    LLVMValueRef *args = gather_args(L, in, VM_HIDDEN_ARGS);
-    args[0] = L->ctx;
-    args[1] = L->top;
+    LLVMBasicBlockRef is_ptr = lw_block(L, "fn.ptr"), ok = lw_block(L, "fn.ok"),
+                      bad = lw_block(L, "fn.bad");
+    LLVMValueRef tag = LLVMBuildAnd(L->b, fv, lw_i64(L, VM_TAG_MASK), "");
+    LLVMValueRef ptr_ok =
+        LLVMBuildAnd(L->b, LLVMBuildICmp(L->b, LLVMIntEQ, tag, lw_i64(L, VM_TAG_PTR), ""),
+                     LLVMBuildICmp(L->b, LLVMIntNE, fv, lw_i64(L, 0), ""), "");
+    LLVMBuildCondBr(L->b, ptr_ok, is_ptr, bad);
+    LLVMPositionBuilderAtEnd(L->b, is_ptr);
+    /* kind (byte 0) and arity (bytes 4..7) of the header in one load */
+    LLVMValueRef p = LLVMBuildIntToPtr(L->b, fv, L->t_ptr, "fn");
+    LLVMValueRef hdr = LLVMBuildLoad2(L->b, L->t_i64, p, "hdr");
+    LLVMValueRef kind = LLVMBuildAnd(L->b, hdr, lw_i64(L, 0xff), "kind");
+    LLVMValueRef arity = LLVMBuildLShr(L->b, hdr, lw_i64(L, 32), "arity");
+    LLVMValueRef good =
+        LLVMBuildAnd(L->b, LLVMBuildICmp(L->b, LLVMIntEQ, kind, lw_i64(L, VM_KIND_FUNC), ""),
+                     LLVMBuildICmp(L->b, LLVMIntEQ, arity, lw_i64(L, nargs), ""), "");
+    LLVMBuildCondBr(L->b, good, ok, bad);
+    LLVMPositionBuilderAtEnd(L->b, bad);
+    LLVMValueRef bad_args[2] = {fv, lw_i64(L, nargs)};
+    lw_call_builtin(L, VM_BUILTIN_badcall, bad_args, 2); /* branches to the unwind target */
+    LLVMPositionBuilderAtEnd(L->b, ok);
+    LLVMBuildStore(L->b, fv, lw_ctx_field(L, VM_CTX_SELF_INDEX, "self.addr"));
+    LLVMValueRef off = lw_i64(L, VM_FUNC_CODE_OFFSET);
+    return LLVMBuildLoad2(L->b, L->t_ptr, LLVMBuildGEP2(L->b, L->t_i8, p, &off, 1, ""), "code");
+}
+
+static void value_call(lower_t *L, const instr_t *in)
+{
     lw_store_line(L);
-    LLVMValueRef r = LLVMBuildCall2(L->b, L->fn_types[fidx], L->fn_values[fidx], args,
-                                    in->nargs + VM_HIDDEN_ARGS, "");
-    free(args);
-    if (has_dst)
-        lw_set(L, in->fixed[0].idx, r);
+    LLVMValueRef code = code_of(L, lw_get(L, in->fixed[1].idx), in->nargs);
+    LLVMValueRef r = lw_call_code(L, code, in->args, in->nargs, L->top, false);
+    lw_check_exc(L, r);
+    lw_set(L, in->fixed[0].idx, r);
+}
+
+/* A tail call: the callee's frame replaces this one (same ssp), and the
+ * call is `musttail`, so neither stack grows. */
+static void tail_call(lower_t *L, LLVMValueRef callee, const instr_t *in)
+{
+    LLVMValueRef r = lw_call_code(L, callee, in->args, in->nargs, L->frame, true);
+    LLVMBuildRet(L->b, r);
 }
 
 static void call_builtin(lower_t *L, const instr_t *in, uint32_t name, bool has_dst)
@@ -37,7 +76,9 @@ static void call_builtin(lower_t *L, const instr_t *in, uint32_t name, bool has_
         die("verified module calls unknown builtin %s", s->s);
     if (bi->effects & (EF_RAISE | EF_ALLOC | EF_YIELD))
         lw_store_line(L);
-    LLVMValueRef *args = gather_args(L, in, 0);
+    LLVMValueRef *args = xmalloc((in->nargs ? in->nargs : 1) * sizeof *args);
+    for (uint32_t i = 0; i < in->nargs; i++)
+        args[i] = lw_get(L, in->args[i]);
     LLVMValueRef r = lw_call_builtin(L, (vm_builtin_id_t)(bi - builtin_info), args, in->nargs);
     free(args);
     if (has_dst)
@@ -47,10 +88,16 @@ static void call_builtin(lower_t *L, const instr_t *in, uint32_t name, bool has_
 void lower_call(lower_t *L, const instr_t *in)
 {
     switch ((vm_opcode_t)in->op) {
-    case OP_CALL: call_function(L, in, in->fixed[1].idx, true); break;
-    case OP_CALL_VOID: call_function(L, in, in->fixed[0].idx, false); break;
+    case OP_CALL: direct_call(L, in, in->fixed[1].idx, true); break;
+    case OP_CALL_VOID: direct_call(L, in, in->fixed[0].idx, false); break;
     case OP_CALLB: call_builtin(L, in, in->fixed[1].idx, true); break;
     case OP_CALLB_VOID: call_builtin(L, in, in->fixed[0].idx, false); break;
+    case OP_CALL_V: value_call(L, in); break;
+    case OP_TAILCALL: tail_call(L, L->fn_values[in->fixed[0].idx], in); break;
+    case OP_TAILCALL_V:
+        lw_store_line(L); /* for the error of a bad call */
+        tail_call(L, code_of(L, lw_get(L, in->fixed[0].idx), in->nargs), in);
+        break;
     default: unreachable();
     }
 }

@@ -1,4 +1,5 @@
-/* compiler/lower_control.c — jumps, branches, returns. A jump to an
+/* compiler/lower_control.c — jumps, branches, returns (every function
+ * returns an i64 word: abi/context.h, the uniform prototype). A jump to an
  * instruction at or before the current one is a loop back-edge: it charges
  * one reduction (and may yield) on the way. */
 #include "lower.h"
@@ -29,10 +30,10 @@ void lower_control(lower_t *L, const instr_t *in)
         LLVMBuildCondBr(L->b, c, t, f);
         break;
     }
-    case OP_RET: LLVMBuildRetVoid(L->b); break;
+    case OP_RET: LLVMBuildRet(L->b, lw_i64(L, (int64_t)VM_NIL)); break; /* never 0 */
     case OP_RET_I64:
     case OP_RET_F64:
-    case OP_RET_VAL: LLVMBuildRet(L->b, lw_get(L, in->fixed[0].idx)); break;
+    case OP_RET_VAL: LLVMBuildRet(L->b, lw_to_word(L, lw_get(L, in->fixed[0].idx))); break;
     case OP_NOP: break;
     default: unreachable();
     }

@@ -24,10 +24,11 @@ static LLVMValueRef unbox_f64(lower_t *L, LLVMValueRef v)
     LLVMPositionBuilderAtEnd(L->b, slow);
     lw_store_line(L);
     LLVMValueRef d2 = lw_call_builtin(L, VM_BUILTIN_unbox_f64, &v, 1);
+    LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(L->b);
     LLVMBuildBr(L->b, join);
     LLVMPositionBuilderAtEnd(L->b, join);
     LLVMValueRef phi = LLVMBuildPhi(L->b, L->t_f64, "");
-    LLVMAddIncoming(phi, (LLVMValueRef[]){d, d2}, (LLVMBasicBlockRef[]){fast, slow}, 2);
+    LLVMAddIncoming(phi, (LLVMValueRef[]){d, d2}, (LLVMBasicBlockRef[]){fast, slow_end}, 2);
     return phi;
 }
 

@@ -39,10 +39,11 @@ static LLVMValueRef arith(lower_t *L, vm_opcode_t op, LLVMValueRef a, LLVMValueR
                                         : VM_BUILTIN_mul;
     LLVMValueRef ab[2] = {a, b};
     LLVMValueRef r2 = lw_call_builtin(L, id, ab, 2);
+    LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(L->b);
     LLVMBuildBr(L->b, join);
     LLVMPositionBuilderAtEnd(L->b, join);
     LLVMValueRef phi = LLVMBuildPhi(L->b, L->t_i64, "");
-    LLVMAddIncoming(phi, (LLVMValueRef[]){r, r2}, (LLVMBasicBlockRef[]){fast_end, slow}, 2);
+    LLVMAddIncoming(phi, (LLVMValueRef[]){r, r2}, (LLVMBasicBlockRef[]){fast_end, slow_end}, 2);
     return phi;
 }
 

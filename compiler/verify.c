@@ -11,7 +11,15 @@
  *   - calls match the callee's arity and parameter types, and the
  *     destination has the callee's return type; `callb` names a builtin
  *     of abi/builtins.def that is not internal to the runtime;
- *   - `ret.T` matches the function's return type;
+ *   - `ret.T` matches the function's return type; `tailcall` targets
+ *     return the caller's type, `tailcall.v` is only in val functions;
+ *   - function values (fn.ref, closure) name functions with val parameters
+ *     and a val result; closure passes exactly the target's captures, and a
+ *     function with captures is never called directly;
+ *   - try regions are non-empty ranges of the function whose handler lies
+ *     outside the range and starts with `catch`; `catch` appears nowhere
+ *     else;
+ *   - imports name "module.function" of another module;
  *   - control never runs off the end of a function, so every path ends in
  *     a return of the declared type (or loops forever).
  */
@@ -135,13 +143,77 @@ static void check_call(vctx_t *v, const instr_t *in, const char *callee, vm_type
     }
 }
 
+static const func_t *callee_of(vctx_t *v, const instr_t *in, uint32_t fidx)
+{
+    if (fidx < v->m->nfuncs)
+        return &v->m->funcs[fidx];
+    err(v, in->loc, "%s: function %u does not exist", op_info[in->op].mnemonic, fidx);
+    return NULL;
+}
+
+/* Function values take and return vals only. */
+static bool is_value_fn(const func_t *f)
+{
+    if (f->ret != TY_VAL || f->nparams + f->ncaptures > f->nregs)
+        return false;
+    for (uint32_t i = 0; i < f->nparams + f->ncaptures; i++)
+        if (f->reg_types[i] != TY_VAL)
+            return false;
+    return true;
+}
+
+static void check_fn_value(vctx_t *v, const instr_t *in, uint32_t fidx, bool closure)
+{
+    const char *mn = op_info[in->op].mnemonic;
+    const func_t *f = callee_of(v, in, fidx);
+    if (!f)
+        return;
+    const char *name = mod_str(v->m, f->name);
+    if (!is_value_fn(f))
+        err(v, in->loc, "%s: '%s' must take only val parameters and return val to be a value", mn,
+            name);
+    if (!closure && f->ncaptures)
+        err(v, in->loc, "fn.ref: '%s' has %u capture%s; make it with closure", name, f->ncaptures,
+            f->ncaptures == 1 ? "" : "s");
+    if (closure && in->nargs != f->ncaptures)
+        err(v, in->loc, "closure: '%s' has %u capture%s, %u given", name, f->ncaptures,
+            f->ncaptures == 1 ? "" : "s", in->nargs);
+}
+
+/* Arguments that must all be val registers (call.v, closure, tuple.new). */
+static void check_val_args(vctx_t *v, const instr_t *in)
+{
+    const char *mn = op_info[in->op].mnemonic;
+    if (in->nargs > VM_MAX_CALL_ARGS)
+        err(v, in->loc, "%s: %u arguments; at most %d", mn, in->nargs, VM_MAX_CALL_ARGS);
+    for (uint32_t a = 0; a < in->nargs; a++) {
+        uint32_t r = in->args[a];
+        if (r >= v->f->nregs)
+            err(v, in->loc, "%s: argument %u: register %u does not exist", mn, a + 1, r);
+        else if (v->f->reg_types[r] != TY_VAL) {
+            char nb[80];
+            err(v, in->loc, "%s: argument %u must be a val register; %s is %s", mn, a + 1,
+                reg_name(v, r, nb, sizeof nb), type_name((vm_type_t)v->f->reg_types[r]));
+        }
+    }
+}
+
 static void check_user_call(vctx_t *v, const instr_t *in, uint32_t fidx, bool has_dst)
 {
-    if (fidx >= v->m->nfuncs) {
-        err(v, in->loc, "%s: function %u does not exist", op_info[in->op].mnemonic, fidx);
+    const func_t *callee = callee_of(v, in, fidx);
+    if (!callee)
+        return;
+    if (callee->ncaptures) {
+        err(v, in->loc, "%s: '%s' has captures: call it through a closure with call.v",
+            op_info[in->op].mnemonic, mod_str(v->m, callee->name));
         return;
     }
-    const func_t *callee = &v->m->funcs[fidx];
+    if (in->op == OP_TAILCALL && callee->ret != v->f->ret) {
+        err(v, in->loc, "tailcall: '%s' returns %s but '%s' returns %s",
+            mod_str(v->m, callee->name), type_name(callee->ret), mod_str(v->m, v->f->name),
+            type_name(v->f->ret));
+        return;
+    }
     vm_type_t params[VM_MAX_PARAMS];
     bool ok = callee->nparams <= VM_MAX_PARAMS && callee->nparams <= callee->nregs;
     for (uint32_t i = 0; ok && i < callee->nparams; i++)
@@ -226,7 +298,33 @@ static void check_instr(vctx_t *v, uint32_t idx)
         return;
     switch ((vm_opcode_t)in->op) {
     case OP_CALL: check_user_call(v, in, in->fixed[1].idx, true); break;
-    case OP_CALL_VOID: check_user_call(v, in, in->fixed[0].idx, false); break;
+    case OP_CALL_VOID:
+    case OP_TAILCALL: check_user_call(v, in, in->fixed[0].idx, false); break;
+    case OP_FN_REF: check_fn_value(v, in, in->fixed[1].idx, false); break;
+    case OP_CLOSURE:
+        check_val_args(v, in);
+        check_fn_value(v, in, in->fixed[1].idx, true);
+        break;
+    case OP_CALL_V:
+    case OP_TUPLE_NEW: check_val_args(v, in); break;
+    case OP_TAILCALL_V:
+        check_val_args(v, in);
+        if (f->ret != TY_VAL)
+            err(v, in->loc, "tailcall.v in a function that returns %s (function values return val)",
+                type_name(f->ret));
+        break;
+    case OP_TUPLE_GET:
+        if (in->fixed[2].i < 0 || in->fixed[2].i > (int64_t)UINT32_MAX)
+            err(v, in->loc, "tuple.get: item %lld is out of range", (long long)in->fixed[2].i);
+        break;
+    case OP_CATCH: {
+        bool handler = false;
+        for (uint32_t t = 0; t < f->ntries; t++)
+            handler |= f->tries[t].handler == idx;
+        if (!handler)
+            err(v, in->loc, "catch: only the first instruction of a try handler may catch");
+        break;
+    }
     case OP_CALLB: check_builtin_call(v, in, in->fixed[1].idx, true); break;
     case OP_CALLB_VOID: check_builtin_call(v, in, in->fixed[0].idx, false); break;
     case OP_CONST_INT:
@@ -250,16 +348,73 @@ static void check_instr(vctx_t *v, uint32_t idx)
     }
 }
 
+static void check_tries(vctx_t *v)
+{
+    const func_t *f = v->f;
+    for (uint32_t t = 0; t < f->ntries; t++) {
+        const try_region_t *r = &f->tries[t];
+        if (r->start >= r->end || r->end > f->ninstrs || r->handler >= f->ninstrs) {
+            err(v, r->loc,
+                ".try: the region [%u, %u) with handler %u is empty or outside the function",
+                r->start, r->end, r->handler);
+            continue;
+        }
+        if (r->handler >= r->start && r->handler < r->end)
+            err(v, r->loc, ".try: the handler lies inside its own region");
+        if (f->code[r->handler].op != OP_CATCH)
+            err(v, r->loc, ".try: the handler must start with catch");
+        /* only an error enters a handler: no jump to it, no fall-through */
+        const instr_t *before = r->handler ? &f->code[r->handler - 1] : NULL;
+        if (!before || (before->op < OP_COUNT && !(op_info[before->op].flags & OPF_TERM)))
+            err(v, r->loc,
+                ".try: control falls into the handler; end the code before it with a jump or "
+                "return");
+        for (uint32_t i = 0; i < f->ninstrs; i++) {
+            const instr_t *in = &f->code[i];
+            const opinfo_t *oi = in->op < OP_COUNT ? &op_info[in->op] : NULL;
+            for (unsigned k = 0; oi && k < oi->nfixed; k++)
+                if (oi->operands[k] == 'L' && in->fixed[k].idx == r->handler)
+                    err(v, in->loc, "%s: jumps to a try handler; only an error enters it",
+                        oi->mnemonic);
+            if ((in->op == OP_TAILCALL || in->op == OP_TAILCALL_V) && i >= r->start && i < r->end)
+                err(v, in->loc,
+                    "%s inside a try region: the callee would run outside the handler's reach; use "
+                    "a call and a return",
+                    oi->mnemonic);
+        }
+    }
+}
+
+static void check_import(vctx_t *v, const func_t *f)
+{
+    const char *name = mod_str(v->m, f->name), *dot = strchr(name, '.');
+    const char *self = v->m->name < v->m->nstrs ? mod_str(v->m, v->m->name) : "";
+    if (!dot || !is_identifier(name, (size_t)(dot - name), false) ||
+        !is_identifier(dot + 1, strlen(dot + 1), false))
+        err(v, f->loc, "import '%s' must name module.function", name);
+    else if ((size_t)(dot - name) == strlen(self) && strncmp(name, self, strlen(self)) == 0)
+        err(v, f->loc, "import '%s' names this module's own function", name);
+    if (f->exported || f->ncaptures || f->ntries || f->ninstrs)
+        err(v, f->loc, "import '%s' cannot have a body, captures or be exported", name);
+    for (uint32_t r = 0; r < f->nparams && r < f->nregs; r++)
+        if (f->reg_types[r] > TY_VAL)
+            err(v, f->loc, "import '%s': parameter %u has an unknown type", name, r + 1);
+}
+
 static void check_func(vctx_t *v, uint32_t fi)
 {
     const func_t *f = &v->m->funcs[fi];
     v->f = f;
     const char *name = mod_str(v->m, f->name);
-    if (!is_identifier(name, strlen(name), false))
-        err(v, f->loc, "'%s' is not a valid function name", name);
     if (fn_name_seen(v, f->name))
         err(v, f->loc, "function '%s' is defined twice", name);
-    if (f->nparams > f->nregs || f->nparams > VM_MAX_PARAMS) {
+    if (f->imported) {
+        check_import(v, f);
+        return;
+    }
+    if (!is_identifier(name, strlen(name), false))
+        err(v, f->loc, "'%s' is not a valid function name", name);
+    if (f->nparams + f->ncaptures > f->nregs || f->nparams > VM_MAX_PARAMS) {
         err(v, f->loc, "function '%s': bad parameter count %u", name, f->nparams);
         return;
     }
@@ -272,12 +427,17 @@ static void check_func(vctx_t *v, uint32_t fi)
             err(v, f->loc, "function '%s': register %%%s is declared twice", name,
                 mod_str(v->m, f->reg_names[r] - 1));
     }
-    if (strcmp(name, "main") == 0 && (f->nparams != 0 || (f->ret != TY_I64 && f->ret != TY_VOID)))
+    if (strcmp(name, "main") == 0 &&
+        (f->nparams != 0 || f->ncaptures || (f->ret != TY_I64 && f->ret != TY_VOID)))
         err(v, f->loc, "'main' must take no parameters and return i64 or void");
+    if (f->ncaptures && !is_value_fn(f))
+        err(v, f->loc,
+            "function '%s' has captures, so its parameters, captures and result must be val", name);
     if (f->ninstrs == 0) {
         err(v, f->loc, "function '%s' has no instructions", name);
         return;
     }
+    check_tries(v);
     for (uint32_t i = 0; i < f->ninstrs; i++)
         check_instr(v, i);
     const instr_t *last = &f->code[f->ninstrs - 1];

@@ -93,9 +93,14 @@ static void write_instr(strtab_t *st, const instr_t *in, buf_t *b)
 static void write_func(strtab_t *st, const func_t *f, buf_t *b)
 {
     buf_uleb(b, st_use(st, f->name));
-    buf_byte(b, f->exported ? 1 : 0);
+    buf_byte(b, (f->exported ? VMBC_FN_EXPORTED : 0) | (f->imported ? VMBC_FN_IMPORTED : 0));
     buf_byte(b, (uint8_t)f->ret);
     buf_uleb(b, f->nparams);
+    if (f->imported) {
+        buf_put(b, f->reg_types, f->nparams);
+        return;
+    }
+    buf_uleb(b, f->ncaptures);
     buf_uleb(b, f->nregs);
     buf_put(b, f->reg_types, f->nregs);
     buf_uleb(b, f->ninstrs);
@@ -105,6 +110,12 @@ static void write_func(strtab_t *st, const func_t *f, buf_t *b)
     buf_uleb(b, code.len);
     buf_put(b, code.data, code.len);
     buf_free(&code);
+    buf_uleb(b, f->ntries);
+    for (uint32_t i = 0; i < f->ntries; i++) {
+        buf_uleb(b, f->tries[i].start);
+        buf_uleb(b, f->tries[i].end);
+        buf_uleb(b, f->tries[i].handler);
+    }
 }
 
 /* A name in the DEBUG section: string index + 1, 0 for none. */
@@ -116,6 +127,8 @@ static void write_opt_name(strtab_t *st, uint32_t name_plus_1, buf_t *b)
 static void write_func_debug(strtab_t *st, const func_t *f, buf_t *b)
 {
     buf_uleb(b, f->line);
+    if (f->imported)
+        return;
     for (uint32_t i = 0; i < f->nregs; i++)
         write_opt_name(st, f->reg_names ? f->reg_names[i] : 0, b);
     buf_uleb(b, f->nlabels);
@@ -364,8 +377,9 @@ static void read_header(reader_t *r)
     if (r->len < VMBC_HEADER_SIZE)
         fail_at(r, 0, "truncated module: expected an %d-byte header", VMBC_HEADER_SIZE);
     unsigned version = get_u16(r->data + 4), flags = get_u16(r->data + 6);
-    if (version == 0)
-        fail_at(r, 4, "module format version 0 is not supported");
+    if (version < VM_FORMAT_VERSION)
+        fail_at(r, 4, "module format version %u is not supported (this vmcc reads %d)", version,
+                VM_FORMAT_VERSION);
     if (version > VM_FORMAT_VERSION)
         fail_at(r, 4, "module format version %u is newer than this vmcc supports (%d)", version,
                 VM_FORMAT_VERSION);
@@ -555,9 +569,11 @@ static void read_signature(reader_t *r, func_t *f)
 {
     size_t at = r->pos;
     uint8_t flags = read_u8(r);
-    if (flags & ~1u)
-        fail_at(r, at, "function '%s': unknown flags 0x%02x", fn_name(r, f), flags);
-    f->exported = flags & 1;
+    if (flags & ~(VMBC_FN_EXPORTED | VMBC_FN_IMPORTED) ||
+        flags == (VMBC_FN_EXPORTED | VMBC_FN_IMPORTED))
+        fail_at(r, at, "function '%s': bad flags 0x%02x", fn_name(r, f), flags);
+    f->exported = flags & VMBC_FN_EXPORTED;
+    f->imported = flags & VMBC_FN_IMPORTED;
     at = r->pos;
     uint8_t ret = read_u8(r);
     if (ret > TY_VOID)
@@ -568,19 +584,58 @@ static void read_signature(reader_t *r, func_t *f)
     if (nparams > VM_MAX_PARAMS)
         fail_at(r, at, "function '%s' has %llu parameters (the limit is %u)", fn_name(r, f),
                 (unsigned long long)nparams, VM_MAX_PARAMS);
-    f->nregs = read_count(r, VM_MAX_REGS, "registers");
-    if (nparams > f->nregs)
-        fail_at(r, at, "function '%s' has %llu parameters but only %u registers", fn_name(r, f),
-                (unsigned long long)nparams, f->nregs);
     f->nparams = (uint32_t)nparams;
+    if (f->imported) { /* parameter types only */
+        f->nregs = f->nparams;
+        read_reg_types(r, f);
+        return;
+    }
+    at = r->pos;
+    uint64_t ncaptures = read_uleb(r);
+    if (ncaptures > VM_MAX_REGS)
+        fail_at(r, at, "function '%s' has %llu captures", fn_name(r, f),
+                (unsigned long long)ncaptures);
+    f->ncaptures = (uint32_t)ncaptures;
+    f->nregs = read_count(r, VM_MAX_REGS, "registers");
+    if (nparams + ncaptures > f->nregs)
+        fail_at(r, at, "function '%s' has %llu parameters and %llu captures but only %u registers",
+                fn_name(r, f), (unsigned long long)nparams, (unsigned long long)ncaptures,
+                f->nregs);
     read_reg_types(r, f);
+}
+
+static void read_tries(reader_t *r, func_t *f)
+{
+    f->ntries = read_count(r, f->ninstrs, "try regions");
+    f->tries = arena_alloc(&r->m->arena, (f->ntries ? f->ntries : 1) * sizeof(try_region_t));
+    for (uint32_t i = 0; i < f->ntries; i++) {
+        try_region_t *t = &f->tries[i];
+        t->loc = (src_loc_t){0, 0, r->pos};
+        t->start = read_target(r, f);
+        size_t at = r->pos;
+        uint64_t end = read_uleb(r);
+        if (end > f->ninstrs || end <= t->start)
+            fail_at(r, at, "function '%s': try region [%u, %llu) is empty or outside the function",
+                    fn_name(r, f), t->start, (unsigned long long)end);
+        t->end = (uint32_t)end;
+        t->handler = read_target(r, f);
+    }
 }
 
 static void read_func(reader_t *r, func_t *f)
 {
     f->loc = (src_loc_t){0, 0, r->pos};
-    f->name = read_name(r, false, "the function name");
+    size_t name_at = r->pos;
+    f->name = read_str(r);
     read_signature(r, f);
+    /* an import names "module.function" */
+    check_name(r, name_at, f->name, f->imported, "the function name");
+    f->labels = arena_alloc(&r->m->arena, sizeof(label_t));
+    if (f->imported) {
+        f->code = arena_alloc(&r->m->arena, sizeof(instr_t));
+        f->tries = arena_alloc(&r->m->arena, sizeof(try_region_t));
+        return;
+    }
     size_t at = r->pos;
     f->ninstrs = read_count(r, VM_MAX_INSTRS, "instructions");
     size_t size_at = r->pos;
@@ -591,8 +646,8 @@ static void read_func(reader_t *r, func_t *f)
         fail_at(r, at, "function '%s': %u instructions cannot fit in %llu bytes of code",
                 fn_name(r, f), f->ninstrs, (unsigned long long)size);
     f->code = arena_alloc(&r->m->arena, (f->ninstrs ? f->ninstrs : 1) * sizeof(instr_t));
-    f->labels = arena_alloc(&r->m->arena, sizeof(label_t));
     read_code(r, f, (size_t)size);
+    read_tries(r, f);
 }
 
 static void read_funcs(reader_t *r)
@@ -663,6 +718,8 @@ static void read_debug(reader_t *r)
     for (uint32_t i = 0; i < r->m->nfuncs; i++) {
         func_t *f = &r->m->funcs[i];
         f->line = read_line(r);
+        if (f->imported)
+            continue;
         read_reg_names(r, f);
         read_labels(r, f);
         read_line_deltas(r, f);

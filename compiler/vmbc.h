@@ -1,18 +1,22 @@
 /*
  * compiler/vmbc.h — the binary module format (.vmbc): writer and reader.
  *
- * Version 1, all little-endian; numbers are ULEB128/SLEB128 unless noted:
+ * Version 2, all little-endian; numbers are ULEB128/SLEB128 unless noted:
  *
  *   header   "VMBC", u16 version, u16 flags (0)
  *   sections u8 id, ULEB payload size, payload; ids strictly increasing
  *     1 STRINGS  count, then each: byte length, bytes (UTF-8)
  *     2 MODULE   module name (string index)
- *     3 FUNCS    count, then each: name, u8 flags (bit 0: exported),
- *                u8 return type, nparams, nregs, nregs type bytes,
- *                ninstrs, code size, code (abi/opcodes.h)
+ *     3 FUNCS    count, then each: name, u8 flags (VMBC_FN_*), u8 return
+ *                type, nparams, then
+ *                  an import:     nparams type bytes (its name is
+ *                                 "module.function");
+ *                  a definition:  ncaptures, nregs, nregs type bytes,
+ *                                 ninstrs, code size, code (abi/opcodes.h),
+ *                                 ntries x (start, end, handler)
  *     4 DEBUG    file (string index + 1), then per function: header line,
- *                register names (string index + 1), nlabels x (target, name),
- *                ninstrs x SLEB line delta
+ *                and for definitions: register names (string index + 1),
+ *                nlabels x (target, name), ninstrs x SLEB line delta
  *
  * STRINGS, MODULE and FUNCS are required; DEBUG is optional.
  */
@@ -26,6 +30,10 @@
 
 #define VMBC_MAGIC       "VMBC"
 #define VMBC_HEADER_SIZE 8
+
+/* Function flags in the FUNCS section. */
+#define VMBC_FN_EXPORTED 0x01u
+#define VMBC_FN_IMPORTED 0x02u
 
 /* Section ids, in the order they must appear. */
 enum vmbc_section {

@@ -19,22 +19,62 @@
  * the native stack limit of the current thread. */
 void rt_ctx_init_main(vm_ctx_t *ctx, size_t ss_slots);
 
-/* ---- core/error.c ---- */
-/* Raise a runtime error with `reason` (an atom name) in the running process.
- * Until catchable errors arrive, this reports and ends the program. */
-RT_NORETURN void rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...) RT_PRINTF(3, 4);
+/* ---- core/error.c ----
+ * Raising: a builtin that fails calls rt_raise (or a helper below), which
+ * stores a new error in ctx->exc, and returns 0 at once (0 for VAL, and
+ * any value for I64/F64/VOID builtins: the caller checks ctx->exc). The
+ * error records the bytecode stack trace at the raise. */
+typedef struct vm_exc {
+    vm_obj_header_t hdr;
+    vm_val_t reason;  /* any value; runtime errors use an atom */
+    vm_val_t message; /* string or nil */
+    uint64_t nframes; /* frames recorded, innermost first */
+    uint64_t depth;   /* frames on the stack at the raise (>= nframes) */
+    struct rt_frame_rec {
+        const vm_func_desc_t *desc;
+        int64_t line;
+    } * frames; /* atomic allocation; the descriptors are static */
+} vm_exc_t;
+/* Raise error `reason` (an atom name) with a printf-style message; returns 0. */
+vm_val_t rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...) RT_PRINTF(3, 4);
+/* Raise with a reason value and a message value (string or nil); returns 0. */
+vm_val_t rt_raise_val(vm_ctx_t *ctx, vm_val_t reason, vm_val_t message);
+/* "WHO: expected a EXPECTED, got KIND" with reason `type`; returns 0. */
+vm_val_t rt_raise_type(vm_ctx_t *ctx, const char *who, const char *expected, vm_val_t got);
+/* "WHO: position I is out of range [0, N)" with reason `index`; returns 0. */
+vm_val_t rt_raise_index(vm_ctx_t *ctx, const char *who, int64_t i, int64_t n);
+/* Uncatchable: report `reason` and end the process (the program, for now). */
+RT_NORETURN void rt_fatal(vm_ctx_t *ctx, const char *reason, const char *fmt, ...) RT_PRINTF(3, 4);
+/* Print the report of an uncaught error (ctx->exc) to stderr. */
+void rt_report_uncaught(vm_ctx_t *ctx);
 /* Our own bug: report file and line, abort. */
 RT_NORETURN void rt_unreachable_at(const char *file, int line, const char *what);
 #define rt_unreachable(what) rt_unreachable_at(__FILE__, __LINE__, what)
-/* Write the bytecode stack trace of `ctx` to stderr, innermost first. */
-void rt_print_trace(vm_ctx_t *ctx);
+
+/* ---- core/atom.c ---- */
+/* The atom named `name` (interned; never collected). NULL-free: aborts only
+ * if the process cannot allocate a few bytes of uncollectable memory. */
+vm_val_t rt_atom(const char *name);
+vm_val_t rt_atom_n(const char *name, size_t len);
+
+/* ---- core/call.c ---- */
+/* Call function value `fn` with `nargs` arguments from C. Returns the
+ * result, or 0 with ctx->exc set (not a function: type; wrong count:
+ * arity; or whatever the callee raised). */
+vm_val_t rt_call_fn(vm_ctx_t *ctx, vm_val_t fn, uint32_t nargs, const vm_val_t *args);
 
 /* ---- gc/gc.c ---- */
 void rt_gc_init(void);
 /* Allocate an object of `kind` with `size` bytes (header included); the
  * header is filled in. Pointer-free kinds are atomic and their body is left
- * uninitialised; scanned kinds come zeroed. */
+ * uninitialised; scanned kinds come zeroed. A request above RT_MAX_ALLOC or
+ * one the collector cannot satisfy raises out_of_memory and returns NULL:
+ * callers check and return 0. */
+#define RT_MAX_ALLOC ((size_t)1 << 40)
 void *rt_gc_alloc(vm_ctx_t *ctx, vm_kind_t kind, size_t size);
+/* Raw memory (array storage, buffers): scanned (zeroed) unless `atomic`.
+ * NULL with out_of_memory raised, as rt_gc_alloc. */
+void *rt_gc_alloc_raw(vm_ctx_t *ctx, size_t size, int atomic);
 /* The collector scans [ss_base, ssp) of registered contexts. */
 void rt_gc_register_ctx(vm_ctx_t *ctx);
 
@@ -65,6 +105,33 @@ static inline int rt_is_kind(vm_val_t v, vm_kind_t k)
     return val_is_ptr(v) && ((const vm_obj_header_t *)v)->kind == k;
 }
 int rt_utf8_valid(const char *s, size_t len);
+/* A string of `len` bytes for the caller to fill with valid UTF-8; NULL if
+ * out of memory (raised). */
+vm_string_t *rt_str_alloc(vm_ctx_t *ctx, size_t len);
+/* Bytes [from, to) of string `v` (on code point boundaries); `v` itself
+ * when that is all of it. 0 if out of memory (raised). */
+vm_val_t rt_str_sub(vm_ctx_t *ctx, vm_val_t v, size_t from, size_t to);
+/* `v` as a string, or NULL after raising type ("WHAT: expected a string"). */
+const vm_string_t *rt_expect_str(vm_ctx_t *ctx, vm_val_t v, const char *what);
+static inline int rt_is_atom(vm_val_t v)
+{
+    return rt_is_kind(v, VM_KIND_ATOM);
+}
+
+/* ---- builtins/value.c: the one equality, order and hash ---- */
+int rt_equal(vm_val_t a, vm_val_t b);   /* the `eq` instruction */
+int rt_compare(vm_val_t a, vm_val_t b); /* -1, 0, 1; 2 if unordered (nan) */
+uint64_t rt_hash(vm_val_t v);           /* consistent with rt_equal */
+
+/* ---- builtins/array.c ---- */
+/* A new empty array with room for `cap` items; 0 if out of memory (raised). */
+vm_val_t rt_array_new(vm_ctx_t *ctx, uint64_t cap);
+/* Append; 0 if out of memory (raised), else 1. */
+int rt_array_push(vm_ctx_t *ctx, vm_val_t arr, vm_val_t v);
+static inline vm_array_t *rt_as_array(vm_val_t v)
+{
+    return (vm_array_t *)v;
+}
 
 /* ---- core/main.c ---- */
 extern int rt_argc;

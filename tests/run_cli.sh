@@ -92,7 +92,7 @@ t_version() {
     vm --version
     want_rc 0 || return 1
     [ "$(wc -l < "$out")" -eq 1 ] || bad "--version printed more than one line" || return 1
-    grep -qE '^vmcc [0-9]+\.[0-9]+\.[0-9]+ \(module format 1, runtime ABI [0-9]+, LLVM [0-9.]+\)$' \
+    grep -qE '^vmcc [0-9]+\.[0-9]+\.[0-9]+ \(module format 2, runtime ABI [0-9]+, LLVM [0-9.]+\)$' \
         "$out" || bad "unexpected --version output"
 }
 
@@ -283,7 +283,7 @@ t_o_several_inputs() {
 t_two_modules() {
     cat > lib.vmasm << 'EOF'
 ; lib.vmasm: a module without main, linked beside hello
-.version 1
+.version 2
 .module lib
 export func greet() -> void {
     .reg %s: val
@@ -384,6 +384,111 @@ t_no_overwrite_input() {
 t_verbose() {
     vm -v "$ex/hello.vmasm" -o hello
     want_rc 0 && want_err_has "libbuiltins.a" && want_err_has "-o hello.tmp."
+}
+
+# ---- separate compilation and the checks before linking ----
+
+# modules for the cases below: app imports lib.twice (val) -> val
+write_app_lib() {
+    cat > app.vmasm <<'E'
+.version 2
+.module app
+import func lib.twice(val) -> val
+func main() -> void {
+    .reg %x: val
+    const.int %x, 21
+    call %x, lib.twice, %x
+    callb.void println.val, %x
+    ret
+}
+E
+    cat > lib.vmasm <<'E'
+.version 2
+.module lib
+export func twice(%x: val) -> val {
+    add %x, %x, %x
+    ret.val %x
+}
+E
+}
+
+t_separate_compilation() {
+    write_app_lib
+    vm -c app.vmasm -o app.o && want_rc 0 || return 1
+    vm -c lib.vmasm -o lib.o && want_rc 0 || return 1
+    vm app.o lib.o -o app && want_rc 0 || return 1
+    run_exe ./app && want_rc 0 program && want_out 42 || return 1
+    vm app.vmasm lib.o -o app2 && want_rc 0 || return 1 # mixed
+    run_exe ./app2 && want_out 42
+}
+
+t_missing_import() {
+    write_app_lib
+    vm -c app.vmasm -o app.o
+    vm app.o -o app
+    want_rc 1 && want_err "vmcc: error: app.o imports lib.twice, which no linked module exports" &&
+        [ ! -e app ] || bad "an output was left"
+}
+
+t_import_signature_mismatch() {
+    write_app_lib
+    sed -i 's/export func twice(%x: val) -> val {/export func twice(%x: i64) -> val {\n    .reg %y: val/; s/add %x, %x, %x/const.int %y, 1/; s/ret.val %x/ret.val %y/' lib.vmasm
+    vm app.vmasm lib.vmasm -o app
+    want_rc 1 && want_err "vmcc: error: app.vmasm imports lib.twice as (val) -> val, but lib.vmasm defines it as (i64) -> val"
+}
+
+t_duplicate_function() {
+    write_app_lib
+    vm -c lib.vmasm -o lib.o || return 1
+    vm app.vmasm lib.o lib.vmasm -o app
+    want_rc 1 && want_err "vmcc: error: function lib.twice is defined by both lib.o and lib.vmasm"
+}
+
+t_duplicate_main() {
+    write_app_lib
+    vm -c app.vmasm -o app.o || return 1
+    cp app.o app2.o
+    vm app.o app2.o lib.vmasm -o app
+    want_rc 1 && want_err "vmcc: error: 'main' is defined by both app.o and app2.o"
+}
+
+t_no_main_in_objects() {
+    write_app_lib
+    vm -c lib.vmasm -o lib.o || return 1
+    vm lib.o -o app
+    want_rc 1 && want_err "vmcc: error: no module defines 'main' (a function 'main() -> i64' or '-> void')"
+}
+
+t_stdlib_linked_by_default() {
+    cat > use.vmasm <<'E'
+.version 2
+.module use
+import func fn.identity(val) -> val
+func main() -> void {
+    .reg %x: val
+    const.str %x, "from the stdlib"
+    call %x, fn.identity, %x
+    callb.void println.val, %x
+    ret
+}
+E
+    vm use.vmasm -o use && want_rc 0 || return 1
+    run_exe ./use && want_out "from the stdlib"
+}
+
+t_stdlib_module_redefined() {
+    cat > fn.vmasm <<'E'
+.version 2
+.module fn
+export func identity(%x: val) -> val {
+    ret.val %x
+}
+func main() -> void {
+    ret
+}
+E
+    vm fn.vmasm -o app
+    want_rc 1 && want_err_has "function fn.identity is defined by both fn.vmasm and"
 }
 
 # ---- driver ----

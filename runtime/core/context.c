@@ -29,17 +29,21 @@ static uintptr_t current_stack_limit(void)
 
 void rt_ctx_init_main(vm_ctx_t *ctx, size_t ss_slots)
 {
-    size_t bytes = ss_slots * sizeof(vm_val_t);
+    /* VM_SS_MARGIN words past the limit: a caller stores stack parameters
+     * before its callee checks the frame. */
+    size_t bytes = (ss_slots + VM_SS_MARGIN) * sizeof(vm_val_t);
     /* Reserved, committed lazily by the kernel as the shadow stack grows. */
     void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem == MAP_FAILED)
-        rt_raise(ctx, "system_limit", "cannot map a shadow stack of %zu bytes", bytes);
+        rt_fatal(NULL, "system_limit", "cannot map a shadow stack of %zu bytes", bytes);
     ctx->ss_base = mem;
     ctx->ssp = mem;
     ctx->ss_limit = ctx->ss_base + ss_slots;
     ctx->stack_limit = current_stack_limit();
     ctx->reductions = VM_REDUCTION_BUDGET;
+    ctx->exc = 0;
+    ctx->self = 0;
     ctx->runtime_private = NULL;
     rt_gc_register_ctx(ctx);
 }

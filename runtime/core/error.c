@@ -1,6 +1,8 @@
-/* Runtime errors and stack traces. */
+/* Runtime errors: raising (catchable, through ctx->exc), stack traces,
+ * fatal errors and the report of an uncaught error. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../rt.h"
 
@@ -15,65 +17,243 @@ static const char *const trap_message[] = {
 #undef X
 };
 
-/* Calls `fn` for each frame, outermost first; returns the number of frames. */
-static size_t walk_frames(vm_ctx_t *ctx, void (*fn)(vm_val_t *frame, void *arg), void *arg)
+/* A trace keeps the innermost RT_TRACE_INNER and the outermost
+ * RT_TRACE_OUTER frames of a deeper stack. */
+enum { RT_TRACE_INNER = 20, RT_TRACE_OUTER = 10 };
+
+static size_t count_frames(const vm_ctx_t *ctx)
 {
     size_t n = 0;
-    vm_val_t *f = ctx->ss_base;
-    while (f && f < ctx->ssp) {
+    for (vm_val_t *f = ctx->ss_base; f && f < ctx->ssp; n++) {
         const vm_func_desc_t *d = (const vm_func_desc_t *)f[VM_FRAME_DESC_SLOT];
-        if (fn)
-            fn(f, arg);
-        n++;
-        f += VM_FRAME_HEADER_SLOTS + d->nvals;
+        f += VM_FRAME_HEADER_SLOTS + d->nslots;
     }
     return n;
 }
 
-static void find_top(vm_val_t *frame, void *arg)
+/* The innermost frame (the function running at the raise), or NULL. */
+static vm_val_t *top_frame(const vm_ctx_t *ctx)
 {
-    *(vm_val_t **)arg = frame;
-}
-
-typedef struct {
-    vm_val_t **frames;
-    size_t n;
-} frame_list_t;
-
-static void collect(vm_val_t *frame, void *arg)
-{
-    frame_list_t *l = arg;
-    l->frames[l->n++] = frame;
-}
-
-void rt_print_trace(vm_ctx_t *ctx)
-{
-    size_t n = walk_frames(ctx, NULL, NULL);
-    if (n == 0)
-        return;
-    frame_list_t l = {malloc(n * sizeof(vm_val_t *)), 0};
-    if (!l.frames)
-        return;
-    walk_frames(ctx, collect, &l);
-    /* Innermost first; a deep recursion shows its two ends. */
-    enum { INNER = 20, OUTER = 10 };
-    for (size_t i = n; i-- > 0;) {
-        if (n > INNER + OUTER + 1 && i == n - INNER - 1) {
-            fprintf(stderr, "  ... %zu more frames ...\n", n - INNER - OUTER);
-            i = OUTER;
-            continue;
-        }
-        const vm_func_desc_t *d = (const vm_func_desc_t *)l.frames[i][VM_FRAME_DESC_SLOT];
-        int64_t line = (int64_t)l.frames[i][VM_FRAME_LINE_SLOT];
-        if (d->file[0] && line > 0)
-            fprintf(stderr, "  at %s (%s:%lld)\n", d->name, d->file, (long long)line);
-        else
-            fprintf(stderr, "  at %s\n", d->name);
+    vm_val_t *last = NULL;
+    for (vm_val_t *f = ctx->ss_base; f && f < ctx->ssp;) {
+        last = f;
+        f += VM_FRAME_HEADER_SLOTS + ((const vm_func_desc_t *)f[VM_FRAME_DESC_SLOT])->nslots;
     }
-    free(l.frames);
+    return last;
 }
 
-void rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
+static size_t frames_kept(size_t depth)
+{
+    return depth > RT_TRACE_INNER + RT_TRACE_OUTER ? RT_TRACE_INNER + RT_TRACE_OUTER : depth;
+}
+
+/* Fill out[0 .. frames_kept(depth)) with the frames of ctx, innermost
+ * first; the middle of a deep stack is left out. */
+static void fill_frames(const vm_ctx_t *ctx, struct rt_frame_rec *out, size_t depth)
+{
+    size_t keep = frames_kept(depth), i = 0;
+    for (vm_val_t *f = ctx->ss_base; f && f < ctx->ssp; i++) {
+        const vm_func_desc_t *d = (const vm_func_desc_t *)f[VM_FRAME_DESC_SLOT];
+        size_t from_top = depth - 1 - i;
+        size_t slot = from_top < RT_TRACE_INNER || keep == depth ? from_top
+                      : i < RT_TRACE_OUTER                       ? keep - 1 - i
+                                                                 : SIZE_MAX;
+        if (slot != SIZE_MAX)
+            out[slot] = (struct rt_frame_rec){d, (int64_t)f[VM_FRAME_LINE_SLOT]};
+        f += VM_FRAME_HEADER_SLOTS + d->nslots;
+    }
+}
+
+static void record_trace(vm_ctx_t *ctx, vm_exc_t *e)
+{
+    size_t depth = count_frames(ctx), keep = frames_kept(depth);
+    e->depth = depth;
+    e->nframes = 0;
+    if (keep == 0)
+        return;
+    e->frames = rt_gc_alloc_raw(ctx, keep * sizeof *e->frames, 1);
+    if (!e->frames) {
+        ctx->exc = 0; /* the trace is best effort: drop the out_of_memory */
+        return;
+    }
+    fill_frames(ctx, e->frames, depth);
+    e->nframes = keep;
+}
+
+vm_val_t rt_raise_val(vm_ctx_t *ctx, vm_val_t reason, vm_val_t message)
+{
+    vm_exc_t *e = rt_gc_alloc(ctx, VM_KIND_EXC, sizeof *e);
+    if (!e)
+        return 0; /* out_of_memory is pending instead */
+    e->reason = reason;
+    e->message = message;
+    record_trace(ctx, e);
+    ctx->exc = (vm_val_t)e;
+    return 0;
+}
+
+vm_val_t rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n >= sizeof msg ? sizeof msg - 1 : (size_t)n;
+    /* The message may quote user text cut anywhere: keep it valid UTF-8. */
+    while (len > 0 && !rt_utf8_valid(msg, len))
+        len--;
+    vm_val_t m = rt_str_new(ctx, msg, len);
+    if (!m)
+        return 0;
+    return rt_raise_val(ctx, rt_atom(reason), m);
+}
+
+vm_val_t rt_raise_type(vm_ctx_t *ctx, const char *who, const char *expected, vm_val_t got)
+{
+    return rt_raise(ctx, "type", "%s: expected %s, got %s", who, expected, rt_kind_name(got));
+}
+
+vm_val_t rt_raise_index(vm_ctx_t *ctx, const char *who, int64_t i, int64_t n)
+{
+    return rt_raise(ctx, "index", "%s: position %lld is out of range [0, %lld)", who, (long long)i,
+                    (long long)n);
+}
+
+void vm_trap(vm_ctx_t *ctx, int64_t code, int64_t line)
+{
+    if (code < 0 || code >= VM_TRAP_COUNT)
+        rt_unreachable("bad trap code");
+    vm_val_t *top = top_frame(ctx);
+    if (top && line > 0)
+        top[VM_FRAME_LINE_SLOT] = (vm_val_t)line;
+    rt_raise(ctx, trap_reason[code], "%s", trap_message[code]);
+}
+
+void vm_raise(vm_ctx_t *ctx, vm_val_t v, int64_t line)
+{
+    if (rt_is_kind(v, VM_KIND_EXC)) { /* re-raise: keep the original trace */
+        ctx->exc = v;
+        return;
+    }
+    vm_val_t *top = top_frame(ctx);
+    if (top && line > 0)
+        top[VM_FRAME_LINE_SLOT] = (vm_val_t)line;
+    rt_raise_val(ctx, v, VM_NIL);
+}
+
+void vm_error(vm_ctx_t *ctx, vm_val_t reason, vm_val_t message)
+{
+    if (!val_is_nil(message) && !rt_is_kind(message, VM_KIND_STRING)) {
+        rt_raise_type(ctx, "error", "a string or nil message", message);
+        return;
+    }
+    rt_raise_val(ctx, reason, message);
+}
+
+static vm_exc_t *as_exc(vm_ctx_t *ctx, const char *who, vm_val_t v)
+{
+    if (rt_is_kind(v, VM_KIND_EXC))
+        return (vm_exc_t *)v;
+    rt_raise_type(ctx, who, "an error", v);
+    return NULL;
+}
+
+vm_val_t vm_exc_reason(vm_ctx_t *ctx, vm_val_t e)
+{
+    vm_exc_t *x = as_exc(ctx, "error.reason", e);
+    return x ? x->reason : 0;
+}
+
+vm_val_t vm_exc_message(vm_ctx_t *ctx, vm_val_t e)
+{
+    vm_exc_t *x = as_exc(ctx, "error.message", e);
+    return x ? x->message : 0;
+}
+
+static void put_frame(rt_buf_t *b, const struct rt_frame_rec *r)
+{
+    char line[64];
+    rt_buf_put(b, "  at ", 5);
+    rt_buf_put(b, r->desc->name, strlen(r->desc->name));
+    if (r->desc->file[0] && r->line > 0) {
+        rt_buf_put(b, " (", 2);
+        rt_buf_put(b, r->desc->file, strlen(r->desc->file));
+        int n = snprintf(line, sizeof line, ":%lld)", (long long)r->line);
+        rt_buf_put(b, line, (size_t)n);
+    }
+    rt_buf_put(b, "\n", 1);
+}
+
+/* The trace as text, one line per frame, innermost first. */
+static void put_trace(rt_buf_t *b, const vm_exc_t *e)
+{
+    size_t inner = e->nframes == e->depth ? e->nframes : RT_TRACE_INNER;
+    for (size_t i = 0; i < e->nframes; i++) {
+        if (i == inner) {
+            char skip[64];
+            int n = snprintf(skip, sizeof skip, "  ... %llu more frames ...\n",
+                             (unsigned long long)(e->depth - e->nframes));
+            rt_buf_put(b, skip, (size_t)n);
+        }
+        put_frame(b, &e->frames[i]);
+    }
+}
+
+vm_val_t vm_exc_trace(vm_ctx_t *ctx, vm_val_t e)
+{
+    vm_exc_t *x = as_exc(ctx, "error.trace", e);
+    if (!x)
+        return 0;
+    rt_buf_t b = {0};
+    put_trace(&b, x);
+    vm_val_t s = rt_str_new(ctx, b.data ? b.data : "", b.len);
+    rt_buf_free(&b);
+    return s;
+}
+
+void rt_report_uncaught(vm_ctx_t *ctx)
+{
+    fflush(stdout);
+    const vm_exc_t *e = (const vm_exc_t *)ctx->exc;
+    rt_buf_t b = {0};
+    rt_buf_put(&b, "error: ", 7);
+    if (rt_is_atom(e->reason)) {
+        rt_buf_put(&b, rt_as_str(e->reason)->bytes, rt_as_str(e->reason)->len);
+    } else {
+        rt_buf_put(&b, "raise: ", 7);
+        rt_buf_put_val(&b, e->reason);
+    }
+    if (rt_is_kind(e->message, VM_KIND_STRING)) {
+        rt_buf_put(&b, ": ", 2);
+        rt_buf_put(&b, rt_as_str(e->message)->bytes, rt_as_str(e->message)->len);
+    }
+    rt_buf_put(&b, "\n", 1);
+    put_trace(&b, e);
+    fwrite(b.data, 1, b.len, stderr);
+    fflush(stderr);
+    rt_buf_free(&b);
+}
+
+static void print_live_trace(vm_ctx_t *ctx)
+{
+    /* A fatal error may come with no memory left: trace on the C heap. */
+    vm_exc_t e = {.hdr = {.kind = VM_KIND_EXC}};
+    e.depth = count_frames(ctx);
+    e.nframes = frames_kept(e.depth);
+    e.frames = e.nframes ? malloc(e.nframes * sizeof *e.frames) : NULL;
+    if (e.nframes && !e.frames)
+        return;
+    fill_frames(ctx, e.frames, e.depth);
+    rt_buf_t b = {0};
+    put_trace(&b, &e);
+    if (b.len)
+        fwrite(b.data, 1, b.len, stderr);
+    rt_buf_free(&b);
+    free(e.frames);
+}
+
+void rt_fatal(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
 {
     fflush(stdout);
     fprintf(stderr, "error: %s: ", reason);
@@ -83,20 +263,16 @@ void rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     if (ctx)
-        rt_print_trace(ctx);
+        print_live_trace(ctx);
     fflush(stderr);
     exit(1);
 }
 
-void vm_trap(vm_ctx_t *ctx, int64_t code, int64_t line)
+void vm_fatal(vm_ctx_t *ctx, int64_t code)
 {
     if (code < 0 || code >= VM_TRAP_COUNT)
         rt_unreachable("bad trap code");
-    vm_val_t *top = NULL;
-    walk_frames(ctx, find_top, &top);
-    if (top && line > 0) /* 0: raised before the frame was pushed (stack check) */
-        top[VM_FRAME_LINE_SLOT] = (vm_val_t)line;
-    rt_raise(ctx, trap_reason[code], "%s", trap_message[code]);
+    rt_fatal(ctx, trap_reason[code], "%s", trap_message[code]);
 }
 
 void rt_unreachable_at(const char *file, int line, const char *what)

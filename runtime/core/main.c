@@ -21,6 +21,10 @@ int main(int argc, char **argv)
     static vm_ctx_t main_ctx;
     rt_ctx_init_main(&main_ctx, RT_SHADOW_STACK_SLOTS);
     int64_t status = vm_program_main(&main_ctx);
+    if (main_ctx.exc) {
+        rt_report_uncaught(&main_ctx);
+        status = 1;
+    }
     if (fflush(stdout) != 0) {
         perror("error: writing stdout");
         return 1;

@@ -1,4 +1,5 @@
-/* Boehm GC glue: allocation by kind, shadow-stack roots, stress mode. */
+/* Boehm GC glue: allocation by kind, shadow-stack roots, stress mode,
+ * heap statistics. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,15 +16,25 @@ static int n_root_ctx;
 static int gc_stress;
 static GC_push_other_roots_proc prev_push_other_roots;
 
+/* Each context's shadow stack [ss_base, ssp) and the values it holds
+ * outside it (the pending error, the function being called). */
 static void GC_CALLBACK push_shadow_stacks(void)
 {
     for (int i = 0; i < n_root_ctx; i++) {
         vm_ctx_t *c = root_ctx[i];
         if (c->ssp > c->ss_base)
             GC_push_all_eager(c->ss_base, c->ssp);
+        GC_push_all_eager(&c->exc, &c->self + 1);
     }
     if (prev_push_other_roots)
         prev_push_other_roots();
+}
+
+/* Out of memory: the allocator returns NULL and the caller raises. */
+static void *GC_CALLBACK oom_null(size_t bytes)
+{
+    (void)bytes;
+    return NULL;
 }
 
 void rt_gc_init(void)
@@ -33,6 +44,7 @@ void rt_gc_init(void)
     gc_stress = s && s[0] && strcmp(s, "0") != 0;
     prev_push_other_roots = GC_get_push_other_roots();
     GC_set_push_other_roots(push_shadow_stacks);
+    GC_set_oom_fn(oom_null);
 }
 
 void rt_gc_register_ctx(vm_ctx_t *ctx)
@@ -42,16 +54,50 @@ void rt_gc_register_ctx(vm_ctx_t *ctx)
     root_ctx[n_root_ctx++] = ctx;
 }
 
-void *rt_gc_alloc(vm_ctx_t *ctx, vm_kind_t kind, size_t size)
+static void *out_of_memory(vm_ctx_t *ctx, size_t size)
 {
+    rt_raise(ctx, "out_of_memory", "cannot allocate %zu bytes", size);
+    return NULL;
+}
+
+void *rt_gc_alloc_raw(vm_ctx_t *ctx, size_t size, int atomic)
+{
+    if (size > RT_MAX_ALLOC)
+        return out_of_memory(ctx, size);
     if (gc_stress)
         GC_gcollect();
-    void *p = kind < VM_KIND_FIRST_SCANNED ? GC_MALLOC_ATOMIC(size) : GC_MALLOC(size);
+    void *p = atomic ? GC_MALLOC_ATOMIC(size) : GC_MALLOC(size);
     if (!p)
-        rt_raise(ctx, "out_of_memory", "cannot allocate %zu bytes", size);
+        return out_of_memory(ctx, size);
+    return p;
+}
+
+void *rt_gc_alloc(vm_ctx_t *ctx, vm_kind_t kind, size_t size)
+{
+    void *p = rt_gc_alloc_raw(ctx, size, kind < VM_KIND_FIRST_SCANNED);
+    if (!p)
+        return NULL;
     /* Scanned memory comes zeroed; atomic memory does not, and its owner
      * fills the body: clear the header only. */
     vm_obj_header_t *h = p;
     *h = (vm_obj_header_t){.kind = (uint8_t)kind};
     return p;
+}
+
+void vm_gc_collect(vm_ctx_t *ctx)
+{
+    (void)ctx;
+    GC_gcollect();
+}
+
+int64_t vm_gc_heap_size(vm_ctx_t *ctx)
+{
+    (void)ctx;
+    return (int64_t)GC_get_heap_size();
+}
+
+int64_t vm_gc_count(vm_ctx_t *ctx)
+{
+    (void)ctx;
+    return (int64_t)GC_get_gc_no();
 }

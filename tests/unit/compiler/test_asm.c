@@ -13,7 +13,7 @@ static module_t *parse(const char *src)
 /* A minimal module parses into one function with its registers and code. */
 Test(asm, parses_function)
 {
-    module_t *m = parse(".version 1\n.module t\nfunc main() -> i64 {\n  .reg %x: i64\n"
+    module_t *m = parse(".version 2\n.module t\nfunc main() -> i64 {\n  .reg %x: i64\n"
                         "  const.i64 %x, -5\n  ret.i64 %x\n}\n");
     cr_assert_not_null(m);
     cr_assert_eq(m->nfuncs, 1);
@@ -31,7 +31,7 @@ Test(asm, parses_function)
 /* String escapes decode to UTF-8. */
 Test(asm, string_escapes)
 {
-    module_t *m = parse(".version 1\n.module t\nfunc main() -> void {\n  .reg %s: val\n"
+    module_t *m = parse(".version 2\n.module t\nfunc main() -> void {\n  .reg %s: val\n"
                         "  const.str %s, \"a\\n\\t\\\"\\u{E9}\\u{1F600}\\x41\"\n  ret\n}\n");
     cr_assert_not_null(m);
     const vstr_t *s = &m->strs[m->funcs[0].code[0].fixed[1].idx];
@@ -47,7 +47,7 @@ Test(asm, string_escapes)
 /* `.line N` renumbers the following physical lines, as C's #line. */
 Test(asm, line_directive)
 {
-    module_t *m = parse(".version 1\n.module t\n.line 100\nfunc main() -> void {\n"
+    module_t *m = parse(".version 2\n.module t\n.line 100\nfunc main() -> void {\n"
                         "  nop\n  ret\n}\n");
     cr_assert_not_null(m);
     cr_assert_eq(m->funcs[0].line, 100);
@@ -59,7 +59,7 @@ Test(asm, line_directive)
 /* Forward calls and labels resolve. */
 Test(asm, forward_references)
 {
-    module_t *m = parse(".version 1\n.module t\nfunc main() -> void {\n  jmp end\nend:\n"
+    module_t *m = parse(".version 2\n.module t\nfunc main() -> void {\n  jmp end\nend:\n"
                         "  call.void g\n  ret\n}\nfunc g() -> void {\n  ret\n}\n");
     cr_assert_not_null(m);
     cr_assert_eq(m->funcs[0].code[0].fixed[0].idx, 1);
@@ -71,7 +71,7 @@ Test(asm, forward_references)
 /* The verifier rejects a type mismatch the assembler lets through. */
 Test(verify, rejects_type_mismatch)
 {
-    module_t *m = parse(".version 1\n.module t\nfunc main() -> void {\n  .reg %x: f64, %y: i64\n"
+    module_t *m = parse(".version 2\n.module t\nfunc main() -> void {\n  .reg %x: f64, %y: i64\n"
                         "  add.i64 %y, %x, %y\n  ret\n}\n");
     cr_assert_not_null(m);
     cr_assert(!verify_module(m));
@@ -81,7 +81,7 @@ Test(verify, rejects_type_mismatch)
 /* Falling off the end of a function is rejected. */
 Test(verify, rejects_fall_through)
 {
-    module_t *m = parse(".version 1\n.module t\nfunc main() -> void {\n  nop\n}\n");
+    module_t *m = parse(".version 2\n.module t\nfunc main() -> void {\n  nop\n}\n");
     cr_assert_not_null(m);
     cr_assert(!verify_module(m));
     module_free(m);

@@ -9,7 +9,7 @@
 #include "vmbc.h"
 
 /* Uses every operand letter, labels, escapes and a `.line` jump. */
-static const char sample[] = ".version 1\n"
+static const char sample[] = ".version 2\n"
                              ".module sample\n"
                              "\n"
                              "; a comment\n"

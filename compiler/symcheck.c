@@ -1,0 +1,214 @@
+/*
+ * compiler/symcheck.c — the checks made before linking, so that missing,
+ * duplicate or mismatched functions are reported with both places named
+ * instead of as a linker's undefined-symbol message.
+ *
+ * Every exported function `m.f` also defines the symbol "m.f:<signature>"
+ * (compiler/lower.c), and importers reference that symbol. So the objects'
+ * symbol tables alone tell which module exports what with which signature,
+ * which imports stay unresolved, and who defines `main` (vm_program_main).
+ * The standard library's objects (lib/vmcc/<triple>/stdlib/) resolve what
+ * the program's objects leave open.
+ */
+#include "symcheck.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Core.h>
+#include <llvm-c/Object.h>
+
+#include "../abi/context.h"
+#include "diag.h"
+#include "util.h"
+
+typedef struct sym {
+    char *name; /* "m.f:sig" */
+    size_t obj; /* index into the object list */
+    bool defined;
+} sym_t;
+
+typedef struct table {
+    sym_t *syms;
+    size_t n, cap;
+    const char **names; /* per object: how to name it in messages */
+    size_t nobjs, cap_objs;
+    bool *is_lib; /* per object: a standard library object */
+    size_t cap_lib;
+} table_t;
+
+/* Length of "m.f" in "m.f:sig". */
+static size_t qual_len(const char *s)
+{
+    return (size_t)(strchr(s, ':') - s);
+}
+
+static bool read_object(table_t *t, const char *path, const char *shown, bool lib)
+{
+    char *msg = NULL;
+    LLVMMemoryBufferRef mb;
+    if (LLVMCreateMemoryBufferWithContentsOfFile(path, &mb, &msg)) {
+        diag_error("%s: cannot read: %s", shown, msg);
+        LLVMDisposeMessage(msg);
+        return false;
+    }
+    LLVMBinaryRef bin = LLVMCreateBinary(mb, LLVMGetGlobalContext(), &msg);
+    if (!bin) {
+        diag_error("%s: not an object file: %s", shown, msg);
+        LLVMDisposeMessage(msg);
+        LLVMDisposeMemoryBuffer(mb);
+        return false;
+    }
+    size_t obj = t->nobjs;
+    VEC_PUSH(t->names, t->nobjs, t->cap_objs, shown);
+    size_t nl = obj;
+    VEC_PUSH(t->is_lib, nl, t->cap_lib, lib);
+    LLVMSymbolIteratorRef si = LLVMObjectFileCopySymbolIterator(bin);
+    LLVMSectionIteratorRef sec = LLVMObjectFileCopySectionIterator(bin);
+    for (; !LLVMObjectFileIsSymbolIteratorAtEnd(bin, si); LLVMMoveToNextSymbol(si)) {
+        const char *name = LLVMGetSymbolName(si);
+        bool entry = strcmp(name, VM_PROGRAM_ENTRY_SYMBOL) == 0;
+        if (!entry && (!strchr(name, ':') || !strchr(name, '.')))
+            continue;
+        LLVMMoveToContainingSection(sec, si);
+        sym_t s = {xstrdup(name), obj, !LLVMObjectFileIsSectionIteratorAtEnd(bin, sec)};
+        VEC_PUSH(t->syms, t->n, t->cap, s);
+    }
+    LLVMDisposeSectionIterator(sec);
+    LLVMDisposeSymbolIterator(si);
+    LLVMDisposeBinary(bin);
+    LLVMDisposeMemoryBuffer(mb);
+    return true;
+}
+
+/* "(v,i)->v" from the signature letters after ':' in "m.f:vi>v". */
+static char *pretty_sig(const char *sym)
+{
+    const char *p = strchr(sym, ':') + 1;
+    buf_t b = {0};
+    buf_byte(&b, '(');
+    for (bool first = true; *p && *p != '>'; p++, first = false)
+        buf_printf(&b, "%s%s", first ? "" : ", ",
+                   *p == 'i'   ? "i64"
+                   : *p == 'f' ? "f64"
+                   : *p == 'v' ? "val"
+                               : "?");
+    buf_printf(&b, ") -> %s",
+               p[0] && p[1] == 'i'   ? "i64"
+               : p[0] && p[1] == 'f' ? "f64"
+               : p[0] && p[1] == 'v' ? "val"
+                                     : "void");
+    buf_byte(&b, 0);
+    return (char *)b.data;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const sym_t *)a)->name, ((const sym_t *)b)->name);
+}
+
+static bool check(table_t *t)
+{
+    bool ok = true;
+    qsort(t->syms, t->n, sizeof *t->syms, by_name);
+    const sym_t *entry = NULL;
+    for (size_t i = 0; i < t->n; i++) {
+        const sym_t *s = &t->syms[i];
+        if (!s->defined || strcmp(s->name, VM_PROGRAM_ENTRY_SYMBOL) != 0)
+            continue;
+        if (entry) {
+            diag_error("'main' is defined by both %s and %s", t->names[entry->obj],
+                       t->names[s->obj]);
+            ok = false;
+        }
+        entry = s;
+    }
+    if (!entry) {
+        diag_error("no module defines 'main' (a function 'main() -> i64' or '-> void')");
+        ok = false;
+    }
+    /* duplicates: one definition of each m.f across the program's objects;
+     * a standard library module may not be redefined either */
+    for (size_t i = 0; i < t->n; i++) {
+        const sym_t *a = &t->syms[i];
+        if (!a->defined || !strchr(a->name, ':'))
+            continue;
+        for (size_t j = i + 1; j < t->n; j++) {
+            const sym_t *b = &t->syms[j];
+            if (strncmp(a->name, b->name, qual_len(a->name) + 1) != 0)
+                break;
+            if (!b->defined || (t->is_lib[a->obj] && t->is_lib[b->obj]))
+                continue;
+            diag_error("function %.*s is defined by both %s and %s", (int)qual_len(a->name),
+                       a->name, t->names[a->obj], t->names[b->obj]);
+            ok = false;
+        }
+    }
+    /* every import resolved by a definition with the same signature */
+    for (size_t i = 0; i < t->n; i++) {
+        const sym_t *u = &t->syms[i];
+        if (u->defined || !strchr(u->name, ':') || t->is_lib[u->obj])
+            continue;
+        const sym_t *same = NULL, *other = NULL;
+        for (size_t j = 0; j < t->n; j++) {
+            const sym_t *d = &t->syms[j];
+            if (!d->defined || strncmp(d->name, u->name, qual_len(u->name) + 1) != 0)
+                continue;
+            if (strcmp(d->name, u->name) == 0)
+                same = d;
+            else
+                other = d;
+        }
+        if (same)
+            continue;
+        ok = false;
+        if (other) {
+            char *want = pretty_sig(u->name), *have = pretty_sig(other->name);
+            diag_error("%s imports %.*s as %s, but %s defines it as %s", t->names[u->obj],
+                       (int)qual_len(u->name), u->name, want, t->names[other->obj], have);
+            free(want);
+            free(have);
+        } else {
+            diag_error("%s imports %.*s, which no linked module exports", t->names[u->obj],
+                       (int)qual_len(u->name), u->name);
+        }
+    }
+    return ok;
+}
+
+bool symcheck_program(char *const *objs, const char *const *shown, size_t n, const char *libdir)
+{
+    table_t t = {0};
+    bool ok = true;
+    for (size_t i = 0; i < n; i++)
+        ok &= read_object(&t, objs[i], shown[i], false);
+    DIR *d = libdir ? opendir(libdir) : NULL;
+    char **lib_paths = NULL;
+    size_t nlib = 0, cap_lib = 0;
+    if (d) {
+        for (struct dirent *e; (e = readdir(d));) {
+            size_t len = strlen(e->d_name);
+            if (len < 3 || strcmp(e->d_name + len - 2, ".o") != 0)
+                continue;
+            buf_t p = {0};
+            buf_printf(&p, "%s/%s", libdir, e->d_name);
+            buf_byte(&p, 0);
+            VEC_PUSH(lib_paths, nlib, cap_lib, (char *)p.data);
+        }
+        closedir(d);
+    }
+    for (size_t i = 0; i < nlib; i++)
+        ok &= read_object(&t, lib_paths[i], lib_paths[i], true);
+    if (ok)
+        ok = check(&t);
+    for (size_t i = 0; i < t.n; i++)
+        free(t.syms[i].name);
+    free(t.syms);
+    free(t.names);
+    free(t.is_lib);
+    for (size_t i = 0; i < nlib; i++)
+        free(lib_paths[i]);
+    free(lib_paths);
+    return ok;
+}

@@ -1,0 +1,15 @@
+/* Number formatting beyond the shortest round-trip text of format.c. */
+#include <stdio.h>
+
+#include "../rt.h"
+
+vm_val_t vm_f64_to_fixed(vm_ctx_t *ctx, double d, int64_t digits)
+{
+    if (digits < 0 || digits > 100)
+        return rt_raise(ctx, "badarg", "f64.to_fixed: %lld digits; 0 to 100 are allowed",
+                        (long long)digits);
+    /* 309 integer digits at most (DBL_MAX), a sign, a point, the digits */
+    char buf[420];
+    int n = snprintf(buf, sizeof buf, "%.*f", (int)digits, d);
+    return rt_str_new(ctx, buf, (size_t)n);
+}
