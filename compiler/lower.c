@@ -95,6 +95,27 @@ LLVMValueRef lw_from_word(lower_t *L, LLVMValueRef w, vm_type_t t)
     return t == TY_F64 ? LLVMBuildBitCast(L->b, w, L->t_f64, "") : w;
 }
 
+LLVMValueRef lw_obj_check(lower_t *L, LLVMValueRef v, vm_kind_t kind, LLVMIntPredicate pred,
+                          int64_t aux, LLVMBasicBlockRef ok, LLVMBasicBlockRef bad)
+{
+    LLVMBasicBlockRef is_ptr = lw_block(L, "obj.ptr");
+    LLVMValueRef tag = LLVMBuildAnd(L->b, v, lw_i64(L, VM_TAG_MASK), "");
+    LLVMValueRef ptr_ok =
+        LLVMBuildAnd(L->b, LLVMBuildICmp(L->b, LLVMIntEQ, tag, lw_i64(L, VM_TAG_PTR), ""),
+                     LLVMBuildICmp(L->b, LLVMIntNE, v, lw_i64(L, 0), ""), "");
+    LLVMBuildCondBr(L->b, ptr_ok, is_ptr, bad);
+    LLVMPositionBuilderAtEnd(L->b, is_ptr);
+    /* kind (byte 0) and aux (bytes 4..7) of the header in one load */
+    LLVMValueRef p = LLVMBuildIntToPtr(L->b, v, L->t_ptr, "obj");
+    LLVMValueRef hdr = LLVMBuildLoad2(L->b, L->t_i64, p, "hdr");
+    LLVMValueRef k = LLVMBuildAnd(L->b, hdr, lw_i64(L, 0xff), "kind");
+    LLVMValueRef a = LLVMBuildLShr(L->b, hdr, lw_i64(L, 32), "aux");
+    LLVMValueRef good = LLVMBuildAnd(L->b, LLVMBuildICmp(L->b, LLVMIntEQ, k, lw_i64(L, kind), ""),
+                                     LLVMBuildICmp(L->b, pred, a, lw_i64(L, aux), ""), "");
+    LLVMBuildCondBr(L->b, good, ok, bad);
+    return p;
+}
+
 LLVMBasicBlockRef lw_unwind(lower_t *L)
 {
     const func_t *f = L->f;

@@ -79,6 +79,11 @@ LLVMValueRef lw_call_builtin(lower_t *L, vm_builtin_id_t id, LLVMValueRef *args,
 /* After a call returning the word `r` (0 if an error may be pending; NULL
  * for a void builtin), branch to the unwind target if ctx->exc is set. */
 void lw_check_exc(lower_t *L, LLVMValueRef r);
+/* Branch to `ok` if `v` is an object of `kind` whose header aux compares
+ * to `aux` by `pred`, else to `bad`; returns the object pointer (valid in
+ * `ok`). */
+LLVMValueRef lw_obj_check(lower_t *L, LLVMValueRef v, vm_kind_t kind, LLVMIntPredicate pred,
+                          int64_t aux, LLVMBasicBlockRef ok, LLVMBasicBlockRef bad);
 /* Where an error pending at the current instruction goes. */
 LLVMBasicBlockRef lw_unwind(lower_t *L);
 /* Call compiled code of the uniform prototype: `callee` with the

@@ -25,23 +25,8 @@ static void direct_call(lower_t *L, const instr_t *in, uint32_t fidx, bool has_d
  * callee's captures. */
 static LLVMValueRef code_of(lower_t *L, LLVMValueRef fv, uint32_t nargs)
 {
-    LLVMBasicBlockRef is_ptr = lw_block(L, "fn.ptr"), ok = lw_block(L, "fn.ok"),
-                      bad = lw_block(L, "fn.bad");
-    LLVMValueRef tag = LLVMBuildAnd(L->b, fv, lw_i64(L, VM_TAG_MASK), "");
-    LLVMValueRef ptr_ok =
-        LLVMBuildAnd(L->b, LLVMBuildICmp(L->b, LLVMIntEQ, tag, lw_i64(L, VM_TAG_PTR), ""),
-                     LLVMBuildICmp(L->b, LLVMIntNE, fv, lw_i64(L, 0), ""), "");
-    LLVMBuildCondBr(L->b, ptr_ok, is_ptr, bad);
-    LLVMPositionBuilderAtEnd(L->b, is_ptr);
-    /* kind (byte 0) and arity (bytes 4..7) of the header in one load */
-    LLVMValueRef p = LLVMBuildIntToPtr(L->b, fv, L->t_ptr, "fn");
-    LLVMValueRef hdr = LLVMBuildLoad2(L->b, L->t_i64, p, "hdr");
-    LLVMValueRef kind = LLVMBuildAnd(L->b, hdr, lw_i64(L, 0xff), "kind");
-    LLVMValueRef arity = LLVMBuildLShr(L->b, hdr, lw_i64(L, 32), "arity");
-    LLVMValueRef good =
-        LLVMBuildAnd(L->b, LLVMBuildICmp(L->b, LLVMIntEQ, kind, lw_i64(L, VM_KIND_FUNC), ""),
-                     LLVMBuildICmp(L->b, LLVMIntEQ, arity, lw_i64(L, nargs), ""), "");
-    LLVMBuildCondBr(L->b, good, ok, bad);
+    LLVMBasicBlockRef ok = lw_block(L, "fn.ok"), bad = lw_block(L, "fn.bad");
+    LLVMValueRef p = lw_obj_check(L, fv, VM_KIND_FUNC, LLVMIntEQ, nargs, ok, bad);
     LLVMPositionBuilderAtEnd(L->b, bad);
     LLVMValueRef bad_args[2] = {fv, lw_i64(L, nargs)};
     lw_call_builtin(L, VM_BUILTIN_badcall, bad_args, 2); /* branches to the unwind target */

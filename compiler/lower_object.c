@@ -28,22 +28,9 @@ static void fill_vals(lower_t *L, LLVMValueRef obj, int64_t offset, const instr_
  * the runtime's tuple.get raises the right error. */
 static LLVMValueRef tuple_get(lower_t *L, LLVMValueRef t, int64_t k)
 {
-    LLVMBasicBlockRef is_ptr = lw_block(L, "tget.ptr"), fast = lw_block(L, "tget.fast"),
-                      slow = lw_block(L, "tget.slow"), join = lw_block(L, "tget.join");
-    LLVMValueRef tag = LLVMBuildAnd(L->b, t, lw_i64(L, VM_TAG_MASK), "");
-    LLVMValueRef ptr_ok =
-        LLVMBuildAnd(L->b, LLVMBuildICmp(L->b, LLVMIntEQ, tag, lw_i64(L, VM_TAG_PTR), ""),
-                     LLVMBuildICmp(L->b, LLVMIntNE, t, lw_i64(L, 0), ""), "");
-    LLVMBuildCondBr(L->b, ptr_ok, is_ptr, slow);
-    LLVMPositionBuilderAtEnd(L->b, is_ptr);
-    LLVMValueRef p = LLVMBuildIntToPtr(L->b, t, L->t_ptr, "tuple");
-    LLVMValueRef hdr = LLVMBuildLoad2(L->b, L->t_i64, p, "hdr");
-    LLVMValueRef kind = LLVMBuildAnd(L->b, hdr, lw_i64(L, 0xff), "kind");
-    LLVMValueRef size = LLVMBuildLShr(L->b, hdr, lw_i64(L, 32), "size");
-    LLVMValueRef good =
-        LLVMBuildAnd(L->b, LLVMBuildICmp(L->b, LLVMIntEQ, kind, lw_i64(L, VM_KIND_TUPLE), ""),
-                     LLVMBuildICmp(L->b, LLVMIntUGT, size, lw_i64(L, k), ""), "");
-    LLVMBuildCondBr(L->b, good, fast, slow);
+    LLVMBasicBlockRef fast = lw_block(L, "tget.fast"), slow = lw_block(L, "tget.slow"),
+                      join = lw_block(L, "tget.join");
+    LLVMValueRef p = lw_obj_check(L, t, VM_KIND_TUPLE, LLVMIntUGT, k, fast, slow);
     LLVMPositionBuilderAtEnd(L->b, fast);
     LLVMValueRef off = lw_i64(L, VM_TUPLE_ITEMS_OFFSET + 8 * k);
     LLVMValueRef item =
