@@ -41,6 +41,9 @@ vm_val_t rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...) RT_PR
 vm_val_t rt_raise_val(vm_ctx_t *ctx, vm_val_t reason, vm_val_t message);
 /* "WHO: expected a EXPECTED, got KIND" with reason `type`; returns 0. */
 vm_val_t rt_raise_type(vm_ctx_t *ctx, const char *who, const char *expected, vm_val_t got);
+/* The object in `v` if it is of `kind`; else NULL after raising type
+ * ("WHO: expected an array, got int"). The check every builtin starts with. */
+void *rt_expect(vm_ctx_t *ctx, const char *who, vm_val_t v, vm_kind_t kind);
 /* "WHO: position I is out of range [0, N)" with reason `index`; returns 0. */
 vm_val_t rt_raise_index(vm_ctx_t *ctx, const char *who, int64_t i, int64_t n);
 /* Uncatchable: report `reason` and end the process (the program, for now). */
@@ -84,6 +87,8 @@ void rt_gc_register_ctx(vm_ctx_t *ctx);
 size_t rt_fmt_f64(char *buf, size_t cap, double d);
 /* Name of the kind of `v` for error messages: "int", "string" ... */
 const char *rt_kind_name(vm_val_t v);
+/* Name of an object kind: "string", "array" ... */
+const char *rt_kind_text(vm_kind_t k);
 /* Append the text of `v` to a growable buffer. */
 typedef struct rt_buf {
     char *data;
@@ -112,7 +117,10 @@ vm_string_t *rt_str_alloc(vm_ctx_t *ctx, size_t len);
  * when that is all of it. 0 if out of memory (raised). */
 vm_val_t rt_str_sub(vm_ctx_t *ctx, vm_val_t v, size_t from, size_t to);
 /* `v` as a string, or NULL after raising type ("WHAT: expected a string"). */
-const vm_string_t *rt_expect_str(vm_ctx_t *ctx, vm_val_t v, const char *what);
+static inline const vm_string_t *rt_expect_str(vm_ctx_t *ctx, vm_val_t v, const char *what)
+{
+    return (const vm_string_t *)rt_expect(ctx, what, v, VM_KIND_STRING);
+}
 static inline int rt_is_atom(vm_val_t v)
 {
     return rt_is_kind(v, VM_KIND_ATOM);

@@ -67,15 +67,6 @@ void vm_array_push(vm_ctx_t *ctx, vm_val_t arr, vm_val_t v)
     rt_array_push(ctx, arr, v);
 }
 
-/* The array in `v`, or NULL with a type error raised for `who`. */
-static vm_array_t *as_array(vm_ctx_t *ctx, const char *who, vm_val_t v)
-{
-    if (rt_is_kind(v, VM_KIND_ARRAY))
-        return rt_as_array(v);
-    rt_raise_type(ctx, who, "an array", v);
-    return NULL;
-}
-
 vm_val_t vm_array_make(vm_ctx_t *ctx, int64_t n, vm_val_t v)
 {
     if (n < 0)
@@ -92,13 +83,13 @@ vm_val_t vm_array_make(vm_ctx_t *ctx, int64_t n, vm_val_t v)
 
 int64_t vm_array_len(vm_ctx_t *ctx, vm_val_t arr)
 {
-    vm_array_t *a = as_array(ctx, "array.len", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.len", arr, VM_KIND_ARRAY);
     return a ? (int64_t)a->len : 0;
 }
 
 vm_val_t vm_array_get(vm_ctx_t *ctx, vm_val_t arr, int64_t i)
 {
-    vm_array_t *a = as_array(ctx, "array.get", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.get", arr, VM_KIND_ARRAY);
     if (!a)
         return 0;
     if ((uint64_t)i >= a->len)
@@ -108,7 +99,7 @@ vm_val_t vm_array_get(vm_ctx_t *ctx, vm_val_t arr, int64_t i)
 
 void vm_array_set(vm_ctx_t *ctx, vm_val_t arr, int64_t i, vm_val_t v)
 {
-    vm_array_t *a = as_array(ctx, "array.set", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.set", arr, VM_KIND_ARRAY);
     if (!a)
         return;
     if ((uint64_t)i >= a->len) {
@@ -120,7 +111,7 @@ void vm_array_set(vm_ctx_t *ctx, vm_val_t arr, int64_t i, vm_val_t v)
 
 vm_val_t vm_array_pop(vm_ctx_t *ctx, vm_val_t arr)
 {
-    vm_array_t *a = as_array(ctx, "array.pop", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.pop", arr, VM_KIND_ARRAY);
     if (!a)
         return 0;
     if (a->len == 0)
@@ -132,7 +123,7 @@ vm_val_t vm_array_pop(vm_ctx_t *ctx, vm_val_t arr)
 
 void vm_array_insert(vm_ctx_t *ctx, vm_val_t arr, int64_t i, vm_val_t v)
 {
-    vm_array_t *a = as_array(ctx, "array.insert", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.insert", arr, VM_KIND_ARRAY);
     if (!a)
         return;
     if ((uint64_t)i > a->len) {
@@ -148,7 +139,7 @@ void vm_array_insert(vm_ctx_t *ctx, vm_val_t arr, int64_t i, vm_val_t v)
 
 vm_val_t vm_array_remove(vm_ctx_t *ctx, vm_val_t arr, int64_t i)
 {
-    vm_array_t *a = as_array(ctx, "array.remove", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.remove", arr, VM_KIND_ARRAY);
     if (!a)
         return 0;
     if ((uint64_t)i >= a->len)
@@ -173,7 +164,7 @@ static vm_val_t array_of(vm_ctx_t *ctx, const vm_val_t *from, uint64_t n)
 
 vm_val_t vm_array_slice(vm_ctx_t *ctx, vm_val_t arr, int64_t from, int64_t to)
 {
-    vm_array_t *a = as_array(ctx, "array.slice", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.slice", arr, VM_KIND_ARRAY);
     if (!a)
         return 0;
     if (from < 0 || from > to || (uint64_t)to > a->len)
@@ -184,8 +175,8 @@ vm_val_t vm_array_slice(vm_ctx_t *ctx, vm_val_t arr, int64_t from, int64_t to)
 
 vm_val_t vm_array_concat(vm_ctx_t *ctx, vm_val_t x, vm_val_t y)
 {
-    vm_array_t *a = as_array(ctx, "array.concat", x);
-    vm_array_t *b = a ? as_array(ctx, "array.concat", y) : NULL;
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.concat", x, VM_KIND_ARRAY);
+    vm_array_t *b = a ? (vm_array_t *)rt_expect(ctx, "array.concat", y, VM_KIND_ARRAY) : NULL;
     if (!b)
         return 0;
     vm_val_t arr = rt_array_new(ctx, a->len + b->len);
@@ -202,7 +193,7 @@ vm_val_t vm_array_concat(vm_ctx_t *ctx, vm_val_t x, vm_val_t y)
 
 int64_t vm_array_index_of(vm_ctx_t *ctx, vm_val_t arr, vm_val_t v)
 {
-    vm_array_t *a = as_array(ctx, "array.index_of", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.index_of", arr, VM_KIND_ARRAY);
     if (!a)
         return 0;
     for (uint64_t i = 0; i < a->len; i++)
@@ -213,7 +204,7 @@ int64_t vm_array_index_of(vm_ctx_t *ctx, vm_val_t arr, vm_val_t v)
 
 void vm_array_reverse(vm_ctx_t *ctx, vm_val_t arr)
 {
-    vm_array_t *a = as_array(ctx, "array.reverse", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.reverse", arr, VM_KIND_ARRAY);
     if (!a || a->len < 2)
         return;
     for (uint64_t i = 0, j = a->len - 1; i < j; i++, j--) {
@@ -225,13 +216,13 @@ void vm_array_reverse(vm_ctx_t *ctx, vm_val_t arr)
 
 vm_val_t vm_array_copy(vm_ctx_t *ctx, vm_val_t arr)
 {
-    vm_array_t *a = as_array(ctx, "array.copy", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.copy", arr, VM_KIND_ARRAY);
     return a ? array_of(ctx, a->items, a->len) : 0;
 }
 
 void vm_array_clear(vm_ctx_t *ctx, vm_val_t arr)
 {
-    vm_array_t *a = as_array(ctx, "array.clear", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.clear", arr, VM_KIND_ARRAY);
     if (!a)
         return;
     /* keep the storage for refilling, but not the items */
@@ -325,7 +316,7 @@ static int cmp_total(void *env, vm_val_t a, vm_val_t b)
 
 void vm_array_sort(vm_ctx_t *ctx, vm_val_t arr)
 {
-    vm_array_t *a = as_array(ctx, "array.sort", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.sort", arr, VM_KIND_ARRAY);
     if (!a || a->len < 2)
         return;
     size_t n = a->len;
@@ -368,7 +359,7 @@ static int cmp_by(void *env, vm_val_t a, vm_val_t b)
 
 void vm_array_sort_by(vm_ctx_t *ctx, vm_val_t arr, vm_val_t fn)
 {
-    vm_array_t *a = as_array(ctx, "array.sort_by", arr);
+    vm_array_t *a = (vm_array_t *)rt_expect(ctx, "array.sort_by", arr, VM_KIND_ARRAY);
     if (!a)
         return;
     if (!rt_is_kind(fn, VM_KIND_FUNC)) {

@@ -39,6 +39,22 @@ size_t rt_fmt_f64(char *buf, size_t cap, double d)
     return (size_t)n;
 }
 
+const char *rt_kind_text(vm_kind_t k)
+{
+    switch (k) {
+    case VM_KIND_FLOAT: return "float";
+    case VM_KIND_STRING: return "string";
+    case VM_KIND_ATOM: return "atom";
+    case VM_KIND_TUPLE: return "tuple";
+    case VM_KIND_ARRAY: return "array";
+    case VM_KIND_MAP: return "map";
+    case VM_KIND_SET: return "set";
+    case VM_KIND_FUNC: return "function";
+    case VM_KIND_EXC: return "error";
+    default: return "unknown";
+    }
+}
+
 const char *rt_kind_name(vm_val_t v)
 {
     if (val_is_int(v))
@@ -47,20 +63,8 @@ const char *rt_kind_name(vm_val_t v)
         return "nil";
     if (val_is_bool(v))
         return "bool";
-    if (val_is_ptr(v)) {
-        switch ((vm_kind_t)((const vm_obj_header_t *)v)->kind) {
-        case VM_KIND_FLOAT: return "float";
-        case VM_KIND_STRING: return "string";
-        case VM_KIND_ATOM: return "atom";
-        case VM_KIND_TUPLE: return "tuple";
-        case VM_KIND_ARRAY: return "array";
-        case VM_KIND_MAP: return "map";
-        case VM_KIND_SET: return "set";
-        case VM_KIND_FUNC: return "function";
-        case VM_KIND_EXC: return "error";
-        default: break;
-        }
-    }
+    if (val_is_ptr(v))
+        return rt_kind_text((vm_kind_t)((const vm_obj_header_t *)v)->kind);
     return "unknown";
 }
 

@@ -35,20 +35,6 @@ static int64_t find(const rt_map_t *m, vm_val_t key, uint64_t h)
     return rt_map_find(m, key, h, key_eq, NULL);
 }
 
-static const char *kind_text(vm_kind_t k)
-{
-    return k == VM_KIND_MAP ? "a map" : "a set";
-}
-
-/* The table of kind `k` in `v`, or NULL with a type error raised. */
-static rt_map_t *as_table(vm_ctx_t *ctx, const char *who, vm_val_t v, vm_kind_t k)
-{
-    if (rt_is_kind(v, k))
-        return rt_as_map(v);
-    rt_raise_type(ctx, who, kind_text(k), v);
-    return NULL;
-}
-
 static rt_map_t *table_new(vm_ctx_t *ctx, vm_kind_t k)
 {
     return rt_gc_alloc(ctx, k, sizeof(rt_map_t)); /* zeroed: empty, no storage */
@@ -74,8 +60,8 @@ static int rebuild(vm_ctx_t *ctx, rt_map_t *m, const rt_map_t *src, uint64_t nee
     while (usable(slots) < need && slots <= UINT32_MAX)
         slots *= 2;
     if (slots > UINT32_MAX) { /* entry numbers must stay below RT_SLOT_DELETED */
-        rt_raise(ctx, "out_of_memory", "%s of %llu entries", kind_text(m->hdr.kind),
-                 (unsigned long long)need);
+        rt_raise(ctx, "out_of_memory", "%s of %llu entries",
+                 m->hdr.kind == VM_KIND_MAP ? "a map" : "a set", (unsigned long long)need);
         return 0;
     }
     uint64_t cap = usable(slots);
@@ -216,13 +202,13 @@ vm_val_t vm_map_new(vm_ctx_t *ctx)
 
 int64_t vm_map_len(vm_ctx_t *ctx, vm_val_t map)
 {
-    rt_map_t *m = as_table(ctx, "map.len", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.len", map, VM_KIND_MAP);
     return m ? (int64_t)m->count : 0;
 }
 
 vm_val_t vm_map_get(vm_ctx_t *ctx, vm_val_t map, vm_val_t key)
 {
-    rt_map_t *m = as_table(ctx, "map.get", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.get", map, VM_KIND_MAP);
     if (!m)
         return 0;
     int64_t ix = find(m, key, rt_hash(key));
@@ -231,7 +217,7 @@ vm_val_t vm_map_get(vm_ctx_t *ctx, vm_val_t map, vm_val_t key)
 
 vm_val_t vm_map_get_or(vm_ctx_t *ctx, vm_val_t map, vm_val_t key, vm_val_t dflt)
 {
-    rt_map_t *m = as_table(ctx, "map.get_or", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.get_or", map, VM_KIND_MAP);
     if (!m)
         return 0;
     int64_t ix = find(m, key, rt_hash(key));
@@ -240,65 +226,65 @@ vm_val_t vm_map_get_or(vm_ctx_t *ctx, vm_val_t map, vm_val_t key, vm_val_t dflt)
 
 void vm_map_put(vm_ctx_t *ctx, vm_val_t map, vm_val_t key, vm_val_t value)
 {
-    rt_map_t *m = as_table(ctx, "map.put", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.put", map, VM_KIND_MAP);
     if (m)
         table_put(ctx, m, key, value);
 }
 
 void vm_map_delete(vm_ctx_t *ctx, vm_val_t map, vm_val_t key)
 {
-    rt_map_t *m = as_table(ctx, "map.delete", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.delete", map, VM_KIND_MAP);
     if (m)
         table_delete(m, key);
 }
 
 int64_t vm_map_has(vm_ctx_t *ctx, vm_val_t map, vm_val_t key)
 {
-    rt_map_t *m = as_table(ctx, "map.has", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.has", map, VM_KIND_MAP);
     return m ? find(m, key, rt_hash(key)) >= 0 : 0;
 }
 
 vm_val_t vm_map_keys(vm_ctx_t *ctx, vm_val_t map)
 {
-    rt_map_t *m = as_table(ctx, "map.keys", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.keys", map, VM_KIND_MAP);
     return m ? table_to_array(ctx, m, 0) : 0;
 }
 
 vm_val_t vm_map_values(vm_ctx_t *ctx, vm_val_t map)
 {
-    rt_map_t *m = as_table(ctx, "map.values", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.values", map, VM_KIND_MAP);
     return m ? table_to_array(ctx, m, 1) : 0;
 }
 
 vm_val_t vm_map_items(vm_ctx_t *ctx, vm_val_t map)
 {
-    rt_map_t *m = as_table(ctx, "map.items", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.items", map, VM_KIND_MAP);
     return m ? table_to_array(ctx, m, 2) : 0;
 }
 
 int64_t vm_map_next(vm_ctx_t *ctx, vm_val_t map, int64_t pos)
 {
-    rt_map_t *m = as_table(ctx, "map.next", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.next", map, VM_KIND_MAP);
     return m ? next_pos(ctx, "map.next", m, pos) : 0;
 }
 
 vm_val_t vm_map_key_at(vm_ctx_t *ctx, vm_val_t map, int64_t pos)
 {
-    rt_map_t *m = as_table(ctx, "map.key_at", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.key_at", map, VM_KIND_MAP);
     const rt_entry_t *e = m ? entry_at(ctx, "map.key_at", m, pos) : NULL;
     return e ? e->key : 0;
 }
 
 vm_val_t vm_map_value_at(vm_ctx_t *ctx, vm_val_t map, int64_t pos)
 {
-    rt_map_t *m = as_table(ctx, "map.value_at", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.value_at", map, VM_KIND_MAP);
     const rt_entry_t *e = m ? entry_at(ctx, "map.value_at", m, pos) : NULL;
     return e ? e->value : 0;
 }
 
 vm_val_t vm_map_copy(vm_ctx_t *ctx, vm_val_t map)
 {
-    rt_map_t *m = as_table(ctx, "map.copy", map, VM_KIND_MAP);
+    rt_map_t *m = (rt_map_t *)rt_expect(ctx, "map.copy", map, VM_KIND_MAP);
     return m ? (vm_val_t)table_copy(ctx, VM_KIND_MAP, m, 0) : 0;
 }
 
@@ -311,34 +297,34 @@ vm_val_t vm_set_new(vm_ctx_t *ctx)
 
 int64_t vm_set_len(vm_ctx_t *ctx, vm_val_t set)
 {
-    rt_map_t *s = as_table(ctx, "set.len", set, VM_KIND_SET);
+    rt_map_t *s = (rt_map_t *)rt_expect(ctx, "set.len", set, VM_KIND_SET);
     return s ? (int64_t)s->count : 0;
 }
 
 void vm_set_add(vm_ctx_t *ctx, vm_val_t set, vm_val_t v)
 {
-    rt_map_t *s = as_table(ctx, "set.add", set, VM_KIND_SET);
+    rt_map_t *s = (rt_map_t *)rt_expect(ctx, "set.add", set, VM_KIND_SET);
     if (s)
         table_put(ctx, s, v, VM_NIL);
 }
 
 int64_t vm_set_has(vm_ctx_t *ctx, vm_val_t set, vm_val_t v)
 {
-    rt_map_t *s = as_table(ctx, "set.has", set, VM_KIND_SET);
+    rt_map_t *s = (rt_map_t *)rt_expect(ctx, "set.has", set, VM_KIND_SET);
     return s ? find(s, v, rt_hash(v)) >= 0 : 0;
 }
 
 void vm_set_delete(vm_ctx_t *ctx, vm_val_t set, vm_val_t v)
 {
-    rt_map_t *s = as_table(ctx, "set.delete", set, VM_KIND_SET);
+    rt_map_t *s = (rt_map_t *)rt_expect(ctx, "set.delete", set, VM_KIND_SET);
     if (s)
         table_delete(s, v);
 }
 
 vm_val_t vm_set_union(vm_ctx_t *ctx, vm_val_t x, vm_val_t y)
 {
-    rt_map_t *a = as_table(ctx, "set.union", x, VM_KIND_SET);
-    rt_map_t *b = a ? as_table(ctx, "set.union", y, VM_KIND_SET) : NULL;
+    rt_map_t *a = (rt_map_t *)rt_expect(ctx, "set.union", x, VM_KIND_SET);
+    rt_map_t *b = a ? (rt_map_t *)rt_expect(ctx, "set.union", y, VM_KIND_SET) : NULL;
     rt_map_t *r = b ? table_copy(ctx, VM_KIND_SET, a, b->count) : NULL;
     if (!r)
         return 0;
@@ -356,8 +342,8 @@ vm_val_t vm_set_union(vm_ctx_t *ctx, vm_val_t x, vm_val_t y)
 /* Members of a that are (keep = 1) or are not (keep = 0) in b, in a's order. */
 static vm_val_t filter(vm_ctx_t *ctx, const char *who, vm_val_t x, vm_val_t y, int keep)
 {
-    rt_map_t *a = as_table(ctx, who, x, VM_KIND_SET);
-    rt_map_t *b = a ? as_table(ctx, who, y, VM_KIND_SET) : NULL;
+    rt_map_t *a = (rt_map_t *)rt_expect(ctx, who, x, VM_KIND_SET);
+    rt_map_t *b = a ? (rt_map_t *)rt_expect(ctx, who, y, VM_KIND_SET) : NULL;
     rt_map_t *r = b ? table_new(ctx, VM_KIND_SET) : NULL;
     if (!r)
         return 0;
@@ -384,19 +370,19 @@ vm_val_t vm_set_difference(vm_ctx_t *ctx, vm_val_t x, vm_val_t y)
 
 vm_val_t vm_set_to_array(vm_ctx_t *ctx, vm_val_t set)
 {
-    rt_map_t *s = as_table(ctx, "set.to_array", set, VM_KIND_SET);
+    rt_map_t *s = (rt_map_t *)rt_expect(ctx, "set.to_array", set, VM_KIND_SET);
     return s ? table_to_array(ctx, s, 0) : 0;
 }
 
 int64_t vm_set_next(vm_ctx_t *ctx, vm_val_t set, int64_t pos)
 {
-    rt_map_t *s = as_table(ctx, "set.next", set, VM_KIND_SET);
+    rt_map_t *s = (rt_map_t *)rt_expect(ctx, "set.next", set, VM_KIND_SET);
     return s ? next_pos(ctx, "set.next", s, pos) : 0;
 }
 
 vm_val_t vm_set_at(vm_ctx_t *ctx, vm_val_t set, int64_t pos)
 {
-    rt_map_t *s = as_table(ctx, "set.at", set, VM_KIND_SET);
+    rt_map_t *s = (rt_map_t *)rt_expect(ctx, "set.at", set, VM_KIND_SET);
     const rt_entry_t *e = s ? entry_at(ctx, "set.at", s, pos) : NULL;
     return e ? e->key : 0;
 }

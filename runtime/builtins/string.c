@@ -68,15 +68,6 @@ vm_val_t rt_str_sub(vm_ctx_t *ctx, vm_val_t v, size_t from, size_t to)
     return (vm_val_t)s;
 }
 
-const vm_string_t *rt_expect_str(vm_ctx_t *ctx, vm_val_t v, const char *what)
-{
-    if (!rt_is_kind(v, VM_KIND_STRING)) {
-        rt_raise_type(ctx, what, "a string", v);
-        return NULL;
-    }
-    return rt_as_str(v);
-}
-
 /* ---- code points of valid UTF-8 ---- */
 
 /* Length of the sequence that lead byte `b` starts. */

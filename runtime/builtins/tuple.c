@@ -4,23 +4,15 @@
 
 #include "coll.h"
 
-static const vm_tuple_t *as_tuple(vm_ctx_t *ctx, const char *who, vm_val_t v)
-{
-    if (rt_is_kind(v, VM_KIND_TUPLE))
-        return (const vm_tuple_t *)v;
-    rt_raise_type(ctx, who, "a tuple", v);
-    return NULL;
-}
-
 int64_t vm_tuple_len(vm_ctx_t *ctx, vm_val_t tup)
 {
-    const vm_tuple_t *t = as_tuple(ctx, "tuple.len", tup);
+    const vm_tuple_t *t = (const vm_tuple_t *)rt_expect(ctx, "tuple.len", tup, VM_KIND_TUPLE);
     return t ? t->hdr.aux : 0;
 }
 
 vm_val_t vm_tuple_get(vm_ctx_t *ctx, vm_val_t tup, int64_t i)
 {
-    const vm_tuple_t *t = as_tuple(ctx, "tuple.get", tup);
+    const vm_tuple_t *t = (const vm_tuple_t *)rt_expect(ctx, "tuple.get", tup, VM_KIND_TUPLE);
     if (!t)
         return 0;
     if ((uint64_t)i >= t->hdr.aux)
@@ -46,7 +38,7 @@ vm_val_t vm_tuple_from_array(vm_ctx_t *ctx, vm_val_t arr)
 
 vm_val_t vm_tuple_to_array(vm_ctx_t *ctx, vm_val_t tup)
 {
-    const vm_tuple_t *t = as_tuple(ctx, "tuple.to_array", tup);
+    const vm_tuple_t *t = (const vm_tuple_t *)rt_expect(ctx, "tuple.to_array", tup, VM_KIND_TUPLE);
     if (!t)
         return 0;
     vm_val_t arr = rt_array_new(ctx, t->hdr.aux);

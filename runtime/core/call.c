@@ -80,22 +80,14 @@ vm_val_t vm_apply(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
     return rt_call_fn(ctx, fn, (uint32_t)a->len, copy);
 }
 
-static const vm_func_t *as_fn(vm_ctx_t *ctx, const char *who, vm_val_t v)
-{
-    if (rt_is_kind(v, VM_KIND_FUNC))
-        return (const vm_func_t *)v;
-    rt_raise_type(ctx, who, "a function", v);
-    return NULL;
-}
-
 int64_t vm_fn_arity(vm_ctx_t *ctx, vm_val_t fn)
 {
-    const vm_func_t *f = as_fn(ctx, "fn.arity", fn);
+    const vm_func_t *f = (const vm_func_t *)rt_expect(ctx, "fn.arity", fn, VM_KIND_FUNC);
     return f ? f->hdr.aux : 0;
 }
 
 vm_val_t vm_fn_name(vm_ctx_t *ctx, vm_val_t fn)
 {
-    const vm_func_t *f = as_fn(ctx, "fn.name", fn);
+    const vm_func_t *f = (const vm_func_t *)rt_expect(ctx, "fn.name", fn, VM_KIND_FUNC);
     return f ? rt_str_new(ctx, f->desc->name, strlen(f->desc->name)) : 0;
 }

@@ -114,6 +114,16 @@ vm_val_t rt_raise_type(vm_ctx_t *ctx, const char *who, const char *expected, vm_
     return rt_raise(ctx, "type", "%s: expected %s, got %s", who, expected, rt_kind_name(got));
 }
 
+void *rt_expect(vm_ctx_t *ctx, const char *who, vm_val_t v, vm_kind_t kind)
+{
+    if (rt_is_kind(v, kind))
+        return (void *)v;
+    const char *name = rt_kind_text(kind);
+    rt_raise(ctx, "type", "%s: expected %s %s, got %s", who, strchr("aeiou", name[0]) ? "an" : "a",
+             name, rt_kind_name(v));
+    return NULL;
+}
+
 vm_val_t rt_raise_index(vm_ctx_t *ctx, const char *who, int64_t i, int64_t n)
 {
     return rt_raise(ctx, "index", "%s: position %lld is out of range [0, %lld)", who, (long long)i,
@@ -151,23 +161,15 @@ void vm_error(vm_ctx_t *ctx, vm_val_t reason, vm_val_t message)
     rt_raise_val(ctx, reason, message);
 }
 
-static vm_exc_t *as_exc(vm_ctx_t *ctx, const char *who, vm_val_t v)
-{
-    if (rt_is_kind(v, VM_KIND_EXC))
-        return (vm_exc_t *)v;
-    rt_raise_type(ctx, who, "an error", v);
-    return NULL;
-}
-
 vm_val_t vm_exc_reason(vm_ctx_t *ctx, vm_val_t e)
 {
-    vm_exc_t *x = as_exc(ctx, "error.reason", e);
+    vm_exc_t *x = (vm_exc_t *)rt_expect(ctx, "error.reason", e, VM_KIND_EXC);
     return x ? x->reason : 0;
 }
 
 vm_val_t vm_exc_message(vm_ctx_t *ctx, vm_val_t e)
 {
-    vm_exc_t *x = as_exc(ctx, "error.message", e);
+    vm_exc_t *x = (vm_exc_t *)rt_expect(ctx, "error.message", e, VM_KIND_EXC);
     return x ? x->message : 0;
 }
 
@@ -202,7 +204,7 @@ static void put_trace(rt_buf_t *b, const vm_exc_t *e)
 
 vm_val_t vm_exc_trace(vm_ctx_t *ctx, vm_val_t e)
 {
-    vm_exc_t *x = as_exc(ctx, "error.trace", e);
+    vm_exc_t *x = (vm_exc_t *)rt_expect(ctx, "error.trace", e, VM_KIND_EXC);
     if (!x)
         return 0;
     rt_buf_t b = {0};
