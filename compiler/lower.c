@@ -83,7 +83,6 @@ LLVMValueRef lw_ctx_field(lower_t *L, unsigned index, const char *name)
 {
     return LLVMBuildStructGEP2(L->b, L->t_ctx, L->ctx, index, name);
 }
-#define ctx_field lw_ctx_field
 
 LLVMValueRef lw_to_word(lower_t *L, LLVMValueRef v)
 {
@@ -118,10 +117,7 @@ LLVMValueRef lw_obj_check(lower_t *L, LLVMValueRef v, vm_kind_t kind, LLVMIntPre
 
 LLVMBasicBlockRef lw_unwind(lower_t *L)
 {
-    const func_t *f = L->f;
-    uint32_t t = 0;
-    while (t < f->ntries && !(L->idx >= f->tries[t].start && L->idx < f->tries[t].end))
-        t++;
+    uint32_t t = L->region[L->idx];
     if (!L->unwind_bb[t]) { /* no handler: return 0, the error stays pending */
         LLVMBasicBlockRef here = LLVMGetInsertBlock(L->b);
         L->unwind_bb[t] = lw_block(L, "unwind");
@@ -143,7 +139,7 @@ void lw_check_exc(lower_t *L, LLVMValueRef r)
         LLVMPositionBuilderAtEnd(L->b, test);
     }
     LLVMValueRef exc =
-        LLVMBuildLoad2(L->b, L->t_i64, ctx_field(L, VM_CTX_EXC_INDEX, "exc.addr"), "exc");
+        LLVMBuildLoad2(L->b, L->t_i64, lw_ctx_field(L, VM_CTX_EXC_INDEX, "exc.addr"), "exc");
     LLVMBuildCondBr(L->b, LLVMBuildICmp(L->b, LLVMIntNE, exc, lw_i64(L, 0), "raised"), lw_unwind(L),
                     cont);
     LLVMPositionBuilderAtEnd(L->b, cont);
@@ -156,7 +152,7 @@ void lw_store_line(lower_t *L)
 
 void lw_publish_ssp(lower_t *L)
 {
-    LLVMBuildStore(L->b, L->top, ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
+    LLVMBuildStore(L->b, L->top, lw_ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
 }
 
 static void declare_builtin(lower_t *L, vm_builtin_id_t id)
@@ -218,18 +214,9 @@ LLVMValueRef lw_intrinsic(lower_t *L, const char *name, LLVMTypeRef *tys, unsign
 }
 
 /* One trap block per unwind target: phis choose the code and line. */
-static uint32_t unwind_index(lower_t *L)
-{
-    const func_t *f = L->f;
-    uint32_t t = 0;
-    while (t < f->ntries && !(L->idx >= f->tries[t].start && L->idx < f->tries[t].end))
-        t++;
-    return t;
-}
-
 static void trap_if_line(lower_t *L, LLVMValueRef cond, vm_trap_code_t code, int64_t line)
 {
-    uint32_t t = unwind_index(L);
+    uint32_t t = L->region[L->idx];
     LLVMBasicBlockRef here = LLVMGetInsertBlock(L->b);
     if (!L->trap_bb[t]) {
         LLVMBasicBlockRef target = lw_unwind(L);
@@ -261,7 +248,7 @@ void lw_trap_if(lower_t *L, LLVMValueRef cond, vm_trap_code_t code)
 
 void lw_charge(lower_t *L)
 {
-    LLVMValueRef addr = ctx_field(L, VM_CTX_REDUCTIONS_INDEX, "reds.addr");
+    LLVMValueRef addr = lw_ctx_field(L, VM_CTX_REDUCTIONS_INDEX, "reds.addr");
     LLVMValueRef left =
         LLVMBuildSub(L->b, LLVMBuildLoad2(L->b, L->t_i64, addr, "reds"), lw_i64(L, 1), "reds.left");
     LLVMBuildStore(L->b, left, addr);
@@ -575,7 +562,7 @@ static void overflow_block(lower_t *L, LLVMValueRef overflow)
     LLVMBasicBlockRef trap = lw_block(L, "stack.overflow"), cont = lw_block(L, "frame");
     LLVMBuildCondBr(L->b, overflow, trap, cont);
     LLVMPositionBuilderAtEnd(L->b, trap);
-    LLVMBuildStore(L->b, L->frame, ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
+    LLVMBuildStore(L->b, L->frame, lw_ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
     if (!L->builtin_fn[VM_BUILTIN_fatal])
         declare_builtin(L, VM_BUILTIN_fatal);
     LLVMValueRef args[2] = {L->ctx, lw_i64(L, VM_TRAP_STACK_OVERFLOW)};
@@ -602,13 +589,13 @@ static void prologue(lower_t *L, uint32_t nslots)
                                      1));
     LLVMValueRef sp = lw_intrinsic(L, "llvm.read_register", &L->t_i64, 1, &md, 1);
     LLVMValueRef limit = LLVMBuildLoad2(
-        L->b, L->t_i64, ctx_field(L, VM_CTX_STACK_LIMIT_INDEX, "limit.addr"), "stack.limit");
+        L->b, L->t_i64, lw_ctx_field(L, VM_CTX_STACK_LIMIT_INDEX, "limit.addr"), "stack.limit");
     LLVMValueRef deep = LLVMBuildICmp(L->b, LLVMIntULT, sp, limit, "deep");
     L->frame = LLVMGetParam(L->fn, 1);
     LLVMValueRef top_idx = lw_i64(L, VM_FRAME_HEADER_SLOTS + nslots);
     L->top = LLVMBuildGEP2(L->b, L->t_i64, L->frame, &top_idx, 1, "top");
     LLVMValueRef sslimit = LLVMBuildLoad2(
-        L->b, L->t_ptr, ctx_field(L, VM_CTX_SS_LIMIT_INDEX, "sslimit.addr"), "ss.limit");
+        L->b, L->t_ptr, lw_ctx_field(L, VM_CTX_SS_LIMIT_INDEX, "sslimit.addr"), "ss.limit");
     LLVMValueRef full = LLVMBuildICmp(L->b, LLVMIntUGT, L->top, sslimit, "ss.full");
     overflow_block(L, LLVMBuildOr(L->b, deep, full, "overflow"));
     /* 2. the frame's descriptor */
@@ -619,7 +606,8 @@ static void prologue(lower_t *L, uint32_t nslots)
     LLVMValueRef self = NULL;
     if (f->ncaptures)
         self = LLVMBuildIntToPtr(
-            L->b, LLVMBuildLoad2(L->b, L->t_i64, ctx_field(L, VM_CTX_SELF_INDEX, "self.addr"), ""),
+            L->b,
+            LLVMBuildLoad2(L->b, L->t_i64, lw_ctx_field(L, VM_CTX_SELF_INDEX, "self.addr"), ""),
             L->t_ptr, "self");
     for (uint32_t r = 0; r < f->nregs; r++) {
         vm_type_t t = (vm_type_t)f->reg_types[r];
@@ -673,8 +661,16 @@ static void lower_func(lower_t *L, uint32_t fi)
         L->val_slot[r] = t == TY_VAL ? nslots++ : UINT32_MAX;
     }
     make_blocks(L);
-    for (uint32_t t = 0; t < f->ntries; t++) /* handlers are the unwind targets */
-        L->unwind_bb[t] = L->blocks[f->tries[t].handler];
+    /* The unwind target of each instruction: the first region covering it
+     * (filled last to first, so the first wins), or ntries for none. */
+    L->region = xmalloc((f->ninstrs ? f->ninstrs : 1) * sizeof *L->region);
+    for (uint32_t i = 0; i < f->ninstrs; i++)
+        L->region[i] = f->ntries;
+    for (uint32_t t = f->ntries; t-- > 0;) {
+        for (uint32_t i = f->tries[t].start; i < f->tries[t].end; i++)
+            L->region[i] = t;
+        L->unwind_bb[t] = L->blocks[f->tries[t].handler]; /* handlers are the targets */
+    }
     prologue(L, nslots);
     for (uint32_t i = 0; i < f->ninstrs; i++) {
         L->idx = i;
@@ -696,6 +692,7 @@ static void lower_func(lower_t *L, uint32_t fi)
     free(L->regs);
     free(L->val_slot);
     free(L->blocks);
+    free(L->region);
     free(L->unwind_bb);
     free(L->trap_bb);
     free(L->trap_code);

@@ -49,6 +49,7 @@ typedef struct lower {
     LLVMBasicBlockRef *blocks;        /* block starting at each instruction, or NULL */
     /* Unwinding: an error pending at instruction i goes to the handler of
      * the first try region covering i, or returns 0 (target index ntries). */
+    uint32_t *region;             /* per instruction: its unwind target */
     LLVMBasicBlockRef *unwind_bb; /* per target: where the error goes */
     LLVMBasicBlockRef *trap_bb;   /* per target: vm_trap, then unwind_bb */
     LLVMValueRef *trap_code, *trap_line;

@@ -351,6 +351,10 @@ static void check_instr(vctx_t *v, uint32_t idx)
 static void check_tries(vctx_t *v)
 {
     const func_t *f = v->f;
+    if (!f->ntries)
+        return;
+    bool *handler = xcalloc(f->ninstrs + 1, sizeof *handler);
+    int32_t *depth = xcalloc(f->ninstrs + 1, sizeof *depth); /* +1 at starts, -1 at ends */
     for (uint32_t t = 0; t < f->ntries; t++) {
         const try_region_t *r = &f->tries[t];
         if (r->start >= r->end || r->end > f->ninstrs || r->handler >= f->ninstrs) {
@@ -359,30 +363,40 @@ static void check_tries(vctx_t *v)
                 r->start, r->end, r->handler);
             continue;
         }
+        handler[r->handler] = true;
+        depth[r->start]++;
+        depth[r->end]--;
         if (r->handler >= r->start && r->handler < r->end)
             err(v, r->loc, ".try: the handler lies inside its own region");
         if (f->code[r->handler].op != OP_CATCH)
             err(v, r->loc, ".try: the handler must start with catch");
-        /* only an error enters a handler: no jump to it, no fall-through */
+        /* only an error enters a handler: no fall-through (jumps below) */
         const instr_t *before = r->handler ? &f->code[r->handler - 1] : NULL;
         if (!before || (before->op < OP_COUNT && !(op_info[before->op].flags & OPF_TERM)))
             err(v, r->loc,
                 ".try: control falls into the handler; end the code before it with a jump or "
                 "return");
-        for (uint32_t i = 0; i < f->ninstrs; i++) {
-            const instr_t *in = &f->code[i];
-            const opinfo_t *oi = in->op < OP_COUNT ? &op_info[in->op] : NULL;
-            for (unsigned k = 0; oi && k < oi->nfixed; k++)
-                if (oi->operands[k] == 'L' && in->fixed[k].idx == r->handler)
-                    err(v, in->loc, "%s: jumps to a try handler; only an error enters it",
-                        oi->mnemonic);
-            if ((in->op == OP_TAILCALL || in->op == OP_TAILCALL_V) && i >= r->start && i < r->end)
-                err(v, in->loc,
-                    "%s inside a try region: the callee would run outside the handler's reach; use "
-                    "a call and a return",
-                    oi->mnemonic);
-        }
     }
+    int32_t covered = 0;
+    for (uint32_t i = 0; i < f->ninstrs; i++) {
+        const instr_t *in = &f->code[i];
+        covered += depth[i];
+        if (in->op >= OP_COUNT)
+            continue;
+        const opinfo_t *oi = &op_info[in->op];
+        for (unsigned k = 0; k < oi->nfixed; k++)
+            if (oi->operands[k] == 'L' && in->fixed[k].idx < f->ninstrs &&
+                handler[in->fixed[k].idx])
+                err(v, in->loc, "%s: jumps to a try handler; only an error enters it",
+                    oi->mnemonic);
+        if ((in->op == OP_TAILCALL || in->op == OP_TAILCALL_V) && covered > 0)
+            err(v, in->loc,
+                "%s inside a try region: the callee would run outside the handler's reach; use "
+                "a call and a return",
+                oi->mnemonic);
+    }
+    free(depth);
+    free(handler);
 }
 
 static void check_import(vctx_t *v, const func_t *f)
