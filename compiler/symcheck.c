@@ -29,13 +29,16 @@ typedef struct sym {
     bool defined;
 } sym_t;
 
+typedef struct object {
+    const char *shown; /* how to name it in messages */
+    bool lib;          /* a standard library object */
+} object_t;
+
 typedef struct table {
     sym_t *syms;
     size_t n, cap;
-    const char **names; /* per object: how to name it in messages */
+    object_t *objs;
     size_t nobjs, cap_objs;
-    bool *is_lib; /* per object: a standard library object */
-    size_t cap_lib;
 } table_t;
 
 /* Length of "m.f" in "m.f:sig". */
@@ -61,9 +64,8 @@ static bool read_object(table_t *t, const char *path, const char *shown, bool li
         return false;
     }
     size_t obj = t->nobjs;
-    VEC_PUSH(t->names, t->nobjs, t->cap_objs, shown);
-    size_t nl = obj;
-    VEC_PUSH(t->is_lib, nl, t->cap_lib, lib);
+    object_t o = {shown, lib};
+    VEC_PUSH(t->objs, t->nobjs, t->cap_objs, o);
     LLVMSymbolIteratorRef si = LLVMObjectFileCopySymbolIterator(bin);
     LLVMSectionIteratorRef sec = LLVMObjectFileCopySectionIterator(bin);
     for (; !LLVMObjectFileIsSymbolIteratorAtEnd(bin, si); LLVMMoveToNextSymbol(si)) {
@@ -118,8 +120,8 @@ static bool check(table_t *t)
         if (!s->defined || strcmp(s->name, VM_PROGRAM_ENTRY_SYMBOL) != 0)
             continue;
         if (entry) {
-            diag_error("'main' is defined by both %s and %s", t->names[entry->obj],
-                       t->names[s->obj]);
+            diag_error("'main' is defined by both %s and %s", t->objs[entry->obj].shown,
+                       t->objs[s->obj].shown);
             ok = false;
         }
         entry = s;
@@ -138,22 +140,28 @@ static bool check(table_t *t)
             const sym_t *b = &t->syms[j];
             if (strncmp(a->name, b->name, qual_len(a->name) + 1) != 0)
                 break;
-            if (!b->defined || (t->is_lib[a->obj] && t->is_lib[b->obj]))
+            if (!b->defined || (t->objs[a->obj].lib && t->objs[b->obj].lib))
                 continue;
             diag_error("function %.*s is defined by both %s and %s", (int)qual_len(a->name),
-                       a->name, t->names[a->obj], t->names[b->obj]);
+                       a->name, t->objs[a->obj].shown, t->objs[b->obj].shown);
             ok = false;
         }
     }
     /* every import resolved by a definition with the same signature */
     for (size_t i = 0; i < t->n; i++) {
         const sym_t *u = &t->syms[i];
-        if (u->defined || !strchr(u->name, ':') || t->is_lib[u->obj])
+        if (u->defined || !strchr(u->name, ':') || t->objs[u->obj].lib)
             continue;
+        /* sorted by name: every "m.f:..." sits next to u */
+        size_t len = qual_len(u->name) + 1, lo = i, hi = i + 1;
+        while (lo > 0 && strncmp(t->syms[lo - 1].name, u->name, len) == 0)
+            lo--;
+        while (hi < t->n && strncmp(t->syms[hi].name, u->name, len) == 0)
+            hi++;
         const sym_t *same = NULL, *other = NULL;
-        for (size_t j = 0; j < t->n; j++) {
+        for (size_t j = lo; j < hi; j++) {
             const sym_t *d = &t->syms[j];
-            if (!d->defined || strncmp(d->name, u->name, qual_len(u->name) + 1) != 0)
+            if (!d->defined)
                 continue;
             if (strcmp(d->name, u->name) == 0)
                 same = d;
@@ -165,12 +173,12 @@ static bool check(table_t *t)
         ok = false;
         if (other) {
             char *want = pretty_sig(u->name), *have = pretty_sig(other->name);
-            diag_error("%s imports %.*s as %s, but %s defines it as %s", t->names[u->obj],
-                       (int)qual_len(u->name), u->name, want, t->names[other->obj], have);
+            diag_error("%s imports %.*s as %s, but %s defines it as %s", t->objs[u->obj].shown,
+                       (int)qual_len(u->name), u->name, want, t->objs[other->obj].shown, have);
             free(want);
             free(have);
         } else {
-            diag_error("%s imports %.*s, which no linked module exports", t->names[u->obj],
+            diag_error("%s imports %.*s, which no linked module exports", t->objs[u->obj].shown,
                        (int)qual_len(u->name), u->name);
         }
     }
@@ -205,8 +213,7 @@ bool symcheck_program(char *const *objs, const char *const *shown, size_t n, con
     for (size_t i = 0; i < t.n; i++)
         free(t.syms[i].name);
     free(t.syms);
-    free(t.names);
-    free(t.is_lib);
+    free(t.objs);
     for (size_t i = 0; i < nlib; i++)
         free(lib_paths[i]);
     free(lib_paths);
