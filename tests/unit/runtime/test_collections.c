@@ -8,77 +8,11 @@
 #include <string.h>
 
 #include "builtins/coll.h"
-#include "rt.h"
-
-static vm_ctx_t ctx;
-
-static void setup(void)
-{
-    rt_gc_init();
-    rt_ctx_init_main(&ctx, 4096);
-}
+#include "rt_test.h"
 
 TestSuite(coll, .init = setup);
 
-/* A runtime error with reason `why` is pending: check it and clear it. */
-#define expect_raised(why)                                                                         \
-    do {                                                                                           \
-        cr_assert_neq(ctx.exc, 0, "no error raised");                                              \
-        cr_assert_eq(((vm_exc_t *)ctx.exc)->reason, rt_atom(why), "reason is not %s", why);        \
-        ctx.exc = 0;                                                                               \
-    } while (0)
-
 #define expect_ok() cr_assert_eq(ctx.exc, 0, "unexpected error")
-
-static vm_val_t I(int64_t i)
-{
-    return val_from_int(i);
-}
-static vm_val_t str(const char *s)
-{
-    return rt_str_new(&ctx, s, strlen(s));
-}
-static vm_val_t flt(double d)
-{
-    return vm_box_f64(&ctx, d);
-}
-static const char *text(vm_val_t v)
-{
-    return rt_as_str(vm_to_string(&ctx, v))->bytes;
-}
-
-static vm_val_t arr(int n, ...)
-{
-    vm_val_t a = vm_array_new(&ctx);
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        vm_array_push(&ctx, a, va_arg(ap, vm_val_t));
-    va_end(ap);
-    return a;
-}
-
-static vm_val_t tup(int n, ...)
-{
-    vm_val_t t = vm_tuple_alloc(&ctx, n);
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        ((vm_tuple_t *)t)->items[i] = va_arg(ap, vm_val_t);
-    va_end(ap);
-    return t;
-}
-
-static vm_val_t set(int n, ...)
-{
-    vm_val_t s = vm_set_new(&ctx);
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        vm_set_add(&ctx, s, va_arg(ap, vm_val_t));
-    va_end(ap);
-    return s;
-}
 
 static vm_val_t at(vm_val_t a, int64_t i)
 {
@@ -86,17 +20,6 @@ static vm_val_t at(vm_val_t a, int64_t i)
 }
 
 /* ---- function values for sort_by ---- */
-
-static const vm_func_desc_t fake_desc = {"test.cmp", "", 0, 0};
-
-static vm_val_t fake_fn(vm_code_t code, uint32_t arity)
-{
-    vm_val_t f = vm_closure_alloc(&ctx, 0);
-    ((vm_func_t *)f)->hdr.aux = arity;
-    ((vm_func_t *)f)->code = (void *)code;
-    ((vm_func_t *)f)->desc = &fake_desc;
-    return f;
-}
 
 static int calls;       /* comparisons made */
 static int fail_after;  /* raise at this call (0: never) */

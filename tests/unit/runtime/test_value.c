@@ -4,38 +4,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "rt.h"
-
-static vm_ctx_t ctx;
-
-static void setup(void)
-{
-    rt_gc_init();
-    rt_ctx_init_main(&ctx, 4096);
-}
+#include "rt_test.h"
 
 TestSuite(value, .init = setup);
-
-static vm_val_t str(const char *s)
-{
-    return rt_str_new(&ctx, s, strlen(s));
-}
-static vm_val_t flt(double d)
-{
-    return vm_box_f64(&ctx, d);
-}
-static const char *text(vm_val_t v)
-{
-    return rt_as_str(vm_to_string(&ctx, v))->bytes;
-}
-
-/* A runtime error with `reason` is pending: check it and clear it. */
-#define expect_raised(why)                                                                         \
-    do {                                                                                           \
-        cr_assert_neq(ctx.exc, 0, "no error raised");                                              \
-        cr_assert_eq(((vm_exc_t *)ctx.exc)->reason, rt_atom(why), "reason is not %s", why);        \
-        ctx.exc = 0;                                                                               \
-    } while (0)
 
 /* Small ints round-trip through their tagged form at both ends of the range. */
 Test(value, small_int_tagging)
@@ -205,68 +176,10 @@ static vm_val_t atom(const char *name)
     return rt_atom(name);
 }
 
-static vm_val_t arr(int n, ...)
-{
-    vm_val_t a = vm_array_new(&ctx);
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        vm_array_push(&ctx, a, va_arg(ap, vm_val_t));
-    va_end(ap);
-    return a;
-}
-
-static vm_val_t tup(int n, ...)
-{
-    vm_val_t t = vm_tuple_alloc(&ctx, n);
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        ((vm_tuple_t *)t)->items[i] = va_arg(ap, vm_val_t);
-    va_end(ap);
-    return t;
-}
-
-/* map(n, k1, v1, ..., kn, vn) */
-static vm_val_t map(int n, ...)
-{
-    vm_val_t m = vm_map_new(&ctx);
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++) {
-        vm_val_t k = va_arg(ap, vm_val_t);
-        vm_map_put(&ctx, m, k, va_arg(ap, vm_val_t));
-    }
-    va_end(ap);
-    return m;
-}
-
-static vm_val_t set(int n, ...)
-{
-    vm_val_t s = vm_set_new(&ctx);
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        vm_set_add(&ctx, s, va_arg(ap, vm_val_t));
-    va_end(ap);
-    return s;
-}
-
-static const vm_func_desc_t fake_desc = {"test.fake", "", 0, 0};
-
 static int64_t fake_code(vm_ctx_t *c, vm_val_t *ssp, int64_t a0, int64_t a1, int64_t a2, int64_t a3)
 {
     (void)c, (void)ssp, (void)a0, (void)a1, (void)a2, (void)a3;
     return (int64_t)VM_NIL;
-}
-
-static vm_val_t fake_fn(void)
-{
-    vm_val_t f = vm_closure_alloc(&ctx, 0);
-    ((vm_func_t *)f)->hdr.aux = 2;
-    ((vm_func_t *)f)->code = (void *)fake_code;
-    ((vm_func_t *)f)->desc = &fake_desc;
-    return f;
 }
 
 static vm_val_t fake_error(const char *reason)
@@ -285,7 +198,8 @@ static const char *insp(vm_val_t v)
 /* The order across and within kinds, as documented in value.c. */
 Test(value, total_order_all_kinds)
 {
-    vm_val_t f1 = fake_fn(), f2 = fake_fn(), e1 = fake_error("a"), e2 = fake_error("b");
+    vm_val_t f1 = fake_fn(fake_code, 2), f2 = fake_fn(fake_code, 2), e1 = fake_error("a"),
+             e2 = fake_error("b");
     if (f1 > f2) {
         vm_val_t t = f1;
         f1 = f2;
@@ -396,9 +310,9 @@ Test(value, structural_equality)
     cr_assert(!rt_equal(set(2, one, val_from_int(2)), set(2, one, val_from_int(3))));
     cr_assert(rt_equal(atom("ok"), atom("ok")));
     cr_assert(!rt_equal(atom("ok"), str("ok")));
-    vm_val_t f = fake_fn();
+    vm_val_t f = fake_fn(fake_code, 2);
     cr_assert(rt_equal(f, f));
-    cr_assert(!rt_equal(f, fake_fn()));
+    cr_assert(!rt_equal(f, fake_fn(fake_code, 2)));
     cr_assert(vm_equal(&ctx, flt(0.0), flt(-0.0)));
     cr_assert(!rt_equal(val_from_int(VM_INT_MAX), flt(0x1p62)));
     vm_val_t nan = flt(NAN), holder = arr(1, nan);
@@ -429,9 +343,24 @@ Test(value, hash_agrees_with_equality)
         cr_assert_eq(vm_hash(&ctx, pairs[i][0]), (int64_t)rt_hash(pairs[i][1]));
     }
     /* and different values mostly hash apart */
-    vm_val_t diff[] = {VM_NIL,      VM_FALSE,    VM_TRUE,     one,      flt(1.5),  str("ab"),
-                       str("ba"),   atom("ab"),  arr(0),      tup(0),   map(0),    set(0),
-                       arr(1, one), tup(1, one), set(1, one), flt(NAN), fake_fn(), val_from_int(2)};
+    vm_val_t diff[] = {VM_NIL,
+                       VM_FALSE,
+                       VM_TRUE,
+                       one,
+                       flt(1.5),
+                       str("ab"),
+                       str("ba"),
+                       atom("ab"),
+                       arr(0),
+                       tup(0),
+                       map(0),
+                       set(0),
+                       arr(1, one),
+                       tup(1, one),
+                       set(1, one),
+                       flt(NAN),
+                       fake_fn(fake_code, 2),
+                       val_from_int(2)};
     size_t n = sizeof diff / sizeof diff[0];
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
@@ -541,11 +470,12 @@ Test(value, type_of)
     struct {
         vm_val_t v;
         const char *name;
-    } cases[] = {{VM_NIL, "nil"},           {VM_TRUE, "bool"},   {VM_FALSE, "bool"},
-                 {val_from_int(3), "int"},  {flt(1.0), "float"}, {atom("x"), "atom"},
-                 {str("x"), "string"},      {tup(0), "tuple"},   {arr(0), "array"},
-                 {map(0), "map"},           {set(0), "set"},     {fake_fn(), "function"},
-                 {fake_error("e"), "error"}};
+    } cases[] = {
+        {VM_NIL, "nil"},           {VM_TRUE, "bool"},   {VM_FALSE, "bool"},
+        {val_from_int(3), "int"},  {flt(1.0), "float"}, {atom("x"), "atom"},
+        {str("x"), "string"},      {tup(0), "tuple"},   {arr(0), "array"},
+        {map(0), "map"},           {set(0), "set"},     {fake_fn(fake_code, 2), "function"},
+        {fake_error("e"), "error"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cr_assert_eq(vm_type_of(&ctx, cases[i].v), rt_atom(cases[i].name), "%s", cases[i].name);
         cr_assert_eq(vm_type_of(&ctx, cases[i].v), rt_atom(cases[i].name), "cached %s",
@@ -610,7 +540,7 @@ Test(value, printing_nested_containers)
     cr_assert_str_eq(insp(rt_str_new(&ctx, "n\0l", 3)), "\"n\\0l\"");
     cr_assert_str_eq(insp(val_from_int(5)), "5");
     cr_assert_str_eq(insp(atom("x")), "x");
-    cr_assert_str_eq(text(arr(1, fake_fn())), "[#<function test.fake/2>]");
+    cr_assert_str_eq(text(arr(1, fake_fn(fake_code, 2))), "[#<function test.fn/2>]");
     cr_assert_str_eq(text(fake_error("oops")), "#<error oops: made by a test>");
     /* the same container twice, not nested in itself, prints in full */
     vm_val_t inner = arr(1, one);
