@@ -287,6 +287,31 @@ finish_bench() {
     echo "Output checked against ${ref_note:-nothing}. Table: bench/out/$name.md, raw: bench/out/$name.json"
 }
 
+# peer_go ID SRC ARGS...: build SRC with go into ID and add the "Go" row.
+peer_go() {
+    local id=$1 src=$2 st=""
+    shift 2
+    if have go; then
+        try_build "$id" go build -o "$id" "$src" || st="build failed"
+    else
+        st="skipped (tool missing)"
+    fi
+    row go "Go" - "$st" "./$id" "$@"
+}
+
+# peer_erlang MODULE SRC ARGS...: compile SRC with erlc, add the "Erlang" row
+# running MODULE:main(ARGS).
+peer_erlang() {
+    local mod=$1 src=$2 st=""
+    shift 2
+    if have erlc && have erl; then
+        try_build "${mod}_erl" erlc -o . "$src" || st="build failed"
+    else
+        st="skipped (tool missing)"
+    fi
+    row erlang "Erlang" - "$st" erl -noshell -pa . -run "$mod" main "$@"
+}
+
 # ---------------------------------------------------------------- benchmarks
 
 # fib: naive recursive Fibonacci of N (default 40), printed.
@@ -307,12 +332,7 @@ bench_fib() {
     else
         row c "C (clang -O2)" - "skipped (tool missing)" ./fib_c "$n"
     fi
-    if have go; then
-        st=""; try_build fib_go go build -o fib_go "$pdir/fib.go" || st="build failed"
-        row go "Go" - "$st" ./fib_go "$n"
-    else
-        row go "Go" - "skipped (tool missing)" ./fib_go "$n"
-    fi
+    peer_go fib_go "$pdir/fib.go" "$n"
     if have crystal; then
         st=""; try_build fib_cr crystal build --release --no-debug -o fib_cr "$pdir/fib.cr" || st="build failed"
         row crystal "Crystal" - "$st" ./fib_cr "$n"
@@ -330,12 +350,7 @@ bench_fib() {
     else
         row lua54 "Lua 5.4" - "skipped (tool missing)" lua5.4 fib.lua "$n"
     fi
-    if have erlc && have erl; then
-        st=""; try_build fib_erl erlc -o . "$pdir/fib.erl" || st="build failed"
-        row erlang "Erlang" - "$st" erl -noshell -pa . -run fib main "$n"
-    else
-        row erlang "Erlang" - "skipped (tool missing)" erl -noshell -pa . -run fib main "$n"
-    fi
+    peer_erlang fib "$pdir/fib.erl" "$n"
 
     finish_bench fib "$n" "$pdir"
 }
@@ -356,12 +371,7 @@ bench_nbody() {
     else
         row c "C (clang -O2)" - "skipped (tool missing)" ./nbody_c "$n"
     fi
-    if have go; then
-        st=""; try_build nbody_go go build -o nbody_go "$pdir/nbody.go" || st="build failed"
-        row go "Go" - "$st" ./nbody_go "$n"
-    else
-        row go "Go" - "skipped (tool missing)" ./nbody_go "$n"
-    fi
+    peer_go nbody_go "$pdir/nbody.go" "$n"
     finish_bench nbody "$n" "$pdir"
 }
 
@@ -381,18 +391,8 @@ bench_binary_trees() {
     else
         row c "C (clang -O2, Boehm)" - "skipped (tool missing)" ./bt_c "$n"
     fi
-    if have go; then
-        st=""; try_build bt_go go build -o bt_go "$pdir/bt.go" || st="build failed"
-        row go "Go" - "$st" ./bt_go "$n"
-    else
-        row go "Go" - "skipped (tool missing)" ./bt_go "$n"
-    fi
-    if have erlc && have erl; then
-        st=""; try_build bt_erl erlc -o . "$pdir/bt.erl" || st="build failed"
-        row erlang "Erlang" - "$st" erl -noshell -pa . -run bt main "$n"
-    else
-        row erlang "Erlang" - "skipped (tool missing)" erl -noshell -pa . -run bt main "$n"
-    fi
+    peer_go bt_go "$pdir/bt.go" "$n"
+    peer_erlang bt "$pdir/bt.erl" "$n"
     finish_bench binary_trees "$n" "$pdir"
 }
 
@@ -424,18 +424,8 @@ bench_wordfreq() {
     fi
     st=""; try_build wordfreq_c "$cc" -std=c17 -O2 -o wordfreq_c "$src/wordfreq.c" -lutf8proc || st="build failed"
     row c "C ($cc -O2, utf8proc)" - "$st" ./wordfreq_c "$text"
-    if have go; then
-        st=""; try_build wordfreq_go go build -o wordfreq_go "$src/wordfreq.go" || st="build failed"
-        row go "Go" - "$st" ./wordfreq_go "$text"
-    else
-        row go "Go" - "skipped (tool missing)" ./wordfreq_go "$text"
-    fi
-    if have erlc && have erl; then
-        st=""; try_build wordfreq_erl erlc -o . "$src/wordfreq.erl" || st="build failed"
-        row erlang "Erlang" - "$st" erl -noshell -pa . -run wordfreq main "$text"
-    else
-        row erlang "Erlang" - "skipped (tool missing)" erl -noshell -pa . -run wordfreq main "$text"
-    fi
+    peer_go wordfreq_go "$src/wordfreq.go" "$text"
+    peer_erlang wordfreq "$src/wordfreq.erl" "$text"
 
     finish_bench wordfreq "$n" "$src"
 }

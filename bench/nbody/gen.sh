@@ -18,6 +18,19 @@ init=(
   "1.28943695621391310e+01 -1.51111514016986312e+01 -2.23307578892655734e-01 2.96460137564761618e-03 2.37847173959480950e-03 -2.96589568540237556e-05 4.36624404335156298e-05"
   "1.53796971148509165e+01 -2.59193146099879641e+01 1.79258772950371181e-01 2.68067772490389322e-03 1.62824170038242295e-03 -9.51592254519715870e-05 5.15138902046611451e-05"
 )
+delta() { # I J: %dx %dy %dz := position of I - position of J; %d2 := squared distance
+  local i=$1 j=$2
+  cat <<E
+    sub.f64 %dx, %x$i, %x$j
+    sub.f64 %dy, %y$i, %y$j
+    sub.f64 %dz, %z$i, %z$j
+    mul.f64 %d2, %dx, %dx
+    mul.f64 %t, %dy, %dy
+    add.f64 %d2, %d2, %t
+    mul.f64 %t, %dz, %dz
+    add.f64 %d2, %d2, %t
+E
+}
 energy() { # prints the code computing %e and printing it
   echo "    const.f64 %e, 0.0"
   for ((i = 0; i < N; i++)); do
@@ -33,15 +46,8 @@ energy() { # prints the code computing %e and printing it
 E
   done
   pairs | while read -r i j; do
+    delta "$i" "$j"
     cat <<E
-    sub.f64 %dx, %x$i, %x$j
-    sub.f64 %dy, %y$i, %y$j
-    sub.f64 %dz, %z$i, %z$j
-    mul.f64 %d2, %dx, %dx
-    mul.f64 %t, %dy, %dy
-    add.f64 %d2, %d2, %t
-    mul.f64 %t, %dz, %dz
-    add.f64 %d2, %d2, %t
     sqrt.f64 %d2, %d2
     mul.f64 %t, %m$i, %m$j
     div.f64 %t, %t, %d2
@@ -108,15 +114,8 @@ echo "    lt.i64 %c, %i, %n"
 echo "    br %c, advance, done"
 echo "advance:"
 pairs | while read -r i j; do
+  delta "$i" "$j"
   cat <<E
-    sub.f64 %dx, %x$i, %x$j
-    sub.f64 %dy, %y$i, %y$j
-    sub.f64 %dz, %z$i, %z$j
-    mul.f64 %d2, %dx, %dx
-    mul.f64 %t, %dy, %dy
-    add.f64 %d2, %d2, %t
-    mul.f64 %t, %dz, %dz
-    add.f64 %d2, %d2, %t
     sqrt.f64 %t, %d2
     mul.f64 %t, %t, %d2
     div.f64 %mag, %dt, %t
