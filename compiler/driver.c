@@ -194,12 +194,11 @@ static bool load(input_t *in)
     return in->m && verify_module(in->m);
 }
 
-/* Modules compiled together need distinct names; linked together, exactly
- * one `main`. */
-static bool check_program(input_t *ins, size_t n, bool linking)
+/* Modules compiled together need distinct names. (Exactly one `main` is
+ * checked with the objects before linking: compiler/symcheck.c.) */
+static bool check_program(input_t *ins, size_t n)
 {
     bool ok = true;
-    const input_t *main_in = NULL;
     for (size_t i = 0; i < n; i++) {
         const module_t *m = ins[i].m;
         if (!m)
@@ -210,21 +209,6 @@ static bool check_program(input_t *ins, size_t n, bool linking)
                            ins[j].path, ins[i].path);
                 ok = false;
             }
-        for (uint32_t f = 0; linking && f < m->nfuncs; f++)
-            if (strcmp(mod_str(m, m->funcs[f].name), "main") == 0) {
-                if (main_in) {
-                    diag_error("'main' is defined by both %s and %s", main_in->path, ins[i].path);
-                    ok = false;
-                }
-                main_in = &ins[i];
-            }
-    }
-    bool has_objects = false;
-    for (size_t i = 0; i < n; i++)
-        has_objects |= ins[i].m == NULL;
-    if (linking && !main_in && !has_objects) {
-        diag_error("no module defines 'main' (a function 'main() -> i64' or '-> void')");
-        ok = false;
     }
     return ok;
 }
@@ -458,7 +442,7 @@ int driver_main(int argc, char **argv)
         ins[i].path = o.inputs[i];
         ok &= load(&ins[i]);
     }
-    ok = ok && check_program(ins, n, o.kind == OUT_EXE);
+    ok = ok && check_program(ins, n);
     if (ok)
         ok = o.kind == OUT_EXE ? build_executable(&o, ins, n) : per_module_outputs(&o, ins, n);
     for (size_t i = 0; i < n; i++) {

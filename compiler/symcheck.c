@@ -105,9 +105,12 @@ static char *pretty_sig(const char *sym)
     return (char *)b.data;
 }
 
+/* By name, then by object: messages name the objects in input order. */
 static int by_name(const void *a, const void *b)
 {
-    return strcmp(((const sym_t *)a)->name, ((const sym_t *)b)->name);
+    const sym_t *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->obj > y->obj) - (x->obj < y->obj);
 }
 
 static bool check(table_t *t)
