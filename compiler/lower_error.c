@@ -10,8 +10,8 @@ void lower_error(lower_t *L, const instr_t *in)
     switch ((vm_opcode_t)in->op) {
     case OP_RAISE: {
         lw_store_line(L);
-        LLVMValueRef args[2] = {lw_get(L, in->fixed[0].idx), lw_i64(L, in->line)};
-        lw_call_builtin(L, VM_BUILTIN_raise, args, 2); /* branches to the unwind target */
+        LLVMValueRef v = lw_get(L, in->fixed[0].idx);
+        lw_call_builtin(L, VM_BUILTIN_raise, &v, 1); /* branches to the unwind target */
         LLVMBuildUnreachable(L->b);
         break;
     }

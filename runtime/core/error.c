@@ -31,17 +31,6 @@ static size_t count_frames(const vm_ctx_t *ctx)
     return n;
 }
 
-/* The innermost frame (the function running at the raise), or NULL. */
-static vm_val_t *top_frame(const vm_ctx_t *ctx)
-{
-    vm_val_t *last = NULL;
-    for (vm_val_t *f = ctx->ss_base; f && f < ctx->ssp;) {
-        last = f;
-        f += VM_FRAME_HEADER_SLOTS + ((const vm_func_desc_t *)f[VM_FRAME_DESC_SLOT])->nslots;
-    }
-    return last;
-}
-
 static size_t frames_kept(size_t depth)
 {
     return depth > RT_TRACE_INNER + RT_TRACE_OUTER ? RT_TRACE_INNER + RT_TRACE_OUTER : depth;
@@ -134,21 +123,20 @@ void vm_trap(vm_ctx_t *ctx, int64_t code, int64_t line)
 {
     if (code < 0 || code >= VM_TRAP_COUNT)
         rt_unreachable("bad trap code");
-    vm_val_t *top = top_frame(ctx);
-    if (top && line > 0)
-        top[VM_FRAME_LINE_SLOT] = (vm_val_t)line;
     rt_raise(ctx, trap_reason[code], "%s", trap_message[code]);
+    /* Trap blocks are shared by a function's instructions: the line comes
+     * as an argument, not in the frame. */
+    vm_exc_t *e = (vm_exc_t *)ctx->exc;
+    if (e && e->nframes > 0 && line > 0)
+        e->frames[0].line = line;
 }
 
-void vm_raise(vm_ctx_t *ctx, vm_val_t v, int64_t line)
+void vm_raise(vm_ctx_t *ctx, vm_val_t v)
 {
     if (rt_is_kind(v, VM_KIND_EXC)) { /* re-raise: keep the original trace */
         ctx->exc = v;
         return;
     }
-    vm_val_t *top = top_frame(ctx);
-    if (top && line > 0)
-        top[VM_FRAME_LINE_SLOT] = (vm_val_t)line;
     rt_raise_val(ctx, v, VM_NIL);
 }
 
