@@ -7,9 +7,10 @@
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
 
-#include "../rt.h"
+#include "../sched/sched.h"
 
-/* Contexts whose shadow stacks are roots. One (main) until processes come. */
+/* Contexts outside the scheduler whose shadow stacks are roots (the unit
+ * tests'); processes' roots come from rt_proc_push_roots. */
 #define RT_MAX_ROOT_CTX 1
 static vm_ctx_t *root_ctx[RT_MAX_ROOT_CTX];
 static int n_root_ctx;
@@ -26,6 +27,7 @@ static void GC_CALLBACK push_shadow_stacks(void)
             GC_push_all_eager(c->ss_base, c->ssp);
         GC_push_all_eager(&c->exc, &c->self + 1);
     }
+    rt_proc_push_roots();
     if (prev_push_other_roots)
         prev_push_other_roots();
 }
