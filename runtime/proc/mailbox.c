@@ -31,9 +31,19 @@ void rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg)
 
 void vm_proc_send(vm_ctx_t *ctx, vm_val_t dest, vm_val_t msg)
 {
-    int err;
-    rt_proc_t *p = rt_proc_resolve(ctx, "proc.send", dest, &err);
-    if (!p)
+    /* A process often sends to the same one again: remember it. A pid
+     * never changes, so the check is exact; a dead process drops the
+     * message either way (its state says so). */
+    rt_proc_t *self = rt_proc_of(ctx);
+    rt_proc_t *p = self->send_cache;
+    if (!p || p->pid != dest) {
+        int err;
+        p = rt_proc_resolve(ctx, "proc.send", dest, &err);
+        if (!p)
+            return;
+        self->send_cache = p;
+    }
+    if (atomic_load_explicit(&p->state, memory_order_relaxed) == RT_P_DEAD)
         return;
     vm_val_t copy = rt_copy(ctx, msg);
     if (!copy)

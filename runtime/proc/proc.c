@@ -167,10 +167,11 @@ void rt_proc_push_roots(void)
         rt_proc_t *p = atomic_load_explicit(&table[i], memory_order_relaxed);
         if (!p)
             continue;
-        if (p->nlen)
-            GC_push_all_eager(p->nsave, p->nsave + p->nlen);
-        if (p->slen)
-            GC_push_all_eager(p->ssave, p->ssave + p->slen);
+        /* A save in p->inl is scanned with the record; a bigger one is
+         * atomic memory, a root only while it holds the stacks. */
+        size_t bytes = p->nlen + p->slen * sizeof(vm_val_t);
+        if (bytes > sizeof p->inl)
+            GC_push_all_eager(p->save, p->save + bytes);
     }
     for (int i = 0; i < rt_sched_nworkers(); i++) {
         rt_worker_t *w = rt_sched_worker(i);
@@ -438,8 +439,8 @@ void rt_proc_reap(rt_proc_t *p)
     atomic_fetch_sub(&live_count, 1);
     /* Let the collector have the mailbox and the saved stacks early. */
     p->first = NULL;
-    p->nsave = NULL;
-    p->ssave = NULL;
+    p->save = NULL;
+    p->send_cache = NULL;
 }
 
 /* ---- spawn ---- */

@@ -46,7 +46,7 @@
  * signal handlers and reaping run there). */
 #define RT_SCHED_RESERVE (256 * 1024)
 
-_Thread_local rt_worker_t *rt_cur_worker;
+_Thread_local rt_worker_t *rt_cur_worker __attribute__((tls_model("initial-exec")));
 
 static rt_worker_t *workers;
 static int nworkers;
@@ -205,6 +205,9 @@ void rt_sched_ready(rt_proc_t *p)
     rt_worker_t *w = p->home;
     if (w == rt_cur_worker) {
         runq_push(w, p);
+        /* It runs soon on this core: start fetching what its switch reads. */
+        for (size_t off = 0; off < sizeof p->inl; off += 64)
+            __builtin_prefetch(p->inl + off);
         return;
     }
     rt_mpsc_push(&w->inbox, &p->qlink);
@@ -264,26 +267,25 @@ __attribute__((no_sanitize_address)) static void copy_bytes(void *dst, const voi
 #define copy_bytes memcpy
 #endif
 
-static void *grow_save(void *old, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return old;
-    size_t cap2 = need + need / 2;
-    void *p = GC_MALLOC_ATOMIC(cap2);
-    if (!p)
-        rt_fatal(NULL, "out_of_memory", "cannot save a process stack of %zu bytes", need);
-    *cap = cap2;
-    return p;
-}
-
 static void save(rt_worker_t *w, rt_proc_t *p)
 {
     size_t n = (size_t)(w->region_top - (char *)p->sp);
     size_t m = (size_t)(p->ctx.ssp - w->ss_base);
-    p->nsave = grow_save(p->nsave, &p->ncap, n);
-    p->ssave = grow_save(p->ssave, &p->scap, m * sizeof(vm_val_t));
-    copy_bytes(p->nsave, p->sp, n);
-    copy_bytes(p->ssave, w->ss_base, m * sizeof(vm_val_t));
+    size_t need = n + m * sizeof(vm_val_t);
+    char *buf = p->inl;
+    if (need > sizeof p->inl) {
+        if (need > p->savecap) {
+            size_t cap = need + need / 2;
+            char *b = GC_MALLOC_ATOMIC(cap);
+            if (!b)
+                rt_fatal(NULL, "out_of_memory", "cannot save a process stack of %zu bytes", need);
+            p->save = b;
+            p->savecap = cap;
+        }
+        buf = p->save;
+    }
+    copy_bytes(buf, p->sp, n);
+    copy_bytes(buf + n, w->ss_base, m * sizeof(vm_val_t));
     /* Ordered for the collector, which may stop this thread anywhere:
      * the copies are complete before they count as roots, and they count
      * before the regions stop counting. */
@@ -298,11 +300,12 @@ static void restore(rt_worker_t *w, rt_proc_t *p)
 {
     atomic_store_explicit(&w->live, p, memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
+    const char *buf = p->nlen + p->slen * sizeof(vm_val_t) > sizeof p->inl ? p->save : p->inl;
 #ifdef RT_ASAN
     __asan_unpoison_memory_region(p->sp, p->nlen);
 #endif
-    copy_bytes(p->sp, p->nsave, p->nlen);
-    copy_bytes(w->ss_base, p->ssave, p->slen * sizeof(vm_val_t));
+    copy_bytes(p->sp, buf, p->nlen);
+    copy_bytes(w->ss_base, buf + p->nlen, p->slen * sizeof(vm_val_t));
     atomic_signal_fence(memory_order_seq_cst);
     p->nlen = 0;
     p->slen = 0;

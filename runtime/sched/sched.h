@@ -45,41 +45,49 @@ typedef struct rt_mon {
     vm_val_t pid; /* the watcher (in the target's list) or the target (in the watcher's) */
 } rt_mon_t;
 
+/* Stacks saved in a process record when they fit (most idle processes):
+ * one allocation per process, read sequentially on a switch. */
+#define RT_INLINE_SAVE 448
+
 typedef struct rt_proc {
-    vm_ctx_t ctx; /* first */
+    /* Fields in order of use by a switch and a send: a switch touches the
+     * first lines and the inline save area that follows them. */
+    vm_ctx_t ctx; /* first: a ctx pointer is the process pointer */
+    /* the second cache line: what a sender touches */
     vm_val_t pid;
     _Atomic int state;
     int after; /* RT_AFTER_*, set before switching to the scheduler */
+    rt_mpsc_t in; /* senders push here (see mailbox.c) */
     struct rt_worker *home; /* NULL until it first runs */
     rt_mpsc_node_t qlink;   /* run queues: local list, inbox, global queue */
+    _Atomic vm_val_t kill_reason; /* 0, or the reason this process must end with */
+    struct rt_proc *send_cache;   /* the last process this one sent to */
+    /* saved stacks while switched out: native [sp, region top) then the
+     * shadow stack [ss_base, ssp), in `inl` or in `save` (atomic memory,
+     * pushed as a root) */
+    void *sp;
+    size_t nlen, slen; /* bytes, words; both 0: nothing saved */
+    char *save;        /* NULL: the save is in `inl` */
+    size_t savecap;
 
-    /* saved stacks while not on its worker (atomic memory, pushed as roots) */
-    void *sp;           /* native stack pointer saved by rt_switch */
-    char *nsave;        /* [sp, region top) while switched out */
-    size_t nlen, ncap;  /* nlen 0: nothing saved (live in the region, or fresh) */
-    vm_val_t *ssave;    /* [ss_base, ssp) while switched out */
-    size_t slen, scap;
-
-    /* entry */
-    vm_val_t fn, args; /* function value and array of arguments; fn 0: program main */
-
-    /* mailbox: senders push on `in`; the owner moves them to the private
-     * list first..*tailp, where the receive cursor walks */
-    rt_mpsc_t in;
+    /* mailbox: the owner moves messages from `in` to the private list
+     * first..*tailp, where the receive cursor walks */
     rt_msg_t *first;
     rt_mpsc_node_t **tailp; /* link field after the last private message */
     rt_mpsc_node_t **cursor;
     rt_mpsc_node_t **mark; /* recv.mark position, NULL if none */
     int64_t nmsgs;          /* messages in the private list */
-
-    /* timer of the current receive or sleep (home worker's heap) */
-    int64_t timer_pos; /* -1: not armed */
+    int64_t timer_pos;      /* receive or sleep timer in home's heap, -1: none */
     int timed_out;
-
-    /* signals */
-    _Atomic vm_val_t kill_reason; /* 0, or the reason this process must end with */
     _Atomic int trap_exit;
-    atomic_flag lock; /* links, monitors, name, exiting */
+
+    _Alignas(16) char inl[RT_INLINE_SAVE];
+
+    /* entry */
+    vm_val_t fn, args; /* function value and array of arguments */
+    int is_main;
+    /* links, monitors, name (under `lock`) */
+    atomic_flag lock;
     int exiting;
     vm_val_t exit_reason;
     vm_val_t *links;
@@ -89,7 +97,6 @@ typedef struct rt_proc {
     rt_mon_t *watching; /* monitors this process holds */
     uint32_t nwatching, capwatching;
     vm_val_t name; /* registered name or 0 */
-    int is_main;
 } rt_proc_t;
 
 static inline rt_proc_t *rt_proc_of(vm_ctx_t *ctx)
@@ -118,7 +125,9 @@ typedef struct rt_worker {
 } rt_worker_t;
 
 /* ---- sched.c ---- */
-extern _Thread_local rt_worker_t *rt_cur_worker;
+/* The runtime is linked into the executable: initial-exec TLS is a plain
+ * %fs-relative load, not a call. */
+extern _Thread_local rt_worker_t *rt_cur_worker __attribute__((tls_model("initial-exec")));
 /* Start the workers and run `program` (vm_program_main) as the main
  * process; never returns. */
 RT_NORETURN void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx));
