@@ -363,7 +363,8 @@ void rt_sched_switch_out(rt_proc_t *p)
 void rt_sched_block(rt_proc_t *p)
 {
     atomic_store(&p->state, RT_P_WAITING);
-    if (rt_mpsc_nonempty(&p->in) || atomic_load(&p->kill_reason) || p->timed_out) {
+    if (rt_mpsc_nonempty(&p->in) || atomic_load(&p->kill_reason) || p->timed_out ||
+        atomic_load(&p->io_done)) {
         int expect = RT_P_WAITING;
         if (atomic_compare_exchange_strong(&p->state, &expect, RT_P_RUNNING))
             return;
@@ -556,7 +557,7 @@ static void configure(void)
         char *end;
         errno = 0;
         det_seed = strtoull(seed, &end, 10);
-        if (errno || *end || det_seed == 0)
+        if (errno || *end || det_seed == 0 || seed[0] == '-')
             rt_fatal(NULL, "badarg", "VMRT_SEED=%s: expected a positive integer", seed);
     }
     nworkers = (int)env_long("VMRT_WORKERS", 1, 1024, default_workers());

@@ -79,6 +79,7 @@ typedef struct rt_proc {
     int64_t nmsgs;          /* messages in the private list */
     int64_t timer_pos;      /* receive or sleep timer in home's heap, -1: none */
     int timed_out;
+    _Atomic int io_done; /* a blocking call finished (blocking.c) */
     _Atomic int trap_exit;
 
     _Alignas(16) char inl[RT_INLINE_SAVE];
@@ -150,6 +151,11 @@ int64_t rt_now_ns(void);
 /* Number of workers. */
 int rt_sched_nworkers(void);
 rt_worker_t *rt_sched_worker(int i);
+
+/* ---- blocking.c ---- */
+/* Run fn(arg) on a helper thread while the calling process parks; `arg`
+ * must not be on the process's stack (it is copied away meanwhile). */
+void rt_blocking_call(vm_ctx_t *ctx, void (*fn)(void *arg), void *arg);
 
 /* ---- proc.c ---- */
 rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args);
