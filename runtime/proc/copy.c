@@ -19,11 +19,14 @@
 #include "../builtins/coll.h"
 #include "../sched/sched.h"
 
+#define INLINE_SLOTS 32 /* small values copy without malloc */
+
 typedef struct {
     vm_val_t *keys, *vals; /* open addressing on the original's address */
     size_t cap, len;
     vm_val_t *work; /* copies whose fields still point at originals */
     size_t nwork, capwork;
+    vm_val_t ikeys[INLINE_SLOTS], ivals[INLINE_SLOTS], iwork[INLINE_SLOTS];
 } copier_t;
 
 static int needs_copy(vm_val_t v)
@@ -46,34 +49,40 @@ static size_t slot(const copier_t *c, vm_val_t k)
 static int remember(copier_t *c, vm_val_t orig, vm_val_t copy)
 {
     if ((c->len + 1) * 2 > c->cap) {
-        copier_t n = *c;
-        n.cap = c->cap ? 2 * c->cap : 64;
-        n.keys = calloc(n.cap, sizeof *n.keys);
-        n.vals = calloc(n.cap, sizeof *n.vals);
-        if (!n.keys || !n.vals) {
-            free(n.keys);
-            free(n.vals);
+        vm_val_t *ok = c->keys, *ov = c->vals;
+        size_t ocap = c->cap;
+        c->cap = 2 * ocap;
+        c->keys = calloc(c->cap, sizeof *c->keys);
+        c->vals = calloc(c->cap, sizeof *c->vals);
+        if (!c->keys || !c->vals) {
+            free(c->keys);
+            free(c->vals);
+            c->keys = ok, c->vals = ov, c->cap = ocap;
             return 0;
         }
-        for (size_t i = 0; i < c->cap; i++)
-            if (c->keys[i]) {
-                size_t j = slot(&n, c->keys[i]);
-                n.keys[j] = c->keys[i];
-                n.vals[j] = c->vals[i];
+        for (size_t i = 0; i < ocap; i++)
+            if (ok[i]) {
+                size_t j = slot(c, ok[i]);
+                c->keys[j] = ok[i];
+                c->vals[j] = ov[i];
             }
-        free(c->keys);
-        free(c->vals);
-        *c = n;
+        if (ok != c->ikeys) {
+            free(ok);
+            free(ov);
+        }
     }
     size_t i = slot(c, orig);
     c->keys[i] = orig;
     c->vals[i] = copy;
     c->len++;
     if (c->nwork == c->capwork) {
-        size_t cap = c->capwork ? 2 * c->capwork : 64;
-        vm_val_t *w = realloc(c->work, cap * sizeof *w);
+        size_t cap = 2 * c->capwork;
+        vm_val_t *w = malloc(cap * sizeof *w);
         if (!w)
             return 0;
+        memcpy(w, c->work, c->nwork * sizeof *w);
+        if (c->work != c->iwork)
+            free(c->work);
         c->work = w;
         c->capwork = cap;
     }
@@ -128,12 +137,10 @@ static int fix(vm_ctx_t *ctx, copier_t *c, vm_val_t *field)
     vm_val_t v = *field;
     if (!needs_copy(v))
         return 1;
-    if (c->cap) {
-        size_t i = slot(c, v);
-        if (c->keys[i] == v) {
-            *field = c->vals[i];
-            return 1;
-        }
+    size_t i = slot(c, v);
+    if (c->keys[i] == v) {
+        *field = c->vals[i];
+        return 1;
     }
     vm_val_t copy = shallow(ctx, v);
     if (!copy)
@@ -186,14 +193,25 @@ vm_val_t rt_copy(vm_ctx_t *ctx, vm_val_t v)
 {
     if (!needs_copy(v))
         return v;
-    copier_t c = {0};
+    copier_t c;
+    memset(c.ikeys, 0, sizeof c.ikeys);
+    c.keys = c.ikeys;
+    c.vals = c.ivals;
+    c.cap = INLINE_SLOTS;
+    c.len = 0;
+    c.work = c.iwork;
+    c.capwork = INLINE_SLOTS;
+    c.nwork = 0;
     vm_val_t root = v;
     int ok = fix(ctx, &c, &root);
     while (ok && c.nwork)
         ok = fix_fields(ctx, &c, c.work[--c.nwork]);
-    free(c.keys);
-    free(c.vals);
-    free(c.work);
+    if (c.keys != c.ikeys) {
+        free(c.keys);
+        free(c.vals);
+    }
+    if (c.work != c.iwork)
+        free(c.work);
     if (!ok) {
         if (!ctx->exc)
             rt_raise(ctx, "out_of_memory", "cannot copy a message");

@@ -353,7 +353,7 @@ void rt_proc_die(rt_proc_t *p, vm_val_t reason)
             fwrite(b.data, 1, b.len, stderr);
             rt_buf_free(&b);
         }
-        program_exit(1);
+        program_exit(reason == atom_normal ? 0 : 1);
     }
     p->exit_reason = reason;
     p->after = RT_AFTER_EXIT;
@@ -445,7 +445,7 @@ void rt_proc_reap(rt_proc_t *p)
 
 /* ---- spawn ---- */
 
-/* The arguments `args` (tuple, array or nil) as a new array. */
+/* Copies of the arguments `args` (tuple, array or nil) in a new array. */
 static vm_val_t args_array(vm_ctx_t *ctx, const char *who, vm_val_t args)
 {
     if (val_is_nil(args))
@@ -462,8 +462,11 @@ static vm_val_t args_array(vm_ctx_t *ctx, const char *who, vm_val_t args)
         return rt_raise_type(ctx, who, "a tuple, an array or nil of arguments", args);
     }
     vm_val_t a = rt_array_new(ctx, n);
-    for (uint64_t i = 0; a && i < n; i++)
-        rt_array_push(ctx, a, items[i]);
+    for (uint64_t i = 0; a && i < n; i++) {
+        vm_val_t item = rt_copy(ctx, items[i]); /* the new process's own */
+        if (!item || !rt_array_push(ctx, a, item))
+            return 0;
+    }
     return a;
 }
 
@@ -484,9 +487,9 @@ static rt_proc_t *spawn(vm_ctx_t *ctx, const char *who, vm_val_t fn, vm_val_t ar
         return NULL;
     }
     vm_val_t fn2 = rt_copy(ctx, fn);
-    vm_val_t a2 = fn2 ? rt_copy(ctx, a) : 0;
-    if (!a2)
+    if (!fn2)
         return NULL;
+    vm_val_t a2 = a;
     rt_proc_t *self = rt_proc_of(ctx);
     rt_proc_t *p = rt_proc_new(ctx, fn2, a2);
     if (!p)

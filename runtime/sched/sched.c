@@ -183,6 +183,14 @@ void rt_sched_spawned(rt_proc_t *p)
         global_push(p);
         return;
     }
+    /* The newest spawn runs next (Go's runnext): a tree of spawns unfolds
+     * depth first, so finished leaves free their memory early; the one it
+     * displaces joins the stealable ring. */
+    rt_proc_t *prev = w->runnext;
+    w->runnext = p;
+    if (!prev)
+        return;
+    p = prev;
     if (!rt_ring_push(&w->fresh, p)) {
         /* Full: half of it, and p, go to the global queue in one batch. */
         void *batch[RT_RING_SIZE / 2];
@@ -376,8 +384,8 @@ void rt_sched_block(rt_proc_t *p)
 
 static int others_waiting(rt_worker_t *w)
 {
-    return w->runq_head || rt_ring_len(&w->fresh) || rt_mpsc_nonempty(&w->inbox) ||
-           atomic_load_explicit(&global_len, memory_order_relaxed) ||
+    return w->runq_head || w->runnext || rt_ring_len(&w->fresh) ||
+           rt_mpsc_nonempty(&w->inbox) || atomic_load_explicit(&global_len, memory_order_relaxed) ||
            (w->timers.len && rt_timer_next(&w->timers) <= rt_now_ns());
 }
 
@@ -427,13 +435,23 @@ static rt_proc_t *steal(rt_worker_t *w)
 
 static int has_work(rt_worker_t *w)
 {
-    if (w->runq_head || rt_ring_len(&w->fresh) || rt_mpsc_nonempty(&w->inbox) ||
+    if (w->runq_head || w->runnext || rt_ring_len(&w->fresh) || rt_mpsc_nonempty(&w->inbox) ||
         atomic_load(&global_len))
         return 1;
     for (int i = 0; i < nworkers; i++)
         if (rt_ring_len(&workers[i].fresh))
             return 1;
     return 0;
+}
+
+static rt_proc_t *take_fresh(rt_worker_t *w)
+{
+    rt_proc_t *p = w->runnext;
+    if (p) {
+        w->runnext = NULL;
+        return p;
+    }
+    return rt_ring_pop(&w->fresh);
 }
 
 static rt_proc_t *find_local(rt_worker_t *w)
@@ -447,9 +465,9 @@ static rt_proc_t *find_local(rt_worker_t *w)
     if (det_seed && w->runq_len > 1 && (next_rand(w) & 1))
         runq_push(w, runq_pop(w)); /* deterministic mode: vary the order */
     if (w->tick & 1) {
-        if ((p = rt_ring_pop(&w->fresh)) || (p = runq_pop(w)))
+        if ((p = take_fresh(w)) || (p = runq_pop(w)))
             return p;
-    } else if ((p = runq_pop(w)) || (p = rt_ring_pop(&w->fresh))) {
+    } else if ((p = runq_pop(w)) || (p = take_fresh(w))) {
         return p;
     }
     return global_pop();

@@ -117,7 +117,8 @@ typedef struct rt_worker {
     rt_mpsc_node_t *runq_head, **runq_tailp; /* local FIFO of started processes */
     int64_t runq_len;
     rt_mpsc_t inbox;  /* woken by other threads */
-    rt_ring_t fresh;  /* not started yet: stealable */
+    rt_proc_t *runnext; /* the last process spawned here: runs next (depth first) */
+    rt_ring_t fresh;    /* not started yet: stealable */
     rt_timers_t timers;
     _Atomic int sleeping;
     uint64_t tick, rng;
