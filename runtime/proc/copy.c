@@ -105,7 +105,7 @@ static vm_val_t shallow(vm_ctx_t *ctx, vm_val_t v)
     case VM_KIND_ARRAY: {
         const vm_array_t *a = rt_as_array(v);
         vm_val_t b = rt_array_new(ctx, a->len);
-        if (b) {
+        if (b && a->len) {
             memcpy(rt_as_array(b)->items, a->items, a->len * sizeof(vm_val_t));
             rt_as_array(b)->len = a->len;
         }
@@ -189,10 +189,10 @@ static int fix_fields(vm_ctx_t *ctx, copier_t *c, vm_val_t obj)
     return 1;
 }
 
-vm_val_t rt_copy(vm_ctx_t *ctx, vm_val_t v)
+/* Copy the values items[0..n) in place, as one value: what they share
+ * stays shared among the copies. 1, or 0 if out of memory (raised). */
+int rt_copy_items(vm_ctx_t *ctx, vm_val_t *items, size_t n)
 {
-    if (!needs_copy(v))
-        return v;
     copier_t c;
     memset(c.ikeys, 0, sizeof c.ikeys);
     c.keys = c.ikeys;
@@ -202,20 +202,27 @@ vm_val_t rt_copy(vm_ctx_t *ctx, vm_val_t v)
     c.work = c.iwork;
     c.capwork = INLINE_SLOTS;
     c.nwork = 0;
-    vm_val_t root = v;
-    int ok = fix(ctx, &c, &root);
-    while (ok && c.nwork)
-        ok = fix_fields(ctx, &c, c.work[--c.nwork]);
+    int ok = 1;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = fix(ctx, &c, &items[i]);
+        while (ok && c.nwork)
+            ok = fix_fields(ctx, &c, c.work[--c.nwork]);
+    }
     if (c.keys != c.ikeys) {
         free(c.keys);
         free(c.vals);
     }
     if (c.work != c.iwork)
         free(c.work);
-    if (!ok) {
-        if (!ctx->exc)
-            rt_raise(ctx, "out_of_memory", "cannot copy a message");
-        return 0;
-    }
-    return root;
+    if (!ok && !ctx->exc)
+        rt_raise(ctx, "out_of_memory", "cannot copy a message");
+    return ok;
+}
+
+vm_val_t rt_copy(vm_ctx_t *ctx, vm_val_t v)
+{
+    if (!needs_copy(v))
+        return v;
+    vm_val_t root = v;
+    return rt_copy_items(ctx, &root, 1) ? root : 0;
 }

@@ -462,11 +462,12 @@ static vm_val_t args_array(vm_ctx_t *ctx, const char *who, vm_val_t args)
         return rt_raise_type(ctx, who, "a tuple, an array or nil of arguments", args);
     }
     vm_val_t a = rt_array_new(ctx, n);
-    for (uint64_t i = 0; a && i < n; i++) {
-        vm_val_t item = rt_copy(ctx, items[i]); /* the new process's own */
-        if (!item || !rt_array_push(ctx, a, item))
+    for (uint64_t i = 0; a && i < n; i++)
+        if (!rt_array_push(ctx, a, items[i]))
             return 0;
-    }
+    /* The new process's own copies, made as one value, like a message. */
+    if (a && !rt_copy_items(ctx, rt_as_array(a)->items, n))
+        return 0;
     return a;
 }
 

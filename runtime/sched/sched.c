@@ -275,6 +275,17 @@ __attribute__((no_sanitize_address)) static void copy_bytes(void *dst, const voi
 #define copy_bytes memcpy
 #endif
 
+/* A process's frames left the region (saved, or it ended): under ASan,
+ * clear their redzones, or the next process's frames would trip on them. */
+static void leave_region(rt_worker_t *w, rt_proc_t *p)
+{
+#ifdef RT_ASAN
+    __asan_unpoison_memory_region(p->sp, (size_t)(w->region_top - (char *)p->sp));
+#else
+    (void)w, (void)p;
+#endif
+}
+
 static void save(rt_worker_t *w, rt_proc_t *p)
 {
     size_t n = (size_t)(w->region_top - (char *)p->sp);
@@ -302,6 +313,7 @@ static void save(rt_worker_t *w, rt_proc_t *p)
     p->slen = m;
     atomic_signal_fence(memory_order_seq_cst);
     atomic_store_explicit(&w->live, NULL, memory_order_relaxed);
+    leave_region(w, p);
 }
 
 static void restore(rt_worker_t *w, rt_proc_t *p)
@@ -358,6 +370,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
     case RT_AFTER_BLOCK: break; /* WAITING, or already queued by a waker */
     case RT_AFTER_EXIT:
         atomic_store_explicit(&w->live, NULL, memory_order_relaxed);
+        leave_region(w, p);
         rt_proc_reap(p);
         break;
     }

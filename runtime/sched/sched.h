@@ -187,5 +187,8 @@ void rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg);
 /* A copy of `v` that shares nothing mutable with it (strings, atoms,
  * floats and static objects are shared); 0 if out of memory (raised). */
 vm_val_t rt_copy(vm_ctx_t *ctx, vm_val_t v);
+/* Copy items[0..n) in place as one value (sharing among them kept);
+ * 0 if out of memory (raised), else 1. */
+int rt_copy_items(vm_ctx_t *ctx, vm_val_t *items, size_t n);
 
 #endif
