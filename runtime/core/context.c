@@ -11,7 +11,6 @@
 int rt_argc;
 char **rt_argv;
 
-
 static uintptr_t current_stack_limit(void)
 {
     pthread_attr_t attr;

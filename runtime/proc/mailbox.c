@@ -108,7 +108,8 @@ vm_val_t vm_recv_peek(vm_ctx_t *ctx)
     rt_proc_t *p = rt_proc_of(ctx);
     rt_mpsc_node_t *n = at_cursor(p);
     if (!n)
-        return rt_raise(ctx, "badarg", "recv.peek: no message at the cursor (call recv.wait first)");
+        return rt_raise(ctx, "badarg",
+                        "recv.peek: no message at the cursor (call recv.wait first)");
     return MSG_OF(n)->val;
 }
 

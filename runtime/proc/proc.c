@@ -29,7 +29,6 @@
 
 #include "../sched/sched.h"
 
-
 static rt_proc_t *_Atomic *table;
 static uint32_t *serials;
 static size_t max_procs;
@@ -701,7 +700,7 @@ void vm_proc_demonitor(vm_ctx_t *ctx, vm_val_t ref)
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct reg_ent {
     vm_val_t name, pid;
-} *reg; /* open addressing; name 0 empty, 1 deleted */
+} * reg; /* open addressing; name 0 empty, 1 deleted */
 static size_t reg_cap, reg_used;
 
 static size_t reg_home(vm_val_t name)
@@ -795,8 +794,8 @@ void vm_proc_register(vm_ctx_t *ctx, vm_val_t name, vm_val_t pid)
     }
     unlock(q);
     if (err)
-        rt_raise(ctx, "badarg", "proc.register: %s: %.*s", err,
-                 (int)rt_as_str(name)->len, rt_as_str(name)->bytes);
+        rt_raise(ctx, "badarg", "proc.register: %s: %.*s", err, (int)rt_as_str(name)->len,
+                 rt_as_str(name)->bytes);
 }
 
 void vm_proc_unregister(vm_ctx_t *ctx, vm_val_t name)

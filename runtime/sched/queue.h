@@ -75,8 +75,7 @@ static inline rt_mpsc_node_t *rt_mpsc_pop(rt_mpsc_t *q)
 /* Consumer only (or anyone, as a hint): 1 if a push has started. */
 static inline int rt_mpsc_nonempty(rt_mpsc_t *q)
 {
-    return q->head != &q->stub ||
-           atomic_load_explicit(&q->tail, memory_order_seq_cst) != &q->stub;
+    return q->head != &q->stub || atomic_load_explicit(&q->tail, memory_order_seq_cst) != &q->stub;
 }
 
 /* ---- SPMC ring ----------------------------------------------------------- */
@@ -163,8 +162,8 @@ static inline void *rt_ring_steal(rt_ring_t *from, rt_ring_t *to)
         if (atomic_compare_exchange_weak_explicit(&from->head, &h, h + n, memory_order_acq_rel,
                                                   memory_order_relaxed)) {
             n--;
-            void *first = atomic_load_explicit(&to->items[(tt + n) % RT_RING_SIZE],
-                                               memory_order_relaxed);
+            void *first =
+                atomic_load_explicit(&to->items[(tt + n) % RT_RING_SIZE], memory_order_relaxed);
             if (n)
                 atomic_store_explicit(&to->tail, tt + n, memory_order_release);
             return first;

@@ -59,7 +59,7 @@ static rt_mpsc_node_t *global_head, **global_tailp = &global_head;
 static _Atomic int64_t global_len;
 static _Atomic int nidle, nspinning;
 
-#define PROC_OF_LINK(n) ((rt_proc_t *)((char *)(n) - offsetof(rt_proc_t, qlink)))
+#define PROC_OF_LINK(n) ((rt_proc_t *)((char *)(n)-offsetof(rt_proc_t, qlink)))
 
 int64_t rt_now_ns(void)
 {
@@ -397,8 +397,8 @@ void rt_sched_block(rt_proc_t *p)
 
 static int others_waiting(rt_worker_t *w)
 {
-    return w->runq_head || w->runnext || rt_ring_len(&w->fresh) ||
-           rt_mpsc_nonempty(&w->inbox) || atomic_load_explicit(&global_len, memory_order_relaxed) ||
+    return w->runq_head || w->runnext || rt_ring_len(&w->fresh) || rt_mpsc_nonempty(&w->inbox) ||
+           atomic_load_explicit(&global_len, memory_order_relaxed) ||
            (w->timers.len && rt_timer_next(&w->timers) <= rt_now_ns());
 }
 
@@ -549,9 +549,21 @@ static size_t parse_size(const char *s)
         return 0;
     unsigned long long mul = 1;
     switch (*end) {
-    case 'k': case 'K': mul = 1ull << 10; end++; break;
-    case 'm': case 'M': mul = 1ull << 20; end++; break;
-    case 'g': case 'G': mul = 1ull << 30; end++; break;
+    case 'k':
+    case 'K':
+        mul = 1ull << 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mul = 1ull << 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mul = 1ull << 30;
+        end++;
+        break;
     default: break;
     }
     if (*end || v > (1ull << 40) / mul)
@@ -616,7 +628,8 @@ void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
         w->id = i;
         w->runq_tailp = &w->runq_head;
         rt_mpsc_init(&w->inbox);
-        w->rng = (det_seed ? det_seed : 0x9E3779B97F4A7C15ULL) + (uint64_t)i * 0x632BE59BD9B4E019ULL;
+        w->rng =
+            (det_seed ? det_seed : 0x9E3779B97F4A7C15ULL) + (uint64_t)i * 0x632BE59BD9B4E019ULL;
         size_t bytes = (ss_slots + VM_SS_MARGIN) * sizeof(vm_val_t);
         void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -632,8 +645,8 @@ void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
     global_push(main_proc);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, proc_stack_size + RT_SCHED_RESERVE + RT_STACK_MARGIN +
-                                         (64u << 10));
+    pthread_attr_setstacksize(&attr,
+                              proc_stack_size + RT_SCHED_RESERVE + RT_STACK_MARGIN + (64u << 10));
     for (int i = 0; i < nworkers; i++)
         if (GC_pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]) != 0)
             rt_fatal(NULL, "system_limit", "cannot start worker thread %d", i);

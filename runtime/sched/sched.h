@@ -56,10 +56,10 @@ typedef struct rt_proc {
     /* the second cache line: what a sender touches */
     vm_val_t pid;
     _Atomic int state;
-    int after; /* RT_AFTER_*, set before switching to the scheduler */
-    rt_mpsc_t in; /* senders push here (see mailbox.c) */
-    struct rt_worker *home; /* NULL until it first runs */
-    rt_mpsc_node_t qlink;   /* run queues: local list, inbox, global queue */
+    int after;                    /* RT_AFTER_*, set before switching to the scheduler */
+    rt_mpsc_t in;                 /* senders push here (see mailbox.c) */
+    struct rt_worker *home;       /* NULL until it first runs */
+    rt_mpsc_node_t qlink;         /* run queues: local list, inbox, global queue */
     _Atomic vm_val_t kill_reason; /* 0, or the reason this process must end with */
     struct rt_proc *send_cache;   /* the last process this one sent to */
     /* saved stacks while switched out: native [sp, region top) then the
@@ -76,8 +76,8 @@ typedef struct rt_proc {
     rt_mpsc_node_t **tailp; /* link field after the last private message */
     rt_mpsc_node_t **cursor;
     rt_mpsc_node_t **mark; /* recv.mark position, NULL if none */
-    int64_t nmsgs;          /* messages in the private list */
-    int64_t timer_pos;      /* receive or sleep timer in home's heap, -1: none */
+    int64_t nmsgs;         /* messages in the private list */
+    int64_t timer_pos;     /* receive or sleep timer in home's heap, -1: none */
     int timed_out;
     _Atomic int io_done; /* a blocking call finished (blocking.c) */
     _Atomic int trap_exit;
@@ -111,12 +111,12 @@ typedef struct rt_worker {
     char *region_top;      /* processes run below this address */
     uintptr_t stack_limit; /* their native stack limit */
     vm_val_t *ss_base, *ss_limit;
-    void *sched_sp;        /* the scheduler loop, while a process runs */
-    rt_proc_t *_Atomic live;  /* the process whose stacks are in the regions */
-    rt_proc_t *cur;           /* the running process */
+    void *sched_sp;                          /* the scheduler loop, while a process runs */
+    rt_proc_t *_Atomic live;                 /* the process whose stacks are in the regions */
+    rt_proc_t *cur;                          /* the running process */
     rt_mpsc_node_t *runq_head, **runq_tailp; /* local FIFO of started processes */
     int64_t runq_len;
-    rt_mpsc_t inbox;  /* woken by other threads */
+    rt_mpsc_t inbox;    /* woken by other threads */
     rt_proc_t *runnext; /* the last process spawned here: runs next (depth first) */
     rt_ring_t fresh;    /* not started yet: stealable */
     rt_timers_t timers;

@@ -83,7 +83,7 @@ typedef struct {
     int producer, seq;
 } item_t;
 
-#define PRODUCERS 4
+#define PRODUCERS    4
 #define PER_PRODUCER 100000
 
 static rt_mpsc_t mq;
@@ -114,8 +114,8 @@ Test(sched, mpsc_keeps_each_producers_order)
         if (!n)
             continue;
         item_t *it = (item_t *)n;
-        cr_assert_eq(it->seq, next[it->producer], "producer %d: got %d, expected %d",
-                     it->producer, it->seq, next[it->producer]);
+        cr_assert_eq(it->seq, next[it->producer], "producer %d: got %d, expected %d", it->producer,
+                     it->seq, next[it->producer]);
         next[it->producer]++;
         got++;
     }
