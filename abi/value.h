@@ -15,11 +15,15 @@
  *  +----------------------------------------------------+-+-+-+
  *  |                  immediate payload                  |0 1 0|  nil / false / true
  *  +----------------------------------------------------+-+-+-+
+ *  |            process serial and table index           |1 0 0|  pid
+ *  +----------------------------------------------------+-+-+-+
+ *  |                 reference number                    |1 1 0|  reference
+ *  +----------------------------------------------------+-+-+-+
  *
  * Heap references keep the plain object address in the word, so a
  * conservative scan (Boehm GC) sees them; the non-pointer kinds carry the
  * tags. The word 0 is never a valid value: zeroed memory is recognisable.
- * Tags 100 and 110 are reserved (pids and references may use them).
+ * Tag 100 is a process id (pid), tag 110 a reference: both immediates.
  *
  * Small ints cover [VM_INT_MIN, VM_INT_MAX] = [-2^62, 2^62 - 1]. Because the
  * tag is in the low bit, the signed order of two tagged small ints is the
@@ -41,6 +45,8 @@ typedef uint64_t vm_val_t;
 #define VM_TAG_MASK     7u /* low three bits for the other kinds */
 #define VM_TAG_PTR      0u
 #define VM_TAG_IMM      2u
+#define VM_TAG_PID      4u /* a process id: (serial << idx bits | table index) << 3 | 4 */
+#define VM_TAG_REF      6u /* a reference: (61-bit counter) << 3 | 6 */
 
 #define VM_NIL   ((vm_val_t)((0u << 3) | VM_TAG_IMM)) /* 0x02 */
 #define VM_FALSE ((vm_val_t)((1u << 3) | VM_TAG_IMM)) /* 0x0a */
@@ -82,6 +88,19 @@ static inline int val_is_bool(vm_val_t v)
 static inline vm_val_t val_from_bool(int b)
 {
     return b ? VM_TRUE : VM_FALSE;
+}
+/* Pids and refs are immediates: equal when their words are equal. */
+static inline int val_is_pid(vm_val_t v)
+{
+    return (v & VM_TAG_MASK) == VM_TAG_PID;
+}
+static inline int val_is_ref(vm_val_t v)
+{
+    return (v & VM_TAG_MASK) == VM_TAG_REF;
+}
+static inline uint64_t val_imm_payload(vm_val_t v)
+{
+    return v >> 3;
 }
 
 /* ---- heap objects -------------------------------------------------------

@@ -8,6 +8,10 @@
 #   bench/run.sh fib N=27 RUNS=2    the same; N and RUNS may also come from
 #                                   the environment (N=27 RUNS=2 bench/run.sh)
 #   bench/run.sh wordfreq 1         wordfreq on a 1 MiB text (N is MiB there)
+#   bench/run.sh ring 1000 ROUNDS=10  ring of N=1000 processes, token round 10
+#                                   times (ROUNDS may come from the environment)
+#   bench/run.sh spawn_idle 30000   30,000 idle processes (KiB/proc column)
+#   bench/run.sh skynet 10000       skynet with 10,000 leaves (N a power of 10)
 #
 # For each benchmark: build our programs with the repo's vmcc at -O2 and the
 # peers beside them in bench/out/; run each once and compare its output with
@@ -33,7 +37,7 @@ peers=${BENCH_PEERS:-$root/../shared/bench-peers}
 out=$here/out
 VMCC=${VMCC:-$root/build/bin/vmcc}
 
-BENCHMARKS=(fib nbody binary_trees wordfreq)
+BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet)
 
 usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -45,6 +49,7 @@ for a in "$@"; do
         -h|--help) usage; exit 0 ;;
         N=*)       N=${a#N=} ;;
         RUNS=*)    RUNS=${a#RUNS=} ;;
+        ROUNDS=*)  ROUNDS=${a#ROUNDS=} ;;
         ''|*[!0-9]*)
             if declare -F "bench_$a" > /dev/null 2>&1 || [[ " ${BENCHMARKS[*]} " == *" $a "* ]]; then
                 selected+=("$a")
@@ -85,7 +90,7 @@ status=0
 # ---------------------------------------------------------------- helpers
 # Rows of the current benchmark, parallel arrays indexed by row number.
 R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=()
-R_MEDIAN=() R_RSS=()
+R_MEDIAN=() R_RSS=() R_KIB=()
 
 # try_build ID CMD...: run a build command from $out, log to $out/ID.build.log.
 try_build() {
@@ -101,7 +106,7 @@ try_build() {
 # CMD runs from $out.
 row() {
     local i=${#R_ID[@]}
-    R_ID[i]=$1 R_LABEL[i]=$2 R_GOAL[i]=$3 R_STATE[i]=$4 R_NOTE[i]="" R_MEDIAN[i]="" R_RSS[i]=""
+    R_ID[i]=$1 R_LABEL[i]=$2 R_GOAL[i]=$3 R_STATE[i]=$4 R_NOTE[i]="" R_MEDIAN[i]="" R_RSS[i]="" R_KIB[i]=""
     shift 4
     R_CMD[i]=$(printf '%q ' "$@"); R_CMD[i]=${R_CMD[i]% }
 }
@@ -145,17 +150,45 @@ parse_json() {
 }
 
 # finish_bench NAME N PEERDIR: check outputs, time, measure RSS, print table.
+# Optional settings, read here and cleared at the end (defaults in brackets):
+#   REF_TEXT    the expected output (one line, computed by the benchmark) when
+#               the peer folder has no expected file for N [none: C's output]
+#   RATIO_ROW   row the ratio column compares with [c]; RATIO_INVERT=1 makes
+#               the column RATIO_ROW's median / this row's ("vmcc ÷ this")
+#               instead of this row's / RATIO_ROW's ("× C")
+#   RATIO_HEAD  header of the ratio column [× C, or <RATIO_ROW> ÷ this]
+#   PER_PROC    a process count: adds a column of peak RSS / PER_PROC in KiB
+#   SIZE_NOTE   text after "N=<n>" in the title (e.g. "R=100")
 finish_bench() {
-    local name=$1 n=$2 pdir=$3 i ref ref_note="" c_row=-1 words=()
+    local name=$1 n=$2 pdir=$3 i ref ref_note="" c_row=-1 base_row=-1 words=()
+    local ref_text=${REF_TEXT:-} base_id=${RATIO_ROW:-c} invert=${RATIO_INVERT:-0}
+    local per_proc=${PER_PROC:-} size_note=${SIZE_NOTE:+ ${SIZE_NOTE}}
+    local ratio_head=${RATIO_HEAD:-}
+    if [ -z "$ratio_head" ]; then
+        if [ "$invert" = 1 ]; then ratio_head="$base_id ÷ this"; else ratio_head="× C"; fi
+    fi
+    local ratio_head_txt=${ratio_head//×/x}; ratio_head_txt=${ratio_head_txt//÷//}
+    unset REF_TEXT RATIO_ROW RATIO_INVERT RATIO_HEAD PER_PROC SIZE_NOTE
 
-    for i in "${!R_ID[@]}"; do [ "${R_ID[i]}" = c ] && c_row=$i; done
+    for i in "${!R_ID[@]}"; do
+        [ "${R_ID[i]}" = c ] && c_row=$i
+        [ "${R_ID[i]}" = "$base_id" ] && base_row=$i
+    done
 
-    # Reference output: expected_<N>.txt, else expected.txt when it was made
-    # for this N (the peer's default size), else the C peer's output.
+    # Reference output: expected_<N>.txt (or expected_<N/1000>k.txt), else
+    # expected.txt when it was made for this N (the peer's default size),
+    # else REF_TEXT, else the C peer's output.
+    local nk=""
+    [[ $n =~ ^[0-9]+000$ ]] && nk=$((n / 1000))k
     if [ -f "$pdir/expected_$n.txt" ]; then
         ref=$pdir/expected_$n.txt; ref_note="expected_$n.txt"
+    elif [ -n "$nk" ] && [ -f "$pdir/expected_$nk.txt" ]; then
+        ref=$pdir/expected_$nk.txt; ref_note="expected_$nk.txt"
     elif [ -f "$pdir/expected.txt" ] && [ "$n" = "${DEFAULT_EXPECTED_N:-}" ]; then
         ref=$pdir/expected.txt; ref_note="expected.txt"
+    elif [ -n "$ref_text" ]; then
+        ref=$out/$name.reference.txt; printf '%s\n' "$ref_text" > "$ref"
+        ref_note="'$ref_text', computed (no expected_$n.txt in the peer folder)"
     else
         ref=""
     fi
@@ -232,14 +265,15 @@ finish_bench() {
                 eval "words=(${R_CMD[i]})"
                 (cd "$out" && /usr/bin/time -f '%M' "${words[@]}") > /dev/null 2> "$out/$name.${R_ID[i]}.rss"
                 local kib; kib=$(tail -1 "$out/$name.${R_ID[i]}.rss")
-                [[ $kib =~ ^[0-9]+$ ]] && R_RSS[i]=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+                [[ $kib =~ ^[0-9]+$ ]] && R_KIB[i]=$kib &&
+                    R_RSS[i]=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
             fi
         done
     fi
 
     # Table.
     local c_med=""
-    [ "$c_row" -ge 0 ] && c_med=${R_MEDIAN[c_row]}
+    [ "$base_row" -ge 0 ] && c_med=${R_MEDIAN[base_row]}
     local md=$out/$name.md
     local machine
     machine="$(nproc 2>/dev/null || echo '?') CPU, $(uname -sm)"
@@ -247,24 +281,39 @@ finish_bench() {
     local rev; rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
     git -C "$root" diff --quiet HEAD -- 2>/dev/null || rev="$rev+dirty"
     {
-        echo "# $name, N=$n"
+        echo "# $name, N=$n$size_note"
         echo
         echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $machine; vmcc $rev; hyperfine $(hyperfine --version | awk '{print $2}'),"
         echo "median of $RUNS runs after 1 warm-up$([ "$shell_none" = 1 ] && echo ', -N (no shell)'); peak RSS from one run."
         echo "Output checked against ${ref_note:-nothing}. Medians drift with load: compare only within one run."
         echo
-        echo "| program | median (s) | × C | goal | result | peak RSS (MiB) | command |"
-        echo "|---|--:|--:|---|---|--:|---|"
+        if [ -n "$per_proc" ]; then
+            echo "| program | median (s) | $ratio_head | goal | result | peak RSS (MiB) | KiB/proc | command |"
+            echo "|---|--:|--:|---|---|--:|--:|---|"
+        else
+            echo "| program | median (s) | $ratio_head | goal | result | peak RSS (MiB) | command |"
+            echo "|---|--:|--:|---|---|--:|---|"
+        fi
     } > "$md"
-    printf '\n%-26s %10s %7s %9s %6s %10s  %s\n' program "median s" "x C" goal result "RSS MiB" command
+    local rw=${#ratio_head_txt} ppw=0 pph=""   # ratio column width; KiB/proc column
+    [ "$rw" -lt 7 ] && rw=7
+    [ -n "$per_proc" ] && { ppw=10; pph="KiB/proc"; }
+    printf '\n%-26s %10s %*s %9s %6s %10s%*s  %s\n' program "median s" "$rw" "$ratio_head_txt" goal result \
+        "RSS MiB" "$ppw" "$pph" command
     for i in "${!R_ID[@]}"; do
-        local med="" ratio="" goal="" result="" rss=${R_RSS[i]} cmdtxt note=""
+        local med="" ratio="" goal="" result="" rss=${R_RSS[i]} cmdtxt note="" kpp="" kppcol=""
+        if [ -n "$per_proc" ] && [ -n "${R_KIB[i]}" ]; then
+            kpp=$(awk -v k="${R_KIB[i]}" -v n="$per_proc" 'BEGIN { printf "%.2f", k / n }')
+        fi
+        [ -n "$per_proc" ] && kppcol=" ${kpp:-—} |"
         eval "words=(${R_CMD[i]})"; cmdtxt="${words[*]}"
         [ -n "${R_NOTE[i]}" ] && note=" (${R_NOTE[i]})"
         if [ "${R_GOAL[i]}" != - ]; then goal="≤ ${R_GOAL[i]}× C"; fi
         if [ -n "${R_MEDIAN[i]}" ]; then
             med=$(fmt_secs "${R_MEDIAN[i]}")
-            if [ -n "$c_med" ]; then
+            if [ -n "$c_med" ] && [ "$invert" = 1 ]; then
+                ratio=$(awk -v a="${R_MEDIAN[i]}" -v c="$c_med" 'BEGIN { printf "%.2f", c / a }')
+            elif [ -n "$c_med" ]; then
                 ratio=$(awk -v a="${R_MEDIAN[i]}" -v c="$c_med" 'BEGIN { printf "%.2f", a / c }')
                 if [ -n "$goal" ]; then
                     result=$(awk -v a="${R_MEDIAN[i]}" -v c="$c_med" -v g="${R_GOAL[i]}" \
@@ -276,12 +325,13 @@ finish_bench() {
             med=${R_STATE[i]:-not timed}
             [ -n "$goal" ] && result="—"
         fi
-        printf '%-26s %10s %7s %9s %6s %10s  %s\n' "${R_LABEL[i]}" \
-            "$([ -n "${R_MEDIAN[i]}" ] && echo "$med" || echo -)" "${ratio:--}" \
+        printf '%-26s %10s %*s %9s %6s %10s%*s  %s\n' "${R_LABEL[i]}" \
+            "$([ -n "${R_MEDIAN[i]}" ] && echo "$med" || echo -)" "$rw" "${ratio:--}" \
             "$([ -n "$goal" ] && echo "<= ${R_GOAL[i]}x" || echo -)" "${result:--}" "${rss:--}" \
+            "$ppw" "$([ -n "$per_proc" ] && echo "${kpp:--}")" \
             "$([ -n "${R_MEDIAN[i]}" ] && echo "$cmdtxt$note" || echo "${R_STATE[i]:-not timed}")"
-        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${R_LABEL[i]}" "$med" "${ratio:-—}" \
-            "${goal:-—}" "${result:-—}" "${rss:-—}" "\`$cmdtxt\`$note" >> "$md"
+        printf '| %s | %s | %s | %s | %s | %s |%s %s |\n' "${R_LABEL[i]}" "$med" "${ratio:-—}" \
+            "${goal:-—}" "${result:-—}" "${rss:-—}" "$kppcol" "\`$cmdtxt\`$note" >> "$md"
     done
     echo
     echo "Output checked against ${ref_note:-nothing}. Table: bench/out/$name.md, raw: bench/out/$name.json"
@@ -300,16 +350,57 @@ peer_go() {
 }
 
 # peer_erlang MODULE SRC ARGS...: compile SRC with erlc, add the "Erlang" row
-# running MODULE:main(ARGS).
+# running MODULE:main(ARGS). PEER_ERL_FLAGS (e.g. "+P 2000000") go before
+# -noshell and into the label.
 peer_erlang() {
-    local mod=$1 src=$2 st=""
+    local mod=$1 src=$2 st="" flags=${PEER_ERL_FLAGS:-}
     shift 2
     if have erlc && have erl; then
         try_build "${mod}_erl" erlc -o . "$src" || st="build failed"
     else
         st="skipped (tool missing)"
     fi
-    row erlang "Erlang" - "$st" erl -noshell -pa . -run "$mod" main "$@"
+    # shellcheck disable=SC2086 # flags are words
+    row erlang "Erlang${flags:+ $flags}" - "$st" erl $flags -noshell -pa . -run "$mod" main "$@"
+}
+
+# last_state: the state of the row added last (for a variant of that row).
+last_state() { echo "${R_STATE[${#R_STATE[@]} - 1]}"; }
+
+# peer_crystal ID SRC MAPS ARGS...: build SRC with crystal into ID and add the
+# "Crystal" row. Crystal 1.6 maps 2 memory areas per fiber: when MAPS (about
+# 2 per live fiber) exceeds vm.max_map_count the row is skipped, not failed.
+peer_crystal() {
+    local id=$1 src=$2 maps=$3 st="" max
+    shift 3
+    max=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 0)
+    if ! have crystal; then
+        st="skipped (tool missing)"
+    elif [ "$max" -lt "$maps" ]; then
+        st="skipped (vm.max_map_count=$max < $maps: sysctl -w vm.max_map_count=4000000)"
+    else
+        try_build "$id" crystal build --release --no-debug -o "$id" "$src" || st="build failed"
+    fi
+    row crystal "Crystal" - "$st" "./$id" "$@"
+}
+
+# proc_rows PROG VMCC_SRC ARGS...: the rows shared by the process benchmarks
+# (ring, spawn_idle, skynet): vmcc with the default workers and with one,
+# Go with the default GOMAXPROCS and with 1, Crystal (MAPS from $maps),
+# Erlang (flags from $erl_flags) with the default schedulers and +S 1.
+proc_rows() {
+    local prog=$1 src=$2 pdir=$peers/$1 st
+    shift 2
+    st=$(vmcc_build "$src" "${prog}_vmcc")
+    row vmcc "vmcc" - "$st" "./${prog}_vmcc" "$@"
+    row vmcc_1 "vmcc, VMRT_WORKERS=1" - "$st" env VMRT_WORKERS=1 "./${prog}_vmcc" "$@"
+    peer_go "${prog}_go" "$pdir/$prog.go" "$@"
+    row go_1 "Go, GOMAXPROCS=1" - "$(last_state)" env GOMAXPROCS=1 "./${prog}_go" "$@"
+    peer_crystal "${prog}_cr" "$pdir/$prog.cr" "$maps" "$@"
+    PEER_ERL_FLAGS=$erl_flags peer_erlang "$prog" "$pdir/$prog.erl" "$@"
+    # shellcheck disable=SC2086 # flags are words
+    row erlang_1 "Erlang${erl_flags:+ $erl_flags} +S 1" - "$(last_state)" \
+        erl $erl_flags +S 1 -noshell -pa . -run "$prog" main "$@"
 }
 
 # ---------------------------------------------------------------- benchmarks
@@ -428,6 +519,65 @@ bench_wordfreq() {
     peer_erlang wordfreq "$src/wordfreq.erl" "$text"
 
     finish_bench wordfreq "$n" "$src"
+}
+
+# ---- process benchmarks. The peers in ../shared/bench-peers/{ring,
+# spawn_idle,skynet} use goroutines and fibers on channels, and Erlang
+# processes; the vmcc programs use processes and mailboxes (proc.spawn,
+# proc.send, recv.any). No C peer: the ratio column is vmcc's median / the
+# row's (above 1: vmcc is slower). Rows as in the peer run.sh files: Go
+# also with GOMAXPROCS=1, Erlang also with +S 1, and vmcc also with
+# VMRT_WORKERS=1. vmcc allows 4M live processes (VMRT_MAX_PROCS).
+
+# ring: N processes in a ring (default 10,000), a token (+1 per hop) goes
+# round ROUNDS times (default 100; ROUNDS=… on the command line or in the
+# environment): N*ROUNDS messages, prints N*ROUNDS.
+bench_ring() {
+    local n=${N:-10000} r=${ROUNDS:-100} maps erl_flags=""
+    if ! [[ $r =~ ^[0-9]+$ ]]; then
+        echo "bench/run.sh: ROUNDS must be a non-negative integer (got '$r')" >&2; status=1; return
+    fi
+    DEFAULT_EXPECTED_N=""; [ "$r" = 100 ] && DEFAULT_EXPECTED_N=10000
+    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
+    echo "== ring N=$n R=$r: building in bench/out/"
+    maps=$((2 * n + 1000))
+    proc_rows ring "$here/ring/ring.vmasm" "$n" "$r"
+    REF_TEXT=$((n * r)) RATIO_ROW=vmcc RATIO_INVERT=1 RATIO_HEAD="vmcc ÷ this" SIZE_NOTE="R=$r" \
+        finish_bench ring "$n" "$peers/ring"
+}
+
+# spawn_idle: spawn N processes (default 1,000,000) that each wait for one
+# message; send each one; each replies and ends; prints the sum of the
+# replies (N). Memory per process: peak RSS / N (the KiB/proc column).
+bench_spawn_idle() {
+    local n=${N:-1000000} maps erl_flags
+    DEFAULT_EXPECTED_N=1000000
+    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
+    echo "== spawn_idle N=$n: building in bench/out/"
+    maps=$((2 * n + 1000))
+    erl_flags="+P $((2 * n > 2000000 ? 2 * n : 2000000))"
+    proc_rows spawn_idle "$here/spawn_idle/spawn_idle.vmasm" "$n"
+    REF_TEXT=$n RATIO_ROW=vmcc RATIO_INVERT=1 RATIO_HEAD="vmcc ÷ this" PER_PROC=$n \
+        finish_bench spawn_idle "$n" "$peers/spawn_idle"
+}
+
+# skynet: every process spawns 10 children down to N leaves (default
+# 1,000,000; a power of 10), 1.11 N processes in all; each leaf replies
+# its number, each inner process the sum of its children's; prints
+# N(N-1)/2.
+bench_skynet() {
+    local n=${N:-1000000} maps erl_flags
+    if ! [[ $n =~ ^10*$ ]]; then
+        echo "bench/run.sh: skynet N must be a power of 10 (got $n)" >&2; status=1; return
+    fi
+    DEFAULT_EXPECTED_N=1000000
+    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
+    echo "== skynet N=$n: building in bench/out/"
+    maps=$((2 * (n + n / 9) + 1000))
+    erl_flags="+P $((2 * n > 2000000 ? 2 * n : 2000000))"
+    proc_rows skynet "$here/skynet/skynet.vmasm" "$n"
+    REF_TEXT=$((n * (n - 1) / 2)) RATIO_ROW=vmcc RATIO_INVERT=1 RATIO_HEAD="vmcc ÷ this" \
+        finish_bench skynet "$n" "$peers/skynet"
 }
 
 for b in "${selected[@]}"; do

@@ -15,9 +15,12 @@
 #define RT_NORETURN          __attribute__((noreturn))
 
 /* ---- core/context.c ---- */
-/* Set up `ctx` for the calling thread: shadow stack of `ss_slots` words and
- * the native stack limit of the current thread. */
-void rt_ctx_init_main(vm_ctx_t *ctx, size_t ss_slots);
+/* Room left below a native stack limit for the runtime's own C frames
+ * (printf, the collector) called from the deepest compiled frame. */
+#define RT_STACK_MARGIN (256 * 1024)
+/* Set up `ctx` outside the scheduler (unit tests): a shadow stack of
+ * `ss_slots` words and the native stack limit of the calling thread. */
+void rt_ctx_init_thread(vm_ctx_t *ctx, size_t ss_slots);
 
 /* ---- core/error.c ----
  * Raising: a builtin that fails calls rt_raise (or a helper below), which
@@ -46,13 +49,23 @@ vm_val_t rt_raise_type(vm_ctx_t *ctx, const char *who, const char *expected, vm_
 void *rt_expect(vm_ctx_t *ctx, const char *who, vm_val_t v, vm_kind_t kind);
 /* "WHO: position I is out of range [0, N)" with reason `index`; returns 0. */
 vm_val_t rt_raise_index(vm_ctx_t *ctx, const char *who, int64_t i, int64_t n);
-/* Uncatchable: report `reason` and end the process (the program, for now). */
+/* Uncatchable: report `reason` and end the process (the program when
+ * ctx is NULL or not a process). */
 RT_NORETURN void rt_fatal(vm_ctx_t *ctx, const char *reason, const char *fmt, ...) RT_PRINTF(3, 4);
 /* Print the report of an uncaught error (ctx->exc) to stderr. */
 void rt_report_uncaught(vm_ctx_t *ctx);
 /* Our own bug: report file and line, abort. */
 RT_NORETURN void rt_unreachable_at(const char *file, int line, const char *what);
 #define rt_unreachable(what) rt_unreachable_at(__FILE__, __LINE__, what)
+
+/* ---- proc/proc.c ---- */
+/* A pid's payload is serial << RT_PID_SLOT_BITS | process-table slot. */
+#define RT_PID_SLOT_BITS 26
+/* " in process <0.N.S>" when ctx is a process other than main, else "". */
+void rt_proc_describe(vm_ctx_t *ctx, char *buf, size_t cap);
+/* End process ctx (already reported) with reason; main ends the program
+ * with status 1. */
+RT_NORETURN void rt_proc_fatal(vm_ctx_t *ctx, vm_val_t reason);
 
 /* ---- core/atom.c ---- */
 /* The atom named `name` (interned; never collected). NULL-free: aborts only

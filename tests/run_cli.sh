@@ -493,6 +493,30 @@ E
 
 # ---- driver ----
 
+# A process blocked reading stdin (io.read_line, on a helper thread) does
+# not hold up the others, even with one worker: the ticker prints first.
+t_blocking_read_does_not_stall_worker() {
+    vm "$root/tests/programs/read_line_ticker.vmasm" -o rl && want_rc 0 || return 1
+    rc=0
+    (sleep 0.5; echo hello) | VMRT_WORKERS=1 timeout 60 ./rl > "$out" 2> "$err" || rc=$?
+    want_rc 0 program || return 1
+    want_out "$(printf 'tick\ntick\ntick\nhello\nnil')"
+}
+
+# Bad scheduler settings end the program at start, naming the variable.
+t_bad_scheduler_env() {
+    vm "$root/examples/hello.vmasm" -o hello && want_rc 0 || return 1
+    run_exe env VMRT_WORKERS=0 ./hello
+    want_rc 1 program || return 1
+    want_err_has "VMRT_WORKERS=0: expected an integer in [1, 1024]" || return 1
+    run_exe env VMRT_STACK_SIZE=12Q ./hello
+    want_rc 1 program || return 1
+    want_err_has "VMRT_STACK_SIZE=12Q" || return 1
+    run_exe env VMRT_SEED=-3 ./hello
+    want_rc 1 program || return 1
+    want_err_has "VMRT_SEED=-3"
+}
+
 for fn in $(grep -oE '^t_[A-Za-z0-9_]+' "${BASH_SOURCE[0]}"); do
     name=${fn#t_}
     [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue

@@ -100,4 +100,8 @@ int rt_compare_total(vm_val_t a, vm_val_t b);
 /* Append the text `inspect` shows: strings quoted and escaped. */
 void rt_buf_put_inspect(rt_buf_t *b, vm_val_t v);
 
+/* A new map or set with the same entries as `v` (keys and values shared),
+ * in the same order; 0 if out of memory (raised). */
+vm_val_t rt_table_clone(vm_ctx_t *ctx, vm_val_t v);
+
 #endif

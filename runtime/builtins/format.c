@@ -63,6 +63,10 @@ const char *rt_kind_name(vm_val_t v)
         return "nil";
     if (val_is_bool(v))
         return "bool";
+    if (val_is_pid(v))
+        return "pid";
+    if (val_is_ref(v))
+        return "ref";
     if (val_is_ptr(v))
         return rt_kind_text((vm_kind_t)((const vm_obj_header_t *)v)->kind);
     return "unknown";
@@ -137,6 +141,17 @@ static void put_leaf(printer_t *p, vm_val_t v, int quote)
         rt_buf_put(b, "true", 4);
     } else if (v == VM_FALSE) {
         rt_buf_put(b, "false", 5);
+    } else if (val_is_pid(v)) {
+        /* <0.slot.serial>, the shape of Erlang's local pids */
+        uint64_t id = val_imm_payload(v);
+        rt_buf_put(b, tmp,
+                   (size_t)snprintf(tmp, sizeof tmp, "<0.%llu.%llu>",
+                                    (unsigned long long)(id & ((1u << RT_PID_SLOT_BITS) - 1)),
+                                    (unsigned long long)(id >> RT_PID_SLOT_BITS)));
+    } else if (val_is_ref(v)) {
+        rt_buf_put(b, tmp,
+                   (size_t)snprintf(tmp, sizeof tmp, "#Ref<%llu>",
+                                    (unsigned long long)val_imm_payload(v)));
     } else if (rt_is_kind(v, VM_KIND_FLOAT)) {
         rt_buf_put(b, tmp, rt_fmt_f64(tmp, sizeof tmp, ((const vm_float_t *)v)->value));
     } else if (rt_is_kind(v, VM_KIND_STRING)) {

@@ -386,3 +386,10 @@ vm_val_t vm_set_at(vm_ctx_t *ctx, vm_val_t set, int64_t pos)
     const rt_entry_t *e = s ? entry_at(ctx, "set.at", s, pos) : NULL;
     return e ? e->key : 0;
 }
+
+vm_val_t rt_table_clone(vm_ctx_t *ctx, vm_val_t v)
+{
+    const rt_map_t *src = rt_as_map(v);
+    rt_map_t *m = table_copy(ctx, (vm_kind_t)src->hdr.kind, src, 0);
+    return m ? (vm_val_t)m : 0;
+}

@@ -124,6 +124,8 @@ enum {
     R_TRUE,
     R_NUMBER,
     R_ATOM,
+    R_REF,
+    R_PID,
     R_STRING,
     R_TUPLE,
     R_ARRAY,
@@ -139,7 +141,12 @@ static int rank(vm_val_t v)
     if (val_is_int(v))
         return R_NUMBER;
     if (!val_is_ptr(v))
-        return v == VM_NIL ? R_NIL : v == VM_FALSE ? R_FALSE : v == VM_TRUE ? R_TRUE : R_OTHER;
+        return v == VM_NIL     ? R_NIL
+               : v == VM_FALSE ? R_FALSE
+               : v == VM_TRUE  ? R_TRUE
+               : val_is_ref(v) ? R_REF
+               : val_is_pid(v) ? R_PID
+                               : R_OTHER;
     switch (kind_of(v)) {
     case VM_KIND_FLOAT: return R_NUMBER;
     case VM_KIND_ATOM: return R_ATOM;
@@ -407,7 +414,7 @@ static int cmp_rec(vm_val_t a, vm_val_t b, int depth, const walk_t *w)
             if (TOO_DEEP(w, depth))
                 return cmp_addr(a, b);
             return cmp_tables(a, b, depth + 1, w);
-        default: return cmp_addr(a, b); /* nil, booleans (equal), functions, errors */
+        default: return cmp_addr(a, b); /* nil, booleans (equal), pids, refs, functions, errors */
         }
         uint64_t n, m;
         const vm_val_t *xa = items_of(a, &n), *xb = items_of(b, &m);
@@ -564,13 +571,16 @@ vm_val_t vm_type_of(vm_ctx_t *ctx, vm_val_t v)
 {
     (void)ctx;
     /* Interned once per kind: atoms are never collected. Slot 0 int, 1
-     * nil, 2 bool, 3 anything else unknown, 4 + kind for objects. */
-    static vm_val_t cache[4 + VM_KIND_COUNT];
+     * nil, 2 bool, 3 pid, 4 ref, 5 anything else unknown, 6 + kind for
+     * objects. */
+    static vm_val_t cache[6 + VM_KIND_COUNT];
     size_t slot = val_is_int(v)                                 ? 0
                   : val_is_nil(v)                               ? 1
                   : val_is_bool(v)                              ? 2
-                  : val_is_ptr(v) && kind_of(v) < VM_KIND_COUNT ? 4 + (size_t)kind_of(v)
-                                                                : 3;
+                  : val_is_pid(v)                               ? 3
+                  : val_is_ref(v)                               ? 4
+                  : val_is_ptr(v) && kind_of(v) < VM_KIND_COUNT ? 6 + (size_t)kind_of(v)
+                                                                : 5;
     if (!cache[slot])
         cache[slot] = rt_atom(rt_kind_name(v));
     return cache[slot];

@@ -1,4 +1,6 @@
-/* Process contexts: shadow stack and native stack limit. */
+/* A context outside the scheduler (the unit tests use it): a shadow stack
+ * of its own and the calling thread's native stack limit. Processes get
+ * theirs from the scheduler (runtime/sched/sched.c). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdlib.h>
@@ -8,10 +10,6 @@
 
 int rt_argc;
 char **rt_argv;
-
-/* Room left below the stack limit for the runtime's own C frames (printf,
- * the collector) called from the deepest compiled frame. */
-#define RT_STACK_MARGIN (256 * 1024)
 
 static uintptr_t current_stack_limit(void)
 {
@@ -27,7 +25,7 @@ static uintptr_t current_stack_limit(void)
     return (uintptr_t)addr + RT_STACK_MARGIN;
 }
 
-void rt_ctx_init_main(vm_ctx_t *ctx, size_t ss_slots)
+void rt_ctx_init_thread(vm_ctx_t *ctx, size_t ss_slots)
 {
     /* VM_SS_MARGIN words past the limit: a caller stores stack parameters
      * before its callee checks the frame. */
@@ -46,11 +44,4 @@ void rt_ctx_init_main(vm_ctx_t *ctx, size_t ss_slots)
     ctx->self = 0;
     ctx->runtime_private = NULL;
     rt_gc_register_ctx(ctx);
-}
-
-void vm_yield(vm_ctx_t *ctx)
-{
-    /* One process for now: nobody else to run; refill the budget. The
-     * scheduler replaces this with a switch to the next runnable process. */
-    ctx->reductions = VM_REDUCTION_BUDGET;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../rt.h"
 
@@ -207,7 +208,11 @@ void rt_report_uncaught(vm_ctx_t *ctx)
     fflush(stdout);
     const vm_exc_t *e = (const vm_exc_t *)ctx->exc;
     rt_buf_t b = {0};
-    rt_buf_put(&b, "error: ", 7);
+    char who[64];
+    rt_proc_describe(ctx, who, sizeof who);
+    rt_buf_put(&b, "error", 5);
+    rt_buf_put(&b, who, strlen(who));
+    rt_buf_put(&b, ": ", 2);
     if (rt_is_atom(e->reason)) {
         rt_buf_put(&b, rt_as_str(e->reason)->bytes, rt_as_str(e->reason)->len);
     } else {
@@ -246,7 +251,9 @@ static void print_live_trace(vm_ctx_t *ctx)
 void rt_fatal(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
 {
     fflush(stdout);
-    fprintf(stderr, "error: %s: ", reason);
+    char who[64] = "";
+    rt_proc_describe(ctx, who, sizeof who);
+    fprintf(stderr, "error%s: %s: ", who, reason);
     va_list ap;
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -255,7 +262,9 @@ void rt_fatal(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
     if (ctx)
         print_live_trace(ctx);
     fflush(stderr);
-    exit(1);
+    if (ctx && ctx->runtime_private == ctx)
+        rt_proc_fatal(ctx, rt_atom(reason)); /* ends the process alone */
+    _exit(1);
 }
 
 void vm_fatal(vm_ctx_t *ctx, int64_t code)

@@ -7,13 +7,15 @@
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
 
-#include "../rt.h"
+#include "../sched/sched.h"
 
-/* Contexts whose shadow stacks are roots. One (main) until processes come. */
+/* Contexts outside the scheduler whose shadow stacks are roots (the unit
+ * tests'); processes' roots come from rt_proc_push_roots. */
 #define RT_MAX_ROOT_CTX 1
 static vm_ctx_t *root_ctx[RT_MAX_ROOT_CTX];
 static int n_root_ctx;
 static int gc_stress;
+#define RT_GC_MIN_HEAP ((size_t)16 << 20)
 static GC_push_other_roots_proc prev_push_other_roots;
 
 /* Each context's shadow stack [ss_base, ssp) and the values it holds
@@ -26,6 +28,7 @@ static void GC_CALLBACK push_shadow_stacks(void)
             GC_push_all_eager(c->ss_base, c->ssp);
         GC_push_all_eager(&c->exc, &c->self + 1);
     }
+    rt_proc_push_roots();
     if (prev_push_other_roots)
         prev_push_other_roots();
 }
@@ -40,6 +43,12 @@ static void *GC_CALLBACK oom_null(size_t bytes)
 void rt_gc_init(void)
 {
     GC_INIT();
+    /* Start from a 16 MiB heap (unless GC_INITIAL_HEAP_SIZE says
+     * otherwise): a smaller one collects every few hundred kilobytes,
+     * and each collection stops every worker thread. Untouched heap pages
+     * cost no memory. */
+    if (!getenv("GC_INITIAL_HEAP_SIZE") && GC_get_heap_size() < RT_GC_MIN_HEAP)
+        GC_expand_hp(RT_GC_MIN_HEAP - GC_get_heap_size());
     const char *s = getenv("VMRT_GC_STRESS");
     gc_stress = s && s[0] && strcmp(s, "0") != 0;
     prev_push_other_roots = GC_get_push_other_roots();

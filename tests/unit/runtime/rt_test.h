@@ -14,7 +14,7 @@ static vm_ctx_t ctx;
 static inline void setup(void)
 {
     rt_gc_init();
-    rt_ctx_init_main(&ctx, 4096);
+    rt_ctx_init_thread(&ctx, 4096);
 }
 
 /* A runtime error with reason `why` is pending: check it and clear it. */

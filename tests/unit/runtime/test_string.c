@@ -11,7 +11,7 @@ static vm_ctx_t ctx;
 static void setup(void)
 {
     rt_gc_init();
-    rt_ctx_init_main(&ctx, 4096);
+    rt_ctx_init_thread(&ctx, 4096);
 }
 
 TestSuite(string, .init = setup);

@@ -1,0 +1,194 @@
+/*
+ * runtime/proc/mailbox.c — send and selective receive (docs/processes.md).
+ *
+ * Senders push onto the receiver's lock-free MPSC queue (`in`). Only the
+ * receiver moves messages from there to its private list, in arrival
+ * order, and walks that list with the receive cursor: recv.wait makes sure
+ * a message is at the cursor (waiting if needed), recv.peek shows it,
+ * recv.skip moves past it, recv.accept takes it out and ends the receive.
+ * recv.mark / recv.from_mark let a receive that waits for a reference made
+ * after the mark start there instead of rescanning older messages.
+ */
+#include <string.h>
+
+#define GC_THREADS
+#include <gc/gc.h>
+
+#include "../sched/sched.h"
+
+#define MSG_OF(n) ((rt_msg_t *)(n))
+
+void rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg)
+{
+    (void)ctx;
+    rt_msg_t *m = GC_MALLOC(sizeof *m);
+    if (!m)
+        rt_fatal(NULL, "out_of_memory", "cannot allocate a message");
+    m->val = msg;
+    rt_mpsc_push(&p->in, &m->link);
+    rt_sched_wake(p);
+}
+
+void vm_proc_send(vm_ctx_t *ctx, vm_val_t dest, vm_val_t msg)
+{
+    /* A process often sends to the same one again: remember it. A pid
+     * never changes, so the check is exact; a dead process drops the
+     * message either way (its state says so). */
+    rt_proc_t *self = rt_proc_of(ctx);
+    rt_proc_t *p = self->send_cache;
+    if (!p || p->pid != dest) {
+        int err;
+        p = rt_proc_resolve(ctx, "proc.send", dest, &err);
+        if (!p)
+            return;
+        self->send_cache = p;
+    }
+    if (atomic_load_explicit(&p->state, memory_order_relaxed) == RT_P_DEAD)
+        return;
+    vm_val_t copy = rt_copy(ctx, msg);
+    if (!copy)
+        return;
+    rt_msg_t *m = GC_MALLOC(sizeof *m);
+    if (!m) {
+        rt_raise(ctx, "out_of_memory", "proc.send: cannot allocate a message");
+        return;
+    }
+    m->val = copy;
+    rt_mpsc_push(&p->in, &m->link);
+    rt_sched_wake(p);
+}
+
+/* Move what senders pushed to the private list. */
+static void drain(rt_proc_t *p)
+{
+    rt_mpsc_node_t *n;
+    while ((n = rt_mpsc_pop(&p->in))) {
+        atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+        *p->tailp = n;
+        p->tailp = (rt_mpsc_node_t **)&n->next;
+        p->nmsgs++;
+    }
+}
+
+static rt_mpsc_node_t *at_cursor(rt_proc_t *p)
+{
+    return *p->cursor;
+}
+
+static void end_receive(rt_proc_t *p)
+{
+    p->cursor = (rt_mpsc_node_t **)&p->first;
+    if (p->timer_pos >= 0)
+        rt_sched_cancel_timer(p);
+    p->timed_out = 0;
+}
+
+int64_t vm_recv_wait(vm_ctx_t *ctx, int64_t timeout_ms)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    for (;;) {
+        rt_proc_check_kill(p);
+        if (at_cursor(p))
+            return 1;
+        drain(p);
+        if (at_cursor(p))
+            return 1;
+        if (timeout_ms == 0 || p->timed_out) {
+            end_receive(p);
+            return 0;
+        }
+        if (timeout_ms > 0 && p->timer_pos < 0)
+            rt_sched_arm_timer(p, timeout_ms);
+        rt_sched_block(p);
+    }
+}
+
+vm_val_t vm_recv_peek(vm_ctx_t *ctx)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    rt_mpsc_node_t *n = at_cursor(p);
+    if (!n)
+        return rt_raise(ctx, "badarg",
+                        "recv.peek: no message at the cursor (call recv.wait first)");
+    return MSG_OF(n)->val;
+}
+
+vm_val_t vm_recv_accept(vm_ctx_t *ctx)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    rt_mpsc_node_t **cur = p->cursor;
+    rt_mpsc_node_t *n = *cur;
+    if (!n)
+        return rt_raise(ctx, "badarg",
+                        "recv.accept: no message at the cursor (call recv.wait first)");
+    rt_mpsc_node_t *next = atomic_load_explicit(&n->next, memory_order_relaxed);
+    *cur = next;
+    if (!next)
+        p->tailp = cur;
+    if (p->mark == (rt_mpsc_node_t **)&n->next)
+        p->mark = cur; /* the mark stays just before the same later messages */
+    p->nmsgs--;
+    end_receive(p);
+    return MSG_OF(n)->val;
+}
+
+void vm_recv_skip(vm_ctx_t *ctx)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    rt_mpsc_node_t *n = at_cursor(p);
+    if (!n) {
+        rt_raise(ctx, "badarg", "recv.skip: no message at the cursor (call recv.wait first)");
+        return;
+    }
+    p->cursor = (rt_mpsc_node_t **)&n->next;
+}
+
+void vm_recv_mark(vm_ctx_t *ctx)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    drain(p);
+    p->mark = p->tailp;
+}
+
+void vm_recv_from_mark(vm_ctx_t *ctx)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    p->cursor = p->mark ? p->mark : (rt_mpsc_node_t **)&p->first;
+}
+
+vm_val_t vm_recv_any(vm_ctx_t *ctx)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    p->cursor = (rt_mpsc_node_t **)&p->first;
+    vm_recv_wait(ctx, -1);
+    return vm_recv_accept(ctx);
+}
+
+int64_t vm_recv_count(vm_ctx_t *ctx)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    drain(p);
+    return p->nmsgs;
+}
+
+void vm_proc_sleep(vm_ctx_t *ctx, int64_t ms)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    rt_proc_check_kill(p);
+    if (ms <= 0) {
+        vm_yield(ctx);
+        return;
+    }
+    /* One timer per process: a sleep between the recv.wait calls of one
+     * receive ends that receive's timeout (docs/processes.md). */
+    if (p->timer_pos >= 0)
+        rt_sched_cancel_timer(p);
+    rt_sched_arm_timer(p, ms);
+    while (!p->timed_out) {
+        /* Messages wake a sleeper too: it only notes them. */
+        drain(p);
+        rt_sched_block(p);
+        rt_proc_check_kill(p);
+    }
+    p->timed_out = 0;
+}

@@ -1,0 +1,882 @@
+/*
+ * runtime/proc/proc.c — processes: the pid table, spawn, exit, links and
+ * exit signals, monitors, the name registry (docs/processes.md).
+ *
+ * Pids: a process occupies one slot of a table of RT_MAX_PROCS pointers;
+ * its pid is (serial << RT_PID_SLOT_BITS | slot) tagged as a pid, the slot's
+ * serial counting how many processes used it before, so a pid is not
+ * reused for a long time. Process records are collected objects: a
+ * thread that looked a process up may use the record safely after the
+ * process died (a message it delivers then is dropped, as in Erlang).
+ *
+ * Links, monitors and the name of a process are guarded by its spinlock;
+ * `exiting` is set under it once, which orders every link or monitor
+ * against the exit: one made before sees the exit signal, one after gets
+ * noproc.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define GC_THREADS
+#include <gc/gc.h>
+#include <gc/gc_mark.h>
+
+#include "../sched/sched.h"
+
+static rt_proc_t *_Atomic *table;
+static uint32_t *serials;
+static size_t max_procs;
+static _Atomic size_t high_water; /* slots [0, high_water) were ever used */
+static _Atomic int64_t live_count;
+static pthread_mutex_t free_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t *free_slots; /* recycled slots, oldest first */
+static size_t free_head, free_len;
+static _Atomic uint64_t ref_counter;
+int64_t (*rt_program)(vm_ctx_t *ctx); /* the program's main (core/main.c) */
+
+/* ---- small lock ---- */
+
+static void lock(rt_proc_t *p)
+{
+    while (atomic_flag_test_and_set_explicit(&p->lock, memory_order_acquire))
+        sched_yield();
+}
+
+static void unlock(rt_proc_t *p)
+{
+    atomic_flag_clear_explicit(&p->lock, memory_order_release);
+}
+
+/* ---- the table ---- */
+
+void rt_proc_table_init(size_t n)
+{
+    max_procs = n;
+    size_t bytes = n * (sizeof *table + 2 * sizeof(uint32_t));
+    void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem == MAP_FAILED)
+        rt_fatal(NULL, "system_limit", "cannot map a process table of %zu slots", n);
+    table = mem;
+    serials = (uint32_t *)(table + n);
+    free_slots = serials + n;
+}
+
+/* A slot for a new process, or -1 when the table is full. Slots are
+ * recycled oldest first so that a pid is not soon seen again. */
+static int64_t take_slot(void)
+{
+    size_t i = atomic_load_explicit(&high_water, memory_order_relaxed);
+    while (i < max_procs) {
+        if (atomic_compare_exchange_weak(&high_water, &i, i + 1))
+            return (int64_t)i;
+    }
+    pthread_mutex_lock(&free_mu);
+    int64_t s = -1;
+    if (free_len) {
+        s = free_slots[free_head];
+        free_head = (free_head + 1) % max_procs;
+        free_len--;
+    }
+    pthread_mutex_unlock(&free_mu);
+    return s;
+}
+
+static void release_slot(uint32_t s)
+{
+    serials[s]++;
+    pthread_mutex_lock(&free_mu);
+    free_slots[(free_head + free_len) % max_procs] = s;
+    free_len++;
+    pthread_mutex_unlock(&free_mu);
+}
+
+static uint32_t slot_of(vm_val_t pid)
+{
+    return (uint32_t)(val_imm_payload(pid) & ((1u << RT_PID_SLOT_BITS) - 1));
+}
+
+rt_proc_t *rt_proc_lookup(vm_val_t pid)
+{
+    if (!val_is_pid(pid))
+        return NULL;
+    uint32_t s = slot_of(pid);
+    if (s >= max_procs)
+        return NULL;
+    rt_proc_t *p = atomic_load_explicit(&table[s], memory_order_acquire);
+    return p && p->pid == pid ? p : NULL;
+}
+
+int64_t rt_proc_live_count(void)
+{
+    return atomic_load(&live_count);
+}
+
+int64_t vm_proc_count(vm_ctx_t *ctx)
+{
+    (void)ctx;
+    return rt_proc_live_count();
+}
+
+rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
+{
+    int64_t s = take_slot();
+    if (s < 0) {
+        if (ctx)
+            rt_raise(ctx, "system_limit", "too many processes (VMRT_MAX_PROCS=%zu)", max_procs);
+        return NULL;
+    }
+    rt_proc_t *p = GC_MALLOC(sizeof *p);
+    if (!p) {
+        release_slot((uint32_t)s);
+        if (ctx)
+            rt_raise(ctx, "out_of_memory", "cannot allocate a process");
+        return NULL;
+    }
+    p->pid = ((((vm_val_t)serials[s] << RT_PID_SLOT_BITS) | (vm_val_t)s) << 3) | VM_TAG_PID;
+    p->ctx.reductions = VM_REDUCTION_BUDGET;
+    p->ctx.runtime_private = p;
+    atomic_init(&p->state, RT_P_RUNNABLE);
+    p->fn = fn;
+    p->args = args;
+    rt_mpsc_init(&p->in);
+    p->tailp = (rt_mpsc_node_t **)&p->first;
+    p->cursor = p->tailp;
+    p->timer_pos = -1;
+    atomic_flag_clear(&p->lock);
+    atomic_store_explicit(&table[s], p, memory_order_release);
+    atomic_fetch_add(&live_count, 1);
+    return p;
+}
+
+/* ---- roots ---- */
+
+void rt_proc_push_roots(void)
+{
+    size_t n = atomic_load(&high_water);
+    if (n)
+        GC_push_all_eager((void *)table, (void *)(table + n));
+    for (size_t i = 0; i < n; i++) {
+        rt_proc_t *p = atomic_load_explicit(&table[i], memory_order_relaxed);
+        if (!p)
+            continue;
+        /* A save in p->inl is scanned with the record; a bigger one is
+         * atomic memory, a root only while it holds the stacks. */
+        size_t bytes = p->nlen + p->slen * sizeof(vm_val_t);
+        if (bytes > sizeof p->inl)
+            GC_push_all_eager(p->save, p->save + bytes);
+    }
+    for (int i = 0; i < rt_sched_nworkers(); i++) {
+        rt_worker_t *w = rt_sched_worker(i);
+        rt_proc_t *p = atomic_load_explicit(&w->live, memory_order_relaxed);
+        if (!p)
+            continue;
+        /* The live process's stacks in the regions (a running one's native
+         * stack is also the thread's, which the collector scans anyway). */
+        if (p->sp && (char *)p->sp < w->region_top)
+            GC_push_all_eager(p->sp, w->region_top);
+        if (p->ctx.ssp > w->ss_base)
+            GC_push_all_eager(w->ss_base, p->ctx.ssp);
+    }
+}
+
+/* ---- growing the small arrays of a process (under its lock) ---- */
+
+static int grow(void **arr, uint32_t *cap, uint32_t need, size_t item)
+{
+    if (need <= *cap)
+        return 1;
+    uint32_t cap2 = *cap ? 2 * *cap : 2;
+    void *p = GC_MALLOC(cap2 * item);
+    if (!p)
+        return 0;
+    if (*arr)
+        memcpy(p, *arr, *cap * item);
+    *arr = p;
+    *cap = cap2;
+    return 1;
+}
+
+static int add_link(rt_proc_t *p, vm_val_t pid)
+{
+    for (uint32_t i = 0; i < p->nlinks; i++)
+        if (p->links[i] == pid)
+            return 1;
+    if (!grow((void **)&p->links, &p->caplinks, p->nlinks + 1, sizeof(vm_val_t)))
+        return 0;
+    p->links[p->nlinks++] = pid;
+    return 1;
+}
+
+static int remove_link(rt_proc_t *p, vm_val_t pid)
+{
+    for (uint32_t i = 0; i < p->nlinks; i++)
+        if (p->links[i] == pid) {
+            p->links[i] = p->links[--p->nlinks];
+            return 1;
+        }
+    return 0;
+}
+
+static int add_mon(rt_mon_t **arr, uint32_t *n, uint32_t *cap, vm_val_t ref, vm_val_t pid)
+{
+    if (!grow((void **)arr, cap, *n + 1, sizeof(rt_mon_t)))
+        return 0;
+    (*arr)[(*n)++] = (rt_mon_t){ref, pid};
+    return 1;
+}
+
+/* Remove the monitor `ref`; its other pid in *pid. */
+static int remove_mon(rt_mon_t *arr, uint32_t *n, vm_val_t ref, vm_val_t *pid)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        if (arr[i].ref == ref) {
+            if (pid)
+                *pid = arr[i].pid;
+            arr[i] = arr[--*n];
+            return 1;
+        }
+    return 0;
+}
+
+/* ---- exit signals ---- */
+
+static vm_val_t atom_normal, atom_kill, atom_killed, atom_noproc, atom_exit, atom_down,
+    atom_process;
+
+static void init_atoms(void)
+{
+    if (atom_normal)
+        return;
+    atom_exit = rt_atom("EXIT");
+    atom_down = rt_atom("DOWN");
+    atom_process = rt_atom("process");
+    atom_normal = rt_atom("normal");
+    atom_kill = rt_atom("kill");
+    atom_killed = rt_atom("killed");
+    atom_noproc = rt_atom("noproc");
+}
+
+/* Make `p` end with `reason` at its next safe point. */
+static void kill_proc(rt_proc_t *p, vm_val_t reason)
+{
+    vm_val_t none = 0;
+    atomic_compare_exchange_strong(&p->kill_reason, &none, reason);
+    rt_sched_wake(p);
+}
+
+static vm_val_t make_tuple(vm_ctx_t *ctx, int n, const vm_val_t *items)
+{
+    vm_val_t t = vm_tuple_alloc(ctx, n);
+    if (!t)
+        return 0;
+    memcpy(((vm_tuple_t *)t)->items, items, (size_t)n * sizeof(vm_val_t));
+    return t;
+}
+
+/* Deliver the exit signal (from, reason) to `to`. `link`: it comes from a
+ * link (dropped if `to` no longer has it); else from proc.exit_pid. */
+static void exit_signal(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t from, vm_val_t reason, int link)
+{
+    init_atoms();
+    if (link) {
+        lock(to);
+        int had = !to->exiting && remove_link(to, from);
+        unlock(to);
+        if (!had)
+            return;
+    }
+    if (!link && reason == atom_kill) {
+        kill_proc(to, atom_killed);
+        return;
+    }
+    if (atomic_load(&to->trap_exit)) {
+        vm_val_t r = rt_copy(ctx, reason);
+        vm_val_t t = r ? make_tuple(ctx, 3, (vm_val_t[]){atom_exit, from, r}) : 0;
+        if (!t)
+            rt_fatal(NULL, "out_of_memory", "cannot deliver an exit signal");
+        rt_mbox_deliver(ctx, to, t);
+        return;
+    }
+    if (reason == atom_normal && !(!link && from == to->pid))
+        return;
+    kill_proc(to, reason);
+}
+
+static void send_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid, vm_val_t reason)
+{
+    init_atoms();
+    vm_val_t r = rt_copy(ctx, reason);
+    vm_val_t t = r ? make_tuple(ctx, 5, (vm_val_t[]){atom_down, ref, atom_process, pid, r}) : 0;
+    if (!t)
+        rt_fatal(NULL, "out_of_memory", "cannot deliver a DOWN message");
+    rt_mbox_deliver(ctx, to, t);
+}
+
+/* ---- the life of a process ---- */
+
+void rt_proc_check_kill(rt_proc_t *p)
+{
+    vm_val_t r = atomic_load_explicit(&p->kill_reason, memory_order_acquire);
+    if (r)
+        rt_proc_die(p, r);
+}
+
+static RT_NORETURN void program_exit(int status)
+{
+    if (fflush(stdout) != 0) {
+        perror("error: writing stdout");
+        status = 1;
+    }
+    fflush(stderr);
+    _exit(status & 0xff);
+}
+
+void rt_proc_die(rt_proc_t *p, vm_val_t reason)
+{
+    init_atoms();
+    if (p->is_main) {
+        /* The program ends with main (docs/processes.md). */
+        if (reason != atom_normal) {
+            fflush(stdout);
+            rt_buf_t b = {0};
+            rt_buf_put(&b, "error: the main process exited: ", 32);
+            rt_buf_put_val(&b, reason);
+            rt_buf_put(&b, "\n", 1);
+            fwrite(b.data, 1, b.len, stderr);
+            rt_buf_free(&b);
+        }
+        program_exit(reason == atom_normal ? 0 : 1);
+    }
+    p->exit_reason = reason;
+    p->after = RT_AFTER_EXIT;
+    rt_sched_switch_out(p);
+    rt_unreachable("a dead process resumed");
+}
+
+void rt_proc_fatal(vm_ctx_t *ctx, vm_val_t reason)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    if (p->is_main)
+        program_exit(1);
+    rt_proc_die(p, reason);
+}
+
+void rt_proc_entry(void *arg)
+{
+    rt_proc_t *p = arg;
+    vm_ctx_t *ctx = &p->ctx;
+    rt_proc_check_kill(p);
+    if (p->is_main) {
+        int64_t status = rt_program(ctx);
+        if (ctx->exc) {
+            rt_report_uncaught(ctx);
+            status = 1;
+        }
+        program_exit((int)status);
+    }
+    const vm_array_t *a = rt_as_array(p->args);
+    rt_call_fn(ctx, p->fn, (uint32_t)a->len, a->items);
+    init_atoms();
+    if (ctx->exc) {
+        rt_report_uncaught(ctx);
+        rt_proc_die(p, ((const vm_exc_t *)ctx->exc)->reason);
+    }
+    rt_proc_die(p, atom_normal);
+}
+
+/* On the scheduler's stack, after the process switched out for good. */
+void rt_proc_reap(rt_proc_t *p)
+{
+    vm_ctx_t *ctx = &p->ctx; /* allocations of the reaping (its stacks are gone) */
+    ctx->ssp = ctx->ss_base;
+    ctx->exc = 0;
+    if (p->timer_pos >= 0)
+        rt_sched_cancel_timer(p);
+    lock(p);
+    p->exiting = 1;
+    vm_val_t *links = p->links;
+    uint32_t nlinks = p->nlinks;
+    rt_mon_t *watchers = p->watchers;
+    uint32_t nwatchers = p->nwatchers;
+    rt_mon_t *watching = p->watching;
+    uint32_t nwatching = p->nwatching;
+    vm_val_t name = p->name;
+    p->nlinks = p->nwatchers = p->nwatching = 0;
+    unlock(p);
+    if (name)
+        vm_proc_unregister(ctx, name);
+    ctx->exc = 0;
+    atomic_store(&p->state, RT_P_DEAD);
+    atomic_store_explicit(&table[slot_of(p->pid)], NULL, memory_order_release);
+    vm_val_t reason = p->exit_reason;
+    for (uint32_t i = 0; i < nlinks; i++) {
+        rt_proc_t *q = rt_proc_lookup(links[i]);
+        if (q)
+            exit_signal(ctx, q, p->pid, reason, 1);
+    }
+    for (uint32_t i = 0; i < nwatchers; i++) {
+        rt_proc_t *q = rt_proc_lookup(watchers[i].pid);
+        if (q)
+            send_down(ctx, q, watchers[i].ref, p->pid, reason);
+    }
+    for (uint32_t i = 0; i < nwatching; i++) {
+        rt_proc_t *q = rt_proc_lookup(watching[i].pid);
+        if (!q)
+            continue;
+        lock(q);
+        remove_mon(q->watchers, &q->nwatchers, watching[i].ref, NULL);
+        unlock(q);
+    }
+    release_slot(slot_of(p->pid));
+    atomic_fetch_sub(&live_count, 1);
+    /* Let the collector have the mailbox and the saved stacks early. */
+    p->first = NULL;
+    p->save = NULL;
+    p->send_cache = NULL;
+}
+
+/* ---- spawn ---- */
+
+/* Copies of the arguments `args` (tuple, array or nil) in a new array. */
+static vm_val_t args_array(vm_ctx_t *ctx, const char *who, vm_val_t args)
+{
+    if (val_is_nil(args))
+        return rt_array_new(ctx, 0);
+    const vm_val_t *items;
+    uint64_t n;
+    if (rt_is_kind(args, VM_KIND_TUPLE)) {
+        items = ((const vm_tuple_t *)args)->items;
+        n = ((const vm_tuple_t *)args)->hdr.aux;
+    } else if (rt_is_kind(args, VM_KIND_ARRAY)) {
+        items = rt_as_array(args)->items;
+        n = rt_as_array(args)->len;
+    } else {
+        return rt_raise_type(ctx, who, "a tuple, an array or nil of arguments", args);
+    }
+    vm_val_t a = rt_array_new(ctx, n);
+    for (uint64_t i = 0; a && i < n; i++)
+        if (!rt_array_push(ctx, a, items[i]))
+            return 0;
+    /* The new process's own copies, made as one value, like a message. */
+    if (a && !rt_copy_items(ctx, rt_as_array(a)->items, n))
+        return 0;
+    return a;
+}
+
+enum { SPAWN, SPAWN_LINK, SPAWN_MONITOR };
+
+static rt_proc_t *spawn(vm_ctx_t *ctx, const char *who, vm_val_t fn, vm_val_t args, int how,
+                        vm_val_t *ref)
+{
+    const vm_func_t *f = rt_expect(ctx, who, fn, VM_KIND_FUNC);
+    if (!f)
+        return NULL;
+    vm_val_t a = args_array(ctx, who, args);
+    if (!a)
+        return NULL;
+    if (rt_as_array(a)->len != f->hdr.aux) {
+        rt_raise(ctx, "arity", "%s: %s takes %u argument%s, given %llu", who, f->desc->name,
+                 f->hdr.aux, f->hdr.aux == 1 ? "" : "s", (unsigned long long)rt_as_array(a)->len);
+        return NULL;
+    }
+    vm_val_t fn2 = rt_copy(ctx, fn);
+    if (!fn2)
+        return NULL;
+    vm_val_t a2 = a;
+    rt_proc_t *self = rt_proc_of(ctx);
+    rt_proc_t *p = rt_proc_new(ctx, fn2, a2);
+    if (!p)
+        return NULL;
+    /* Not runnable yet: nobody else can see it, no lock needed on p. */
+    if (how == SPAWN_LINK) {
+        lock(self);
+        int ok = add_link(self, p->pid);
+        unlock(self);
+        if (!ok || !add_link(p, self->pid)) {
+            rt_raise(ctx, "out_of_memory", "%s: cannot record the link", who);
+            return NULL;
+        }
+    } else if (how == SPAWN_MONITOR) {
+        *ref = vm_make_ref(ctx);
+        lock(self);
+        int ok = add_mon(&self->watching, &self->nwatching, &self->capwatching, *ref, p->pid);
+        unlock(self);
+        if (!ok || !add_mon(&p->watchers, &p->nwatchers, &p->capwatchers, *ref, self->pid)) {
+            rt_raise(ctx, "out_of_memory", "%s: cannot record the monitor", who);
+            return NULL;
+        }
+    }
+    rt_sched_spawned(p);
+    return p;
+}
+
+vm_val_t vm_proc_spawn(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
+{
+    rt_proc_t *p = spawn(ctx, "proc.spawn", fn, args, SPAWN, NULL);
+    return p ? p->pid : 0;
+}
+
+vm_val_t vm_proc_spawn_link(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
+{
+    rt_proc_t *p = spawn(ctx, "proc.spawn_link", fn, args, SPAWN_LINK, NULL);
+    return p ? p->pid : 0;
+}
+
+vm_val_t vm_proc_spawn_monitor(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
+{
+    vm_val_t ref = 0;
+    rt_proc_t *p = spawn(ctx, "proc.spawn_monitor", fn, args, SPAWN_MONITOR, &ref);
+    return p ? make_tuple(ctx, 2, (vm_val_t[]){p->pid, ref}) : 0;
+}
+
+vm_val_t vm_proc_self(vm_ctx_t *ctx)
+{
+    return rt_proc_of(ctx)->pid;
+}
+
+vm_val_t vm_make_ref(vm_ctx_t *ctx)
+{
+    (void)ctx;
+    uint64_t n = atomic_fetch_add_explicit(&ref_counter, 1, memory_order_relaxed) + 1;
+    return (n << 3) | VM_TAG_REF;
+}
+
+/* ---- links ---- */
+
+static int expect_pid(vm_ctx_t *ctx, const char *who, vm_val_t v)
+{
+    if (val_is_pid(v))
+        return 1;
+    rt_raise_type(ctx, who, "a pid", v);
+    return 0;
+}
+
+void vm_proc_link(vm_ctx_t *ctx, vm_val_t pid)
+{
+    if (!expect_pid(ctx, "proc.link", pid))
+        return;
+    rt_proc_t *self = rt_proc_of(ctx);
+    if (pid == self->pid)
+        return;
+    rt_proc_t *q = rt_proc_lookup(pid);
+    int alive = 0;
+    if (q) {
+        lock(q);
+        alive = !q->exiting;
+        if (alive && !add_link(q, self->pid))
+            alive = -1;
+        unlock(q);
+    }
+    if (alive == -1) {
+        rt_raise(ctx, "out_of_memory", "proc.link: cannot record the link");
+        return;
+    }
+    if (!alive) {
+        init_atoms();
+        exit_signal(ctx, self, pid, atom_noproc, 0);
+        rt_proc_check_kill(self);
+        return;
+    }
+    lock(self);
+    int ok = add_link(self, pid);
+    unlock(self);
+    if (!ok)
+        rt_raise(ctx, "out_of_memory", "proc.link: cannot record the link");
+}
+
+void vm_proc_unlink(vm_ctx_t *ctx, vm_val_t pid)
+{
+    if (!expect_pid(ctx, "proc.unlink", pid))
+        return;
+    rt_proc_t *self = rt_proc_of(ctx);
+    lock(self);
+    remove_link(self, pid);
+    unlock(self);
+    rt_proc_t *q = rt_proc_lookup(pid);
+    if (q) {
+        lock(q);
+        remove_link(q, self->pid);
+        unlock(q);
+    }
+}
+
+int64_t vm_proc_trap_exit(vm_ctx_t *ctx, int64_t on)
+{
+    return atomic_exchange(&rt_proc_of(ctx)->trap_exit, on != 0);
+}
+
+void vm_proc_exit(vm_ctx_t *ctx, vm_val_t reason)
+{
+    rt_proc_t *self = rt_proc_of(ctx);
+    vm_val_t r = rt_copy(ctx, reason);
+    rt_proc_die(self, r ? r : reason);
+}
+
+void vm_proc_exit_pid(vm_ctx_t *ctx, vm_val_t pid, vm_val_t reason)
+{
+    if (!expect_pid(ctx, "proc.exit_pid", pid))
+        return;
+    rt_proc_t *self = rt_proc_of(ctx);
+    rt_proc_t *q = rt_proc_lookup(pid);
+    if (!q)
+        return;
+    vm_val_t r = rt_copy(ctx, reason);
+    if (!r)
+        return;
+    exit_signal(ctx, q, self->pid, r, 0);
+    if (q == self)
+        rt_proc_check_kill(self);
+}
+
+int64_t vm_proc_alive(vm_ctx_t *ctx, vm_val_t pid)
+{
+    if (!expect_pid(ctx, "proc.alive", pid))
+        return 0;
+    rt_proc_t *q = rt_proc_lookup(pid);
+    return q && !atomic_load_explicit(&q->kill_reason, memory_order_relaxed) &&
+           atomic_load(&q->state) != RT_P_DEAD;
+}
+
+/* ---- monitors ---- */
+
+vm_val_t vm_proc_monitor(vm_ctx_t *ctx, vm_val_t pid)
+{
+    if (!expect_pid(ctx, "proc.monitor", pid))
+        return 0;
+    rt_proc_t *self = rt_proc_of(ctx);
+    vm_val_t ref = vm_make_ref(ctx);
+    rt_proc_t *q = rt_proc_lookup(pid);
+    int alive = 0;
+    if (q) {
+        lock(q);
+        alive = !q->exiting;
+        if (alive && !add_mon(&q->watchers, &q->nwatchers, &q->capwatchers, ref, self->pid))
+            alive = -1;
+        unlock(q);
+    }
+    if (alive == -1)
+        return rt_raise(ctx, "out_of_memory", "proc.monitor: cannot record the monitor");
+    if (!alive) {
+        init_atoms();
+        send_down(ctx, self, ref, pid, atom_noproc);
+        return ref;
+    }
+    lock(self);
+    int ok = add_mon(&self->watching, &self->nwatching, &self->capwatching, ref, pid);
+    unlock(self);
+    if (!ok)
+        return rt_raise(ctx, "out_of_memory", "proc.monitor: cannot record the monitor");
+    return ref;
+}
+
+void vm_proc_demonitor(vm_ctx_t *ctx, vm_val_t ref)
+{
+    if (!val_is_ref(ref)) {
+        rt_raise_type(ctx, "proc.demonitor", "a reference", ref);
+        return;
+    }
+    rt_proc_t *self = rt_proc_of(ctx);
+    vm_val_t target = 0;
+    lock(self);
+    int had = remove_mon(self->watching, &self->nwatching, ref, &target);
+    unlock(self);
+    rt_proc_t *q = had ? rt_proc_lookup(target) : NULL;
+    if (q) {
+        lock(q);
+        remove_mon(q->watchers, &q->nwatchers, ref, NULL);
+        unlock(q);
+    }
+}
+
+/* ---- the name registry: atom -> pid, one table under a mutex ---- */
+
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct reg_ent {
+    vm_val_t name, pid;
+} * reg; /* open addressing; name 0 empty, 1 deleted */
+static size_t reg_cap, reg_used;
+
+static size_t reg_home(vm_val_t name)
+{
+    return (size_t)((name >> 4) * 0x9E3779B97F4A7C15ULL) & (reg_cap - 1);
+}
+
+static size_t reg_find(vm_val_t name)
+{
+    size_t mask = reg_cap - 1;
+    for (size_t i = reg_home(name);; i = (i + 1) & mask)
+        if (reg[i].name == name || reg[i].name == 0)
+            return i;
+}
+
+static int reg_grow(void)
+{
+    size_t cap = reg_cap ? 2 * reg_cap : 64;
+    struct reg_ent *old = reg;
+    size_t old_cap = reg_cap;
+    reg = calloc(cap, sizeof *reg);
+    if (!reg) {
+        reg = old;
+        return 0;
+    }
+    reg_cap = cap;
+    reg_used = 0;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].name > 1) {
+            reg[reg_find(old[i].name)] = old[i];
+            reg_used++;
+        }
+    free(old);
+    return 1;
+}
+
+static vm_val_t whereis(vm_val_t name)
+{
+    vm_val_t pid = 0;
+    pthread_mutex_lock(&reg_mu);
+    if (reg_cap) {
+        size_t i = reg_find(name);
+        if (reg[i].name == name)
+            pid = reg[i].pid;
+    }
+    pthread_mutex_unlock(&reg_mu);
+    return pid;
+}
+
+static int expect_name(vm_ctx_t *ctx, const char *who, vm_val_t name)
+{
+    if (rt_is_atom(name))
+        return 1;
+    rt_raise_type(ctx, who, "an atom", name);
+    return 0;
+}
+
+void vm_proc_register(vm_ctx_t *ctx, vm_val_t name, vm_val_t pid)
+{
+    if (!expect_name(ctx, "proc.register", name) || !expect_pid(ctx, "proc.register", pid))
+        return;
+    init_atoms();
+    if (name == rt_atom("undefined")) {
+        rt_raise(ctx, "badarg", "proc.register: the name undefined is reserved");
+        return;
+    }
+    rt_proc_t *q = rt_proc_lookup(pid);
+    if (!q) {
+        rt_raise(ctx, "badarg", "proc.register: the process is not alive");
+        return;
+    }
+    lock(q);
+    const char *err = q->exiting ? "the process is not alive"
+                      : q->name  ? "the process already has a name"
+                                 : NULL;
+    if (!err) {
+        pthread_mutex_lock(&reg_mu);
+        if ((reg_used + 1) * 2 > reg_cap && !reg_grow()) {
+            err = "out of memory";
+        } else {
+            size_t i = reg_find(name);
+            if (reg[i].name == name) {
+                err = "the name is taken";
+            } else {
+                reg[i] = (struct reg_ent){name, pid};
+                reg_used++;
+                q->name = name;
+            }
+        }
+        pthread_mutex_unlock(&reg_mu);
+    }
+    unlock(q);
+    if (err)
+        rt_raise(ctx, "badarg", "proc.register: %s: %.*s", err, (int)rt_as_str(name)->len,
+                 rt_as_str(name)->bytes);
+}
+
+void vm_proc_unregister(vm_ctx_t *ctx, vm_val_t name)
+{
+    if (!expect_name(ctx, "proc.unregister", name))
+        return;
+    vm_val_t pid = 0;
+    pthread_mutex_lock(&reg_mu);
+    if (reg_cap) {
+        size_t i = reg_find(name);
+        if (reg[i].name == name) {
+            pid = reg[i].pid;
+            /* Backward-shift deletion keeps probing exact without tombstones. */
+            size_t mask = reg_cap - 1, j = i;
+            for (;;) {
+                j = (j + 1) & mask;
+                if (reg[j].name == 0)
+                    break;
+                size_t home = reg_home(reg[j].name);
+                if (((j - home) & mask) >= ((j - i) & mask)) {
+                    reg[i] = reg[j];
+                    i = j;
+                }
+            }
+            reg[i] = (struct reg_ent){0, 0};
+            reg_used--;
+        }
+    }
+    pthread_mutex_unlock(&reg_mu);
+    if (!pid) {
+        rt_raise(ctx, "badarg", "proc.unregister: no process is registered as %.*s",
+                 (int)rt_as_str(name)->len, rt_as_str(name)->bytes);
+        return;
+    }
+    rt_proc_t *q = rt_proc_lookup(pid);
+    if (q) {
+        lock(q);
+        if (q->name == name)
+            q->name = 0;
+        unlock(q);
+    }
+}
+
+vm_val_t vm_proc_whereis(vm_ctx_t *ctx, vm_val_t name)
+{
+    if (!expect_name(ctx, "proc.whereis", name))
+        return 0;
+    vm_val_t pid = whereis(name);
+    return pid ? pid : VM_NIL;
+}
+
+rt_proc_t *rt_proc_resolve(vm_ctx_t *ctx, const char *who, vm_val_t dest, int *err)
+{
+    *err = 0;
+    if (val_is_pid(dest))
+        return rt_proc_lookup(dest);
+    if (rt_is_atom(dest)) {
+        vm_val_t pid = whereis(dest);
+        rt_proc_t *q = pid ? rt_proc_lookup(pid) : NULL;
+        if (!q) {
+            *err = 1;
+            rt_raise(ctx, "badarg", "%s: no process is registered as %.*s", who,
+                     (int)rt_as_str(dest)->len, rt_as_str(dest)->bytes);
+        }
+        return q;
+    }
+    *err = 1;
+    rt_raise_type(ctx, who, "a pid or a registered name", dest);
+    return NULL;
+}
+
+void rt_proc_describe(vm_ctx_t *ctx, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    if (!ctx || ctx->runtime_private != ctx)
+        return;
+    rt_proc_t *p = rt_proc_of(ctx);
+    if (p->is_main)
+        return;
+    rt_buf_t b = {0};
+    rt_buf_put_val(&b, p->pid);
+    snprintf(buf, cap, " in process %.*s", (int)b.len, b.data);
+    rt_buf_free(&b);
+}

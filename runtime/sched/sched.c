@@ -1,0 +1,657 @@
+/*
+ * runtime/sched/sched.c — worker threads, run queues, work stealing,
+ * parking, timers, and the switch between processes (docs/processes.md).
+ *
+ * Each worker thread runs the scheduler loop at the top of its pthread
+ * stack; below it, RT_SCHED_RESERVE bytes further down, starts the region
+ * where its processes run. A switch saves the outgoing process's used
+ * native stack [sp, region top) and shadow stack [ss_base, ssp) into
+ * buffers of exactly that size, and copies the incoming process's back to
+ * the same addresses. The copy is lazy: a process that runs again before
+ * another one needs the region is not copied at all.
+ *
+ * Queues of one worker:
+ *   runq   FIFO of its started processes (only the worker touches it);
+ *   inbox  MPSC queue where other threads put its processes they woke;
+ *   fresh  ring of spawned processes that have not run yet; idle workers
+ *          steal half of it;
+ * and one global queue (mutex) for the main process and ring overflow.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GC_THREADS
+#include <gc/gc.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define RT_ASAN 1
+#endif
+
+#include "../platform/switch.h"
+#include "sched.h"
+
+/* Stack the scheduler loop may use below its own frame (the collector,
+ * signal handlers and reaping run there). */
+#define RT_SCHED_RESERVE (256 * 1024)
+
+_Thread_local rt_worker_t *rt_cur_worker __attribute__((tls_model("initial-exec")));
+
+static rt_worker_t *workers;
+static int nworkers;
+static size_t proc_stack_size = 8u << 20; /* VMRT_STACK_SIZE */
+static size_t ss_slots = 1u << 20;        /* shadow stack of a worker, in words: stack size / 8 */
+static uint64_t det_seed;                 /* VMRT_SEED: deterministic mode */
+
+static pthread_mutex_t global_mu = PTHREAD_MUTEX_INITIALIZER;
+static rt_mpsc_node_t *global_head, **global_tailp = &global_head;
+static _Atomic int64_t global_len;
+static _Atomic int nidle, nspinning;
+
+#define PROC_OF_LINK(n) ((rt_proc_t *)((char *)(n)-offsetof(rt_proc_t, qlink)))
+
+int64_t rt_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int rt_sched_nworkers(void)
+{
+    return nworkers;
+}
+
+rt_worker_t *rt_sched_worker(int i)
+{
+    return &workers[i];
+}
+
+/* ---- futex parking ---- */
+
+static void futex_wait(_Atomic int *addr, int val, int64_t timeout_ns)
+{
+    struct timespec ts, *tp = NULL;
+    if (timeout_ns != INT64_MAX) {
+        if (timeout_ns < 0)
+            timeout_ns = 0;
+        ts.tv_sec = timeout_ns / 1000000000;
+        ts.tv_nsec = timeout_ns % 1000000000;
+        tp = &ts;
+    }
+    syscall(SYS_futex, (int *)addr, FUTEX_WAIT_PRIVATE, val, tp, NULL, 0);
+}
+
+static void futex_wake(_Atomic int *addr)
+{
+    syscall(SYS_futex, (int *)addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void notify(rt_worker_t *w)
+{
+    if (atomic_exchange(&w->sleeping, 0))
+        futex_wake(&w->sleeping);
+}
+
+/* New stealable work: wake an idle worker unless one is already looking. */
+static void wake_idle(void)
+{
+    if (atomic_load(&nidle) == 0 || atomic_load(&nspinning) > 0)
+        return;
+    for (int i = 0; i < nworkers; i++)
+        if (atomic_load(&workers[i].sleeping)) {
+            notify(&workers[i]);
+            return;
+        }
+}
+
+/* ---- queues ---- */
+
+static void global_push(rt_proc_t *p)
+{
+    pthread_mutex_lock(&global_mu);
+    atomic_store_explicit(&p->qlink.next, NULL, memory_order_relaxed);
+    *global_tailp = &p->qlink;
+    global_tailp = (rt_mpsc_node_t **)&p->qlink.next;
+    atomic_fetch_add(&global_len, 1);
+    pthread_mutex_unlock(&global_mu);
+    wake_idle();
+}
+
+static rt_proc_t *global_pop(void)
+{
+    if (atomic_load_explicit(&global_len, memory_order_relaxed) == 0)
+        return NULL;
+    pthread_mutex_lock(&global_mu);
+    rt_mpsc_node_t *n = global_head;
+    if (n) {
+        global_head = atomic_load_explicit(&n->next, memory_order_relaxed);
+        if (!global_head)
+            global_tailp = &global_head;
+        atomic_fetch_sub(&global_len, 1);
+    }
+    pthread_mutex_unlock(&global_mu);
+    return n ? PROC_OF_LINK(n) : NULL;
+}
+
+static void runq_push(rt_worker_t *w, rt_proc_t *p)
+{
+    atomic_store_explicit(&p->qlink.next, NULL, memory_order_relaxed);
+    *w->runq_tailp = &p->qlink;
+    w->runq_tailp = (rt_mpsc_node_t **)&p->qlink.next;
+    w->runq_len++;
+}
+
+static rt_proc_t *runq_pop(rt_worker_t *w)
+{
+    rt_mpsc_node_t *n = w->runq_head;
+    if (!n)
+        return NULL;
+    w->runq_head = atomic_load_explicit(&n->next, memory_order_relaxed);
+    if (!w->runq_head)
+        w->runq_tailp = &w->runq_head;
+    w->runq_len--;
+    return PROC_OF_LINK(n);
+}
+
+static uint64_t next_rand(rt_worker_t *w)
+{
+    /* xorshift64* */
+    uint64_t x = w->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    w->rng = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+void rt_sched_spawned(rt_proc_t *p)
+{
+    rt_worker_t *w = rt_cur_worker;
+    if (!w) {
+        global_push(p);
+        return;
+    }
+    /* The newest spawn runs next (Go's runnext): a tree of spawns unfolds
+     * depth first, so finished leaves free their memory early; the one it
+     * displaces joins the stealable ring. */
+    rt_proc_t *prev = w->runnext;
+    w->runnext = p;
+    if (!prev)
+        return;
+    p = prev;
+    if (!rt_ring_push(&w->fresh, p)) {
+        /* Full: half of it, and p, go to the global queue in one batch. */
+        void *batch[RT_RING_SIZE / 2];
+        uint32_t n = rt_ring_take(&w->fresh, batch, RT_RING_SIZE / 2);
+        pthread_mutex_lock(&global_mu);
+        for (uint32_t i = 0; i <= n; i++) {
+            rt_proc_t *q = i < n ? batch[i] : p;
+            atomic_store_explicit(&q->qlink.next, NULL, memory_order_relaxed);
+            *global_tailp = &q->qlink;
+            global_tailp = (rt_mpsc_node_t **)&q->qlink.next;
+        }
+        atomic_fetch_add(&global_len, (int64_t)n + 1);
+        pthread_mutex_unlock(&global_mu);
+    }
+    wake_idle();
+}
+
+void rt_sched_ready(rt_proc_t *p)
+{
+    rt_worker_t *w = p->home;
+    if (w == rt_cur_worker) {
+        runq_push(w, p);
+        /* It runs soon on this core: start fetching what its switch reads. */
+        for (size_t off = 0; off < sizeof p->inl; off += 64)
+            __builtin_prefetch(p->inl + off);
+        return;
+    }
+    rt_mpsc_push(&w->inbox, &p->qlink);
+    notify(w);
+}
+
+void rt_sched_wake(rt_proc_t *p)
+{
+    int expect = RT_P_WAITING;
+    if (atomic_compare_exchange_strong(&p->state, &expect, RT_P_RUNNABLE))
+        rt_sched_ready(p);
+}
+
+/* ---- timers ---- */
+
+void rt_sched_arm_timer(rt_proc_t *p, int64_t ms)
+{
+    if (p->timer_pos >= 0)
+        return;
+    int64_t now = rt_now_ns();
+    int64_t deadline = ms > (INT64_MAX - now) / 1000000 ? INT64_MAX - 1 : now + ms * 1000000;
+    if (!rt_timer_add(&p->home->timers, deadline, &p->timer_pos))
+        rt_fatal(NULL, "out_of_memory", "cannot grow the timer heap");
+}
+
+void rt_sched_cancel_timer(rt_proc_t *p)
+{
+    rt_timer_cancel(&p->home->timers, &p->timer_pos);
+    p->timed_out = 0;
+}
+
+static void fire_timers(rt_worker_t *w)
+{
+    if (!w->timers.len)
+        return;
+    int64_t now = rt_now_ns();
+    int64_t *pos;
+    while ((pos = rt_timer_pop_due(&w->timers, now))) {
+        rt_proc_t *p = (rt_proc_t *)((char *)pos - offsetof(rt_proc_t, timer_pos));
+        p->timed_out = 1;
+        rt_sched_wake(p);
+    }
+}
+
+/* ---- saving and restoring the stacks of a process ---- */
+
+#ifdef RT_ASAN
+/* The regions hold other frames' redzones: copy without ASan's checks. */
+__attribute__((no_sanitize_address)) static void copy_bytes(void *dst, const void *src, size_t n)
+{
+    volatile uint64_t *d = dst;
+    const volatile uint64_t *s = src;
+    for (size_t i = 0; i < n / 8; i++)
+        d[i] = s[i];
+}
+#else
+#define copy_bytes memcpy
+#endif
+
+/* A process's frames left the region (saved, or it ended): under ASan,
+ * clear their redzones, or the next process's frames would trip on them. */
+static void leave_region(rt_worker_t *w, rt_proc_t *p)
+{
+#ifdef RT_ASAN
+    __asan_unpoison_memory_region(p->sp, (size_t)(w->region_top - (char *)p->sp));
+#else
+    (void)w, (void)p;
+#endif
+}
+
+static void save(rt_worker_t *w, rt_proc_t *p)
+{
+    size_t n = (size_t)(w->region_top - (char *)p->sp);
+    size_t m = (size_t)(p->ctx.ssp - w->ss_base);
+    size_t need = n + m * sizeof(vm_val_t);
+    char *buf = p->inl;
+    if (need > sizeof p->inl) {
+        if (need > p->savecap) {
+            size_t cap = need + need / 2;
+            char *b = GC_MALLOC_ATOMIC(cap);
+            if (!b)
+                rt_fatal(NULL, "out_of_memory", "cannot save a process stack of %zu bytes", need);
+            p->save = b;
+            p->savecap = cap;
+        }
+        buf = p->save;
+    }
+    copy_bytes(buf, p->sp, n);
+    copy_bytes(buf + n, w->ss_base, m * sizeof(vm_val_t));
+    /* Ordered for the collector, which may stop this thread anywhere:
+     * the copies are complete before they count as roots, and they count
+     * before the regions stop counting. */
+    atomic_signal_fence(memory_order_seq_cst);
+    p->nlen = n;
+    p->slen = m;
+    atomic_signal_fence(memory_order_seq_cst);
+    atomic_store_explicit(&w->live, NULL, memory_order_relaxed);
+    leave_region(w, p);
+}
+
+static void restore(rt_worker_t *w, rt_proc_t *p)
+{
+    atomic_store_explicit(&w->live, p, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    const char *buf = p->nlen + p->slen * sizeof(vm_val_t) > sizeof p->inl ? p->save : p->inl;
+#ifdef RT_ASAN
+    __asan_unpoison_memory_region(p->sp, p->nlen);
+#endif
+    copy_bytes(p->sp, buf, p->nlen);
+    copy_bytes(w->ss_base, buf + p->nlen, p->slen * sizeof(vm_val_t));
+    atomic_signal_fence(memory_order_seq_cst);
+    p->nlen = 0;
+    p->slen = 0;
+}
+
+static void run(rt_worker_t *w, rt_proc_t *p)
+{
+    rt_proc_t *live = atomic_load_explicit(&w->live, memory_order_relaxed);
+    if (live != p) {
+        if (live)
+            save(w, live);
+        if (!p->sp) {
+            /* First run: p lives on this worker from now on. */
+            p->home = w;
+            p->ctx.ss_base = w->ss_base;
+            p->ctx.ssp = w->ss_base;
+            p->ctx.ss_limit = w->ss_limit;
+            p->ctx.stack_limit = w->stack_limit;
+            atomic_store_explicit(&w->live, p, memory_order_relaxed);
+            atomic_signal_fence(memory_order_seq_cst);
+#ifdef RT_ASAN
+            __asan_unpoison_memory_region(w->region_top - RT_SWITCH_FRAME_BYTES,
+                                          RT_SWITCH_FRAME_BYTES);
+#endif
+            p->sp = rt_switch_init(w->region_top, rt_proc_entry, p);
+        } else {
+            restore(w, p);
+        }
+    }
+    atomic_store_explicit(&p->state, RT_P_RUNNING, memory_order_relaxed);
+    if (det_seed)
+        p->ctx.reductions = 1 + (int64_t)(next_rand(w) % VM_REDUCTION_BUDGET);
+    w->cur = p;
+    w->switches++;
+    rt_switch(&w->sched_sp, p->sp);
+    w->cur = NULL;
+    switch (p->after) {
+    case RT_AFTER_YIELD:
+        atomic_store(&p->state, RT_P_RUNNABLE);
+        runq_push(w, p);
+        break;
+    case RT_AFTER_BLOCK: break; /* WAITING, or already queued by a waker */
+    case RT_AFTER_EXIT:
+        atomic_store_explicit(&w->live, NULL, memory_order_relaxed);
+        leave_region(w, p);
+        rt_proc_reap(p);
+        break;
+    }
+}
+
+void rt_sched_switch_out(rt_proc_t *p)
+{
+    rt_switch(&p->sp, rt_cur_worker->sched_sp);
+}
+
+void rt_sched_block(rt_proc_t *p)
+{
+    atomic_store(&p->state, RT_P_WAITING);
+    if (rt_mpsc_nonempty(&p->in) || atomic_load(&p->kill_reason) || p->timed_out ||
+        atomic_load(&p->io_done)) {
+        int expect = RT_P_WAITING;
+        if (atomic_compare_exchange_strong(&p->state, &expect, RT_P_RUNNING))
+            return;
+        /* A waker queued us already: switch out and be resumed from there. */
+    }
+    p->after = RT_AFTER_BLOCK;
+    rt_sched_switch_out(p);
+}
+
+static int others_waiting(rt_worker_t *w)
+{
+    return w->runq_head || w->runnext || rt_ring_len(&w->fresh) || rt_mpsc_nonempty(&w->inbox) ||
+           atomic_load_explicit(&global_len, memory_order_relaxed) ||
+           (w->timers.len && rt_timer_next(&w->timers) <= rt_now_ns());
+}
+
+void vm_yield(vm_ctx_t *ctx)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    ctx->reductions = VM_REDUCTION_BUDGET;
+    rt_proc_check_kill(p);
+    if (!others_waiting(rt_cur_worker))
+        return;
+    p->after = RT_AFTER_YIELD;
+    rt_sched_switch_out(p);
+    rt_proc_check_kill(p);
+}
+
+void vm_proc_yield(vm_ctx_t *ctx)
+{
+    vm_yield(ctx);
+}
+
+/* ---- the scheduler loop ---- */
+
+static void drain_inbox(rt_worker_t *w)
+{
+    rt_mpsc_node_t *n;
+    while ((n = rt_mpsc_pop(&w->inbox)))
+        runq_push(w, PROC_OF_LINK(n));
+}
+
+static rt_proc_t *steal(rt_worker_t *w)
+{
+    if (nworkers < 2)
+        return NULL;
+    int start = (int)(next_rand(w) % (uint64_t)nworkers);
+    for (int k = 0; k < nworkers; k++) {
+        rt_worker_t *v = &workers[(start + k) % nworkers];
+        if (v == w)
+            continue;
+        rt_proc_t *p = rt_ring_steal(&v->fresh, &w->fresh);
+        if (p) {
+            w->steals++;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static int has_work(rt_worker_t *w)
+{
+    if (w->runq_head || w->runnext || rt_ring_len(&w->fresh) || rt_mpsc_nonempty(&w->inbox) ||
+        atomic_load(&global_len))
+        return 1;
+    for (int i = 0; i < nworkers; i++)
+        if (rt_ring_len(&workers[i].fresh))
+            return 1;
+    return 0;
+}
+
+static rt_proc_t *take_fresh(rt_worker_t *w)
+{
+    rt_proc_t *p = w->runnext;
+    if (p) {
+        w->runnext = NULL;
+        return p;
+    }
+    return rt_ring_pop(&w->fresh);
+}
+
+static rt_proc_t *find_local(rt_worker_t *w)
+{
+    w->tick++;
+    fire_timers(w);
+    drain_inbox(w);
+    rt_proc_t *p;
+    if (w->tick % 61 == 0 && (p = global_pop()))
+        return p;
+    if (det_seed && w->runq_len > 1 && (next_rand(w) & 1))
+        runq_push(w, runq_pop(w)); /* deterministic mode: vary the order */
+    if (w->tick & 1) {
+        if ((p = take_fresh(w)) || (p = runq_pop(w)))
+            return p;
+    } else if ((p = runq_pop(w)) || (p = take_fresh(w))) {
+        return p;
+    }
+    return global_pop();
+}
+
+static rt_proc_t *next_proc(rt_worker_t *w)
+{
+    for (;;) {
+        rt_proc_t *p = find_local(w);
+        if (p || (p = steal(w)))
+            return p;
+        /* Spin a little: work often arrives within microseconds. */
+        atomic_fetch_add(&nspinning, 1);
+        for (int i = 0; i < 100 && !p; i++) {
+            if (has_work(w))
+                break;
+#if defined(__x86_64__)
+            __builtin_ia32_pause();
+#endif
+        }
+        atomic_fetch_sub(&nspinning, 1);
+        if ((p = find_local(w)) || (p = steal(w)))
+            return p;
+        /* Park until woken or the next timer is due. */
+        atomic_store(&w->sleeping, 1);
+        atomic_fetch_add(&nidle, 1);
+        if (!has_work(w)) {
+            int64_t next = rt_timer_next(&w->timers);
+            futex_wait(&w->sleeping, 1, next == INT64_MAX ? INT64_MAX : next - rt_now_ns());
+        }
+        atomic_store(&w->sleeping, 0);
+        atomic_fetch_sub(&nidle, 1);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    rt_worker_t *w = arg;
+    rt_cur_worker = w;
+    char here;
+    w->region_top = (char *)(((uintptr_t)&here - RT_SCHED_RESERVE) & ~(uintptr_t)15);
+    pthread_attr_t attr;
+    void *lo = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        rt_unreachable("pthread_getattr_np failed");
+    pthread_attr_getstack(&attr, &lo, &size);
+    pthread_attr_destroy(&attr);
+    w->stack_limit = (uintptr_t)lo + RT_STACK_MARGIN;
+    if (w->stack_limit + 64 * 1024 > (uintptr_t)w->region_top)
+        rt_unreachable("worker stack too small");
+    for (;;)
+        run(w, next_proc(w));
+    return NULL;
+}
+
+/* ---- configuration and start ---- */
+
+/* Size with an optional K, M or G suffix; 0 if malformed. */
+static size_t parse_size(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return 0;
+    unsigned long long mul = 1;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        mul = 1ull << 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mul = 1ull << 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mul = 1ull << 30;
+        end++;
+        break;
+    default: break;
+    }
+    if (*end || v > (1ull << 40) / mul)
+        return 0;
+    return (size_t)(v * mul);
+}
+
+static long env_long(const char *name, long lo, long hi, long dflt)
+{
+    const char *s = getenv(name);
+    if (!s || !*s)
+        return dflt;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        rt_fatal(NULL, "badarg", "%s=%s: expected an integer in [%ld, %ld]", name, s, lo, hi);
+    return v;
+}
+
+static int default_workers(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+static void configure(void)
+{
+    const char *seed = getenv("VMRT_SEED");
+    if (seed && *seed) {
+        char *end;
+        errno = 0;
+        det_seed = strtoull(seed, &end, 10);
+        if (errno || *end || det_seed == 0 || seed[0] == '-')
+            rt_fatal(NULL, "badarg", "VMRT_SEED=%s: expected a positive integer", seed);
+    }
+    nworkers = (int)env_long("VMRT_WORKERS", 1, 1024, default_workers());
+    if (det_seed)
+        nworkers = 1; /* deterministic: one worker, seeded order and budgets */
+    const char *ss = getenv("VMRT_STACK_SIZE");
+    if (ss && *ss) {
+        proc_stack_size = parse_size(ss);
+        if (proc_stack_size < (64u << 10) || proc_stack_size > (1ull << 32))
+            rt_fatal(NULL, "badarg", "VMRT_STACK_SIZE=%s: expected a size from 64K to 4G", ss);
+    }
+    ss_slots = proc_stack_size / sizeof(vm_val_t);
+    rt_proc_table_init((size_t)env_long("VMRT_MAX_PROCS", 1024, 1L << 26, 1L << 22));
+}
+
+void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
+{
+    rt_program = program;
+    configure();
+    workers = calloc((size_t)nworkers, sizeof *workers);
+    if (!workers)
+        rt_fatal(NULL, "out_of_memory", "cannot allocate %d workers", nworkers);
+    for (int i = 0; i < nworkers; i++) {
+        rt_worker_t *w = &workers[i];
+        w->id = i;
+        w->runq_tailp = &w->runq_head;
+        rt_mpsc_init(&w->inbox);
+        w->rng =
+            (det_seed ? det_seed : 0x9E3779B97F4A7C15ULL) + (uint64_t)i * 0x632BE59BD9B4E019ULL;
+        size_t bytes = (ss_slots + VM_SS_MARGIN) * sizeof(vm_val_t);
+        void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (mem == MAP_FAILED)
+            rt_fatal(NULL, "system_limit", "cannot map a shadow stack of %zu bytes", bytes);
+        w->ss_base = mem;
+        w->ss_limit = w->ss_base + ss_slots;
+    }
+    rt_proc_t *main_proc = rt_proc_new(NULL, 0, 0);
+    if (!main_proc)
+        rt_fatal(NULL, "out_of_memory", "cannot create the main process");
+    main_proc->is_main = 1;
+    global_push(main_proc);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr,
+                              proc_stack_size + RT_SCHED_RESERVE + RT_STACK_MARGIN + (64u << 10));
+    for (int i = 0; i < nworkers; i++)
+        if (GC_pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]) != 0)
+            rt_fatal(NULL, "system_limit", "cannot start worker thread %d", i);
+    pthread_attr_destroy(&attr);
+    /* The program ends from the main process (rt_program_exit). */
+    for (;;)
+        pause();
+}

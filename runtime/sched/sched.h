@@ -1,0 +1,194 @@
+/*
+ * runtime/sched/sched.h — processes and the M:N scheduler, shared by
+ * runtime/sched/ and runtime/proc/ (docs/processes.md explains the design).
+ *
+ * A process is a green thread with its own process context (vm_ctx_t,
+ * first member: a ctx pointer is the process pointer), mailbox, links,
+ * monitors and timer. Processes run on N worker threads. Each worker runs
+ * its processes on one region of its own pthread stack (below the frames
+ * of the scheduler loop) and on one shadow stack; switching processes
+ * copies the used part of both stacks out of the region and the next
+ * process's part in, so an idle process holds only the bytes it used. A
+ * process's saved stacks hold addresses inside its worker's regions, so a
+ * process that has run stays on that worker ("home"); idle workers steal
+ * processes that have not started yet.
+ */
+#ifndef VM_RT_SCHED_H
+#define VM_RT_SCHED_H
+
+#include <stdatomic.h>
+
+#include "../rt.h"
+#include "queue.h"
+#include "timer.h"
+
+struct rt_worker;
+
+/* Process states (rt_proc_t.state). */
+enum {
+    RT_P_RUNNABLE, /* in a run queue (or fresh) */
+    RT_P_RUNNING,  /* on its worker */
+    RT_P_WAITING,  /* parked in receive or sleep: a message, signal or timer wakes it */
+    RT_P_DEAD
+};
+
+/* What a process asks of the scheduler when it switches out. */
+enum { RT_AFTER_YIELD, RT_AFTER_BLOCK, RT_AFTER_EXIT };
+
+typedef struct rt_msg {
+    rt_mpsc_node_t link; /* MPSC link, then the private list's link */
+    vm_val_t val;
+} rt_msg_t;
+
+typedef struct rt_mon {
+    vm_val_t ref;
+    vm_val_t pid; /* the watcher (in the target's list) or the target (in the watcher's) */
+} rt_mon_t;
+
+/* Stacks saved in a process record when they fit (most idle processes):
+ * one allocation per process, read sequentially on a switch. */
+#define RT_INLINE_SAVE 448
+
+typedef struct rt_proc {
+    /* Fields in order of use by a switch and a send: a switch touches the
+     * first lines and the inline save area that follows them. */
+    vm_ctx_t ctx; /* first: a ctx pointer is the process pointer */
+    /* the second cache line: what a sender touches */
+    vm_val_t pid;
+    _Atomic int state;
+    int after;                    /* RT_AFTER_*, set before switching to the scheduler */
+    rt_mpsc_t in;                 /* senders push here (see mailbox.c) */
+    struct rt_worker *home;       /* NULL until it first runs */
+    rt_mpsc_node_t qlink;         /* run queues: local list, inbox, global queue */
+    _Atomic vm_val_t kill_reason; /* 0, or the reason this process must end with */
+    struct rt_proc *send_cache;   /* the last process this one sent to */
+    /* saved stacks while switched out: native [sp, region top) then the
+     * shadow stack [ss_base, ssp), in `inl` or in `save` (atomic memory,
+     * pushed as a root) */
+    void *sp;
+    size_t nlen, slen; /* bytes, words; both 0: nothing saved */
+    char *save;        /* NULL: the save is in `inl` */
+    size_t savecap;
+
+    /* mailbox: the owner moves messages from `in` to the private list
+     * first..*tailp, where the receive cursor walks */
+    rt_msg_t *first;
+    rt_mpsc_node_t **tailp; /* link field after the last private message */
+    rt_mpsc_node_t **cursor;
+    rt_mpsc_node_t **mark; /* recv.mark position, NULL if none */
+    int64_t nmsgs;         /* messages in the private list */
+    int64_t timer_pos;     /* receive or sleep timer in home's heap, -1: none */
+    int timed_out;
+    _Atomic int io_done; /* a blocking call finished (blocking.c) */
+    _Atomic int trap_exit;
+
+    _Alignas(16) char inl[RT_INLINE_SAVE];
+
+    /* entry */
+    vm_val_t fn, args; /* function value and array of arguments */
+    int is_main;
+    /* links, monitors, name (under `lock`) */
+    atomic_flag lock;
+    int exiting;
+    vm_val_t exit_reason;
+    vm_val_t *links;
+    uint32_t nlinks, caplinks;
+    rt_mon_t *watchers; /* monitors of this process */
+    uint32_t nwatchers, capwatchers;
+    rt_mon_t *watching; /* monitors this process holds */
+    uint32_t nwatching, capwatching;
+    vm_val_t name; /* registered name or 0 */
+} rt_proc_t;
+
+static inline rt_proc_t *rt_proc_of(vm_ctx_t *ctx)
+{
+    return (rt_proc_t *)ctx;
+}
+
+typedef struct rt_worker {
+    int id;
+    pthread_t thread;
+    char *region_top;      /* processes run below this address */
+    uintptr_t stack_limit; /* their native stack limit */
+    vm_val_t *ss_base, *ss_limit;
+    void *sched_sp;                          /* the scheduler loop, while a process runs */
+    rt_proc_t *_Atomic live;                 /* the process whose stacks are in the regions */
+    rt_proc_t *cur;                          /* the running process */
+    rt_mpsc_node_t *runq_head, **runq_tailp; /* local FIFO of started processes */
+    int64_t runq_len;
+    rt_mpsc_t inbox;    /* woken by other threads */
+    rt_proc_t *runnext; /* the last process spawned here: runs next (depth first) */
+    rt_ring_t fresh;    /* not started yet: stealable */
+    rt_timers_t timers;
+    _Atomic int sleeping;
+    uint64_t tick, rng;
+    /* statistics */
+    uint64_t switches, steals;
+} rt_worker_t;
+
+/* ---- sched.c ---- */
+/* The runtime is linked into the executable: initial-exec TLS is a plain
+ * %fs-relative load, not a call. */
+extern _Thread_local rt_worker_t *rt_cur_worker __attribute__((tls_model("initial-exec")));
+/* Start the workers and run `program` (vm_program_main) as the main
+ * process; never returns. */
+RT_NORETURN void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx));
+extern int64_t (*rt_program)(vm_ctx_t *ctx);
+/* Make a fresh process runnable (spawn). */
+void rt_sched_spawned(rt_proc_t *p);
+/* A process whose state the caller moved to RUNNABLE: queue it on its home. */
+void rt_sched_ready(rt_proc_t *p);
+/* Wake `p` if it is waiting (any thread). */
+void rt_sched_wake(rt_proc_t *p);
+/* The running process parks (state WAITING) unless a message, exit signal
+ * or timeout is already there; returns when woken. */
+void rt_sched_block(rt_proc_t *p);
+/* Switch to the scheduler with p->after set (from the process's stack). */
+void rt_sched_switch_out(rt_proc_t *p);
+/* Arm the running process's timer `ms` from now. */
+void rt_sched_arm_timer(rt_proc_t *p, int64_t ms);
+void rt_sched_cancel_timer(rt_proc_t *p);
+int64_t rt_now_ns(void);
+/* Number of workers. */
+int rt_sched_nworkers(void);
+rt_worker_t *rt_sched_worker(int i);
+
+/* ---- blocking.c ---- */
+/* Run fn(arg) on a helper thread while the calling process parks; `arg`
+ * must not be on the process's stack (it is copied away meanwhile). */
+void rt_blocking_call(vm_ctx_t *ctx, void (*fn)(void *arg), void *arg);
+
+/* ---- proc.c ---- */
+rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args);
+/* The live process with `pid`, or NULL. */
+rt_proc_t *rt_proc_lookup(vm_val_t pid);
+/* Act on a pending exit signal of the running process (ends it). */
+void rt_proc_check_kill(rt_proc_t *p);
+/* End the running process with `reason` (from its own stack). */
+RT_NORETURN void rt_proc_die(rt_proc_t *p, vm_val_t reason);
+/* Scheduler side of an exit: signals, monitors, registry, table. */
+void rt_proc_reap(rt_proc_t *p);
+/* The body of every process (its first frame). */
+RT_NORETURN void rt_proc_entry(void *p);
+/* Push the roots the collector cannot find: process table, saved stacks,
+ * the live part of each worker's shadow stack. */
+void rt_proc_push_roots(void);
+void rt_proc_table_init(size_t max_procs);
+int64_t rt_proc_live_count(void);
+/* The process `dest` names: a pid (NULL if dead) or a registered atom
+ * (raises badarg when unknown). *err is set when it raised. */
+rt_proc_t *rt_proc_resolve(vm_ctx_t *ctx, const char *who, vm_val_t dest, int *err);
+
+/* ---- mailbox.c ---- */
+/* Deliver `msg` (already the receiver's copy) to p's mailbox, waking it. */
+void rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg);
+
+/* ---- copy.c ---- */
+/* A copy of `v` that shares nothing mutable with it (strings, atoms,
+ * floats and static objects are shared); 0 if out of memory (raised). */
+vm_val_t rt_copy(vm_ctx_t *ctx, vm_val_t v);
+/* Copy items[0..n) in place as one value (sharing among them kept);
+ * 0 if out of memory (raised), else 1. */
+int rt_copy_items(vm_ctx_t *ctx, vm_val_t *items, size_t n);
+
+#endif
