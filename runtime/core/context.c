@@ -11,7 +11,7 @@
 int rt_argc;
 char **rt_argv;
 
-static uintptr_t current_stack_limit(void)
+uintptr_t rt_thread_stack_limit(void)
 {
     pthread_attr_t attr;
     void *addr = NULL;
@@ -38,7 +38,7 @@ void rt_ctx_init_thread(vm_ctx_t *ctx, size_t ss_slots)
     ctx->ss_base = mem;
     ctx->ssp = mem;
     ctx->ss_limit = ctx->ss_base + ss_slots;
-    ctx->stack_limit = current_stack_limit();
+    ctx->stack_limit = rt_thread_stack_limit();
     ctx->reductions = VM_REDUCTION_BUDGET;
     ctx->exc = 0;
     ctx->self = 0;

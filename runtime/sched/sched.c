@@ -522,14 +522,7 @@ static void *worker_main(void *arg)
     rt_cur_worker = w;
     char here;
     w->region_top = (char *)(((uintptr_t)&here - RT_SCHED_RESERVE) & ~(uintptr_t)15);
-    pthread_attr_t attr;
-    void *lo = NULL;
-    size_t size = 0;
-    if (pthread_getattr_np(pthread_self(), &attr) != 0)
-        rt_unreachable("pthread_getattr_np failed");
-    pthread_attr_getstack(&attr, &lo, &size);
-    pthread_attr_destroy(&attr);
-    w->stack_limit = (uintptr_t)lo + RT_STACK_MARGIN;
+    w->stack_limit = rt_thread_stack_limit();
     if (w->stack_limit + 64 * 1024 > (uintptr_t)w->region_top)
         rt_unreachable("worker stack too small");
     for (;;)
