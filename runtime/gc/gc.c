@@ -42,15 +42,19 @@ static void *GC_CALLBACK oom_null(size_t bytes)
 
 void rt_gc_init(void)
 {
+    const char *s = getenv("VMRT_GC_STRESS");
+    gc_stress = s && s[0] && strcmp(s, "0") != 0;
+    /* Stress mode collects at every allocation: one marker thread, no
+     * hand-offs to wake per collection. */
+    if (gc_stress)
+        GC_set_markers_count(1);
     GC_INIT();
     /* Start from a 16 MiB heap (unless GC_INITIAL_HEAP_SIZE says
      * otherwise): a smaller one collects every few hundred kilobytes,
      * and each collection stops every worker thread. Untouched heap pages
      * cost no memory. */
-    if (!getenv("GC_INITIAL_HEAP_SIZE") && GC_get_heap_size() < RT_GC_MIN_HEAP)
+    if (!gc_stress && !getenv("GC_INITIAL_HEAP_SIZE") && GC_get_heap_size() < RT_GC_MIN_HEAP)
         GC_expand_hp(RT_GC_MIN_HEAP - GC_get_heap_size());
-    const char *s = getenv("VMRT_GC_STRESS");
-    gc_stress = s && s[0] && strcmp(s, "0") != 0;
     prev_push_other_roots = GC_get_push_other_roots();
     GC_set_push_other_roots(push_shadow_stacks);
     GC_set_oom_fn(oom_null);

@@ -44,7 +44,7 @@
 
 /* Stack the scheduler loop may use below its own frame (the collector,
  * signal handlers and reaping run there). */
-#define RT_SCHED_RESERVE (256 * 1024)
+#define RT_SCHED_RESERVE (64 * 1024)
 
 _Thread_local rt_worker_t *rt_cur_worker __attribute__((tls_model("initial-exec")));
 
@@ -486,6 +486,26 @@ static rt_proc_t *find_local(rt_worker_t *w)
     return global_pop();
 }
 
+typedef struct {
+    rt_worker_t *w;
+    int64_t timeout_ns;
+} park_t;
+
+static void *park_fn(void *arg)
+{
+    park_t *park = arg;
+    futex_wait(&park->w->sleeping, 1, park->timeout_ns);
+    return NULL;
+}
+
+static void *pause_forever(void *unused)
+{
+    (void)unused;
+    for (;;)
+        pause();
+    return NULL;
+}
+
 static rt_proc_t *next_proc(rt_worker_t *w)
 {
     for (;;) {
@@ -509,7 +529,11 @@ static rt_proc_t *next_proc(rt_worker_t *w)
         atomic_fetch_add(&nidle, 1);
         if (!has_work(w)) {
             int64_t next = rt_timer_next(&w->timers);
-            futex_wait(&w->sleeping, 1, next == INT64_MAX ? INT64_MAX : next - rt_now_ns());
+            park_t park = {w, next == INT64_MAX ? INT64_MAX : next - rt_now_ns()};
+            /* Parked in a "blocking" section: a collection scans this
+             * thread's stack as it is now instead of stopping it with a
+             * signal (the processes' roots are pushed separately). */
+            GC_do_blocking(park_fn, &park);
         }
         atomic_store(&w->sleeping, 0);
         atomic_fetch_sub(&nidle, 1);
@@ -644,7 +668,8 @@ void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
         if (GC_pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]) != 0)
             rt_fatal(NULL, "system_limit", "cannot start worker thread %d", i);
     pthread_attr_destroy(&attr);
-    /* The program ends from the main process (rt_program_exit). */
-    for (;;)
-        pause();
+    /* The program ends from the main process (program_exit in proc.c).
+     * Until then this thread waits where collections need not stop it. */
+    GC_do_blocking(pause_forever, NULL);
+    rt_unreachable("the main thread woke up");
 }
