@@ -415,6 +415,10 @@ void rt_proc_reap(rt_proc_t *p)
     ctx->exc = 0;
     atomic_store(&p->state, RT_P_DEAD);
     atomic_store_explicit(&table[slot_of(p->pid)], NULL, memory_order_release);
+    /* Gone before anyone hears of it: proc.count and the table agree
+     * with a DOWN or EXIT as soon as it arrives. */
+    release_slot(slot_of(p->pid));
+    atomic_fetch_sub(&live_count, 1);
     vm_val_t reason = p->exit_reason;
     for (uint32_t i = 0; i < nlinks; i++) {
         rt_proc_t *q = rt_proc_lookup(links[i]);
@@ -434,8 +438,6 @@ void rt_proc_reap(rt_proc_t *p)
         remove_mon(q->watchers, &q->nwatchers, watching[i].ref, NULL);
         unlock(q);
     }
-    release_slot(slot_of(p->pid));
-    atomic_fetch_sub(&live_count, 1);
     /* Let the collector have the mailbox and the saved stacks early. */
     p->first = NULL;
     p->save = NULL;
