@@ -405,12 +405,27 @@ proc_rows() {
 
 # ---------------------------------------------------------------- benchmarks
 
+# begin_bench TITLE: forget the previous benchmark's rows and say what comes.
+begin_bench() {
+    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
+    echo "== $1: building in bench/out/"
+}
+
+# finish_proc_bench NAME N REF [VAR=VALUE...]: finish_bench for the process
+# benchmarks (no C row: ratios are vmcc's median over each row's).
+finish_proc_bench() {
+    local name=$1 n=$2 ref=$3
+    shift 3
+    if [ $# -gt 0 ]; then local "$@"; fi # the settings, for finish_bench to see
+    REF_TEXT=$ref RATIO_ROW=vmcc RATIO_INVERT=1 RATIO_HEAD="vmcc ÷ this" \
+        finish_bench "$name" "$n" "$peers/$name"
+}
+
 # fib: naive recursive Fibonacci of N (default 40), printed.
 bench_fib() {
     local n=${N:-40} pdir=$peers/fib cc st
     DEFAULT_EXPECTED_N=35        # the size the peer's expected.txt was made for
-    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
-    echo "== fib N=$n: building in bench/out/"
+    begin_bench "fib N=$n"
 
     st=$(vmcc_build "$root/examples/fib.vmasm" fib_vmcc)
     row vmcc_i64 "vmcc fib, i64 registers" 1.1 "$st" ./fib_vmcc "$n"
@@ -452,8 +467,7 @@ bench_fib() {
 bench_nbody() {
     local n=${N:-50000000} pdir=$peers/nbody cc st
     DEFAULT_EXPECTED_N=5000000
-    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
-    echo "== nbody N=$n: building in bench/out/"
+    begin_bench "nbody N=$n"
     st=$(vmcc_build "$here/nbody/nbody.vmasm" nbody_vmcc)
     row vmcc "vmcc nbody, f64 registers" 1.1 "$st" ./nbody_vmcc "$n"
     if cc=$(c_compiler); then
@@ -472,8 +486,7 @@ bench_nbody() {
 bench_binary_trees() {
     local n=${N:-20} pdir=$peers/binary_trees cc st
     DEFAULT_EXPECTED_N=16
-    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
-    echo "== binary_trees N=$n: building in bench/out/"
+    begin_bench "binary_trees N=$n"
     st=$(vmcc_build "$here/binary_trees/bt.vmasm" bt_vmcc)
     row vmcc "vmcc binary-trees, dynamic vals" - "$st" ./bt_vmcc "$n"
     if cc=$(c_compiler); then
@@ -493,8 +506,7 @@ bench_binary_trees() {
 bench_wordfreq() {
     local n=${N:-8} src=$here/wordfreq cc st text
     DEFAULT_EXPECTED_N=""
-    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
-    echo "== wordfreq N=$n: building in bench/out/"
+    begin_bench "wordfreq N=$n"
     text=wordfreq_$n.txt
 
     if ! cc=$(c_compiler); then
@@ -538,12 +550,10 @@ bench_ring() {
         echo "bench/run.sh: ROUNDS must be a non-negative integer (got '$r')" >&2; status=1; return
     fi
     DEFAULT_EXPECTED_N=""; [ "$r" = 100 ] && DEFAULT_EXPECTED_N=10000
-    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
-    echo "== ring N=$n R=$r: building in bench/out/"
+    begin_bench "ring N=$n R=$r"
     maps=$((2 * n + 1000))
     proc_rows ring "$here/ring/ring.vmasm" "$n" "$r"
-    REF_TEXT=$((n * r)) RATIO_ROW=vmcc RATIO_INVERT=1 RATIO_HEAD="vmcc ÷ this" SIZE_NOTE="R=$r" \
-        finish_bench ring "$n" "$peers/ring"
+    finish_proc_bench ring "$n" $((n * r)) SIZE_NOTE="R=$r"
 }
 
 # spawn_idle: spawn N processes (default 1,000,000) that each wait for one
@@ -552,13 +562,11 @@ bench_ring() {
 bench_spawn_idle() {
     local n=${N:-1000000} maps erl_flags
     DEFAULT_EXPECTED_N=1000000
-    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
-    echo "== spawn_idle N=$n: building in bench/out/"
+    begin_bench "spawn_idle N=$n"
     maps=$((2 * n + 1000))
     erl_flags="+P $((2 * n > 2000000 ? 2 * n : 2000000))"
     proc_rows spawn_idle "$here/spawn_idle/spawn_idle.vmasm" "$n"
-    REF_TEXT=$n RATIO_ROW=vmcc RATIO_INVERT=1 RATIO_HEAD="vmcc ÷ this" PER_PROC=$n \
-        finish_bench spawn_idle "$n" "$peers/spawn_idle"
+    finish_proc_bench spawn_idle "$n" "$n" PER_PROC="$n"
 }
 
 # skynet: every process spawns 10 children down to N leaves (default
@@ -571,13 +579,11 @@ bench_skynet() {
         echo "bench/run.sh: skynet N must be a power of 10 (got $n)" >&2; status=1; return
     fi
     DEFAULT_EXPECTED_N=1000000
-    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
-    echo "== skynet N=$n: building in bench/out/"
+    begin_bench "skynet N=$n"
     maps=$((2 * (n + n / 9) + 1000))
     erl_flags="+P $((2 * n > 2000000 ? 2 * n : 2000000))"
     proc_rows skynet "$here/skynet/skynet.vmasm" "$n"
-    REF_TEXT=$((n * (n - 1) / 2)) RATIO_ROW=vmcc RATIO_INVERT=1 RATIO_HEAD="vmcc ÷ this" \
-        finish_bench skynet "$n" "$peers/skynet"
+    finish_proc_bench skynet "$n" $((n * (n - 1) / 2))
 }
 
 for b in "${selected[@]}"; do

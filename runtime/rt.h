@@ -62,6 +62,12 @@ RT_NORETURN void rt_unreachable_at(const char *file, int line, const char *what)
 #define rt_unreachable(what) rt_unreachable_at(__FILE__, __LINE__, what)
 
 /* ---- proc/proc.c ---- */
+/* A process's context points at itself through runtime_private; other
+ * contexts (unit tests) hold NULL there. */
+static inline int rt_ctx_is_process(const vm_ctx_t *ctx)
+{
+    return ctx && ctx->runtime_private == ctx;
+}
 /* A pid's payload is serial << RT_PID_SLOT_BITS | process-table slot. */
 #define RT_PID_SLOT_BITS 26
 /* " in process <0.N.S>" when ctx is a process other than main, else "". */

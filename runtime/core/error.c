@@ -262,7 +262,7 @@ void rt_fatal(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
     if (ctx)
         print_live_trace(ctx);
     fflush(stderr);
-    if (ctx && ctx->runtime_private == ctx)
+    if (rt_ctx_is_process(ctx))
         rt_proc_fatal(ctx, rt_atom(reason)); /* ends the process alone */
     _exit(1);
 }

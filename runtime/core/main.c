@@ -1,13 +1,11 @@
 /* The program's entry: the runtime owns main(). */
-#include "../rt.h"
+#include "../sched/sched.h"
 
 /* Objects built for this ABI reference vm_abi_v<VM_ABI_VERSION> (abi/value.h):
  * a runtime of another version fails the link naming the symbol. */
 #define RT_CAT2(a, b) a##b
 #define RT_CAT(a, b)  RT_CAT2(a, b)
 const int RT_CAT(vm_abi_v, VM_ABI_VERSION) = VM_ABI_VERSION;
-
-RT_NORETURN void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx));
 
 /* The program's main runs as the first process; the program ends when it
  * does (runtime/proc/proc.c). */

@@ -18,15 +18,17 @@
 
 #define MSG_OF(n) ((rt_msg_t *)(n))
 
-void rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg)
+int rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg)
 {
-    (void)ctx;
     rt_msg_t *m = GC_MALLOC(sizeof *m);
-    if (!m)
-        rt_fatal(NULL, "out_of_memory", "cannot allocate a message");
+    if (!m) {
+        rt_raise(ctx, "out_of_memory", "cannot allocate a message");
+        return 0;
+    }
     m->val = msg;
     rt_mpsc_push(&p->in, &m->link);
     rt_sched_wake(p);
+    return 1;
 }
 
 void vm_proc_send(vm_ctx_t *ctx, vm_val_t dest, vm_val_t msg)
@@ -46,16 +48,8 @@ void vm_proc_send(vm_ctx_t *ctx, vm_val_t dest, vm_val_t msg)
     if (atomic_load_explicit(&p->state, memory_order_relaxed) == RT_P_DEAD)
         return;
     vm_val_t copy = rt_copy(ctx, msg);
-    if (!copy)
-        return;
-    rt_msg_t *m = GC_MALLOC(sizeof *m);
-    if (!m) {
-        rt_raise(ctx, "out_of_memory", "proc.send: cannot allocate a message");
-        return;
-    }
-    m->val = copy;
-    rt_mpsc_push(&p->in, &m->link);
-    rt_sched_wake(p);
+    if (copy)
+        rt_mbox_deliver(ctx, p, copy);
 }
 
 /* Move what senders pushed to the private list. */

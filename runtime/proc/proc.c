@@ -40,6 +40,8 @@ static size_t free_head, free_len;
 static _Atomic uint64_t ref_counter;
 int64_t (*rt_program)(vm_ctx_t *ctx); /* the program's main (core/main.c) */
 
+static void init_atoms(void);
+
 /* ---- small lock ---- */
 
 static void lock(rt_proc_t *p)
@@ -66,6 +68,7 @@ void rt_proc_table_init(size_t n)
     table = mem;
     serials = (uint32_t *)(table + n);
     free_slots = serials + n;
+    init_atoms();
 }
 
 /* A slot for a new process, or -1 when the table is full. Slots are
@@ -250,10 +253,9 @@ static int remove_mon(rt_mon_t *arr, uint32_t *n, vm_val_t ref, vm_val_t *pid)
 static vm_val_t atom_normal, atom_kill, atom_killed, atom_noproc, atom_exit, atom_down,
     atom_process;
 
+/* Interned before any worker starts (rt_proc_table_init), read-only after. */
 static void init_atoms(void)
 {
-    if (atom_normal)
-        return;
     atom_exit = rt_atom("EXIT");
     atom_down = rt_atom("DOWN");
     atom_process = rt_atom("process");
@@ -284,7 +286,6 @@ static vm_val_t make_tuple(vm_ctx_t *ctx, int n, const vm_val_t *items)
  * link (dropped if `to` no longer has it); else from proc.exit_pid. */
 static void exit_signal(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t from, vm_val_t reason, int link)
 {
-    init_atoms();
     if (link) {
         lock(to);
         int had = !to->exiting && remove_link(to, from);
@@ -299,9 +300,8 @@ static void exit_signal(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t from, vm_val_t re
     if (atomic_load(&to->trap_exit)) {
         vm_val_t r = rt_copy(ctx, reason);
         vm_val_t t = r ? make_tuple(ctx, 3, (vm_val_t[]){atom_exit, from, r}) : 0;
-        if (!t)
+        if (!t || !rt_mbox_deliver(ctx, to, t))
             rt_fatal(NULL, "out_of_memory", "cannot deliver an exit signal");
-        rt_mbox_deliver(ctx, to, t);
         return;
     }
     if (reason == atom_normal && !(!link && from == to->pid))
@@ -311,12 +311,10 @@ static void exit_signal(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t from, vm_val_t re
 
 static void send_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid, vm_val_t reason)
 {
-    init_atoms();
     vm_val_t r = rt_copy(ctx, reason);
     vm_val_t t = r ? make_tuple(ctx, 5, (vm_val_t[]){atom_down, ref, atom_process, pid, r}) : 0;
-    if (!t)
+    if (!t || !rt_mbox_deliver(ctx, to, t))
         rt_fatal(NULL, "out_of_memory", "cannot deliver a DOWN message");
-    rt_mbox_deliver(ctx, to, t);
 }
 
 /* ---- the life of a process ---- */
@@ -340,7 +338,6 @@ static RT_NORETURN void program_exit(int status)
 
 void rt_proc_die(rt_proc_t *p, vm_val_t reason)
 {
-    init_atoms();
     if (p->is_main) {
         /* The program ends with main (docs/processes.md). */
         if (reason != atom_normal) {
@@ -383,7 +380,6 @@ void rt_proc_entry(void *arg)
     }
     const vm_array_t *a = rt_as_array(p->args);
     rt_call_fn(ctx, p->fn, (uint32_t)a->len, a->items);
-    init_atoms();
     if (ctx->exc) {
         rt_report_uncaught(ctx);
         rt_proc_die(p, ((const vm_exc_t *)ctx->exc)->reason);
@@ -581,7 +577,6 @@ void vm_proc_link(vm_ctx_t *ctx, vm_val_t pid)
         return;
     }
     if (!alive) {
-        init_atoms();
         exit_signal(ctx, self, pid, atom_noproc, 0);
         rt_proc_check_kill(self);
         return;
@@ -616,9 +611,8 @@ int64_t vm_proc_trap_exit(vm_ctx_t *ctx, int64_t on)
 
 void vm_proc_exit(vm_ctx_t *ctx, vm_val_t reason)
 {
-    rt_proc_t *self = rt_proc_of(ctx);
-    vm_val_t r = rt_copy(ctx, reason);
-    rt_proc_die(self, r ? r : reason);
+    /* No copy: the reason is copied for each link and monitor it reaches. */
+    rt_proc_die(rt_proc_of(ctx), reason);
 }
 
 void vm_proc_exit_pid(vm_ctx_t *ctx, vm_val_t pid, vm_val_t reason)
@@ -666,7 +660,6 @@ vm_val_t vm_proc_monitor(vm_ctx_t *ctx, vm_val_t pid)
     if (alive == -1)
         return rt_raise(ctx, "out_of_memory", "proc.monitor: cannot record the monitor");
     if (!alive) {
-        init_atoms();
         send_down(ctx, self, ref, pid, atom_noproc);
         return ref;
     }
@@ -764,7 +757,6 @@ void vm_proc_register(vm_ctx_t *ctx, vm_val_t name, vm_val_t pid)
 {
     if (!expect_name(ctx, "proc.register", name) || !expect_pid(ctx, "proc.register", pid))
         return;
-    init_atoms();
     if (name == rt_atom("undefined")) {
         rt_raise(ctx, "badarg", "proc.register: the name undefined is reserved");
         return;
@@ -872,7 +864,7 @@ rt_proc_t *rt_proc_resolve(vm_ctx_t *ctx, const char *who, vm_val_t dest, int *e
 void rt_proc_describe(vm_ctx_t *ctx, char *buf, size_t cap)
 {
     buf[0] = 0;
-    if (!ctx || ctx->runtime_private != ctx)
+    if (!rt_ctx_is_process(ctx))
         return;
     rt_proc_t *p = rt_proc_of(ctx);
     if (p->is_main)

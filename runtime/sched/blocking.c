@@ -59,7 +59,7 @@ static void *helper_main(void *unused)
 
 void rt_blocking_call(vm_ctx_t *ctx, void (*fn)(void *arg), void *arg)
 {
-    if (!ctx || ctx->runtime_private != ctx) {
+    if (!rt_ctx_is_process(ctx)) {
         fn(arg); /* not a process (unit tests): nothing else to run */
         return;
     }

@@ -55,8 +55,8 @@ static size_t ss_slots = 1u << 20;        /* shadow stack of a worker, in words:
 static uint64_t det_seed;                 /* VMRT_SEED: deterministic mode */
 
 static pthread_mutex_t global_mu = PTHREAD_MUTEX_INITIALIZER;
-static rt_mpsc_node_t *global_head, **global_tailp = &global_head;
-static _Atomic int64_t global_len;
+static rt_plist_t global_q = {.tailp = &global_q.head};
+static _Atomic int64_t global_len; /* global_q.len, readable without the lock */
 static _Atomic int nidle, nspinning;
 
 #define PROC_OF_LINK(n) ((rt_proc_t *)((char *)(n)-offsetof(rt_proc_t, qlink)))
@@ -118,13 +118,35 @@ static void wake_idle(void)
 
 /* ---- queues ---- */
 
-static void global_push(rt_proc_t *p)
+/* An intrusive FIFO of processes through qlink: the local run queue
+ * (owner only) and the global queue (under global_mu). */
+static void plist_push(rt_plist_t *l, rt_proc_t *p)
+{
+    atomic_store_explicit(&p->qlink.next, NULL, memory_order_relaxed);
+    *l->tailp = &p->qlink;
+    l->tailp = (rt_mpsc_node_t **)&p->qlink.next;
+    l->len++;
+}
+
+static rt_proc_t *plist_pop(rt_plist_t *l)
+{
+    rt_mpsc_node_t *n = l->head;
+    if (!n)
+        return NULL;
+    l->head = atomic_load_explicit(&n->next, memory_order_relaxed);
+    if (!l->head)
+        l->tailp = &l->head;
+    l->len--;
+    return PROC_OF_LINK(n);
+}
+
+/* Append `n` processes to the global queue under one lock. */
+static void global_push_n(rt_proc_t **ps, uint32_t n)
 {
     pthread_mutex_lock(&global_mu);
-    atomic_store_explicit(&p->qlink.next, NULL, memory_order_relaxed);
-    *global_tailp = &p->qlink;
-    global_tailp = (rt_mpsc_node_t **)&p->qlink.next;
-    atomic_fetch_add(&global_len, 1);
+    for (uint32_t i = 0; i < n; i++)
+        plist_push(&global_q, ps[i]);
+    atomic_fetch_add(&global_len, (int64_t)n);
     pthread_mutex_unlock(&global_mu);
     wake_idle();
 }
@@ -134,35 +156,11 @@ static rt_proc_t *global_pop(void)
     if (atomic_load_explicit(&global_len, memory_order_relaxed) == 0)
         return NULL;
     pthread_mutex_lock(&global_mu);
-    rt_mpsc_node_t *n = global_head;
-    if (n) {
-        global_head = atomic_load_explicit(&n->next, memory_order_relaxed);
-        if (!global_head)
-            global_tailp = &global_head;
+    rt_proc_t *p = plist_pop(&global_q);
+    if (p)
         atomic_fetch_sub(&global_len, 1);
-    }
     pthread_mutex_unlock(&global_mu);
-    return n ? PROC_OF_LINK(n) : NULL;
-}
-
-static void runq_push(rt_worker_t *w, rt_proc_t *p)
-{
-    atomic_store_explicit(&p->qlink.next, NULL, memory_order_relaxed);
-    *w->runq_tailp = &p->qlink;
-    w->runq_tailp = (rt_mpsc_node_t **)&p->qlink.next;
-    w->runq_len++;
-}
-
-static rt_proc_t *runq_pop(rt_worker_t *w)
-{
-    rt_mpsc_node_t *n = w->runq_head;
-    if (!n)
-        return NULL;
-    w->runq_head = atomic_load_explicit(&n->next, memory_order_relaxed);
-    if (!w->runq_head)
-        w->runq_tailp = &w->runq_head;
-    w->runq_len--;
-    return PROC_OF_LINK(n);
+    return p;
 }
 
 static uint64_t next_rand(rt_worker_t *w)
@@ -180,7 +178,7 @@ void rt_sched_spawned(rt_proc_t *p)
 {
     rt_worker_t *w = rt_cur_worker;
     if (!w) {
-        global_push(p);
+        global_push_n(&p, 1);
         return;
     }
     /* The newest spawn runs next (Go's runnext): a tree of spawns unfolds
@@ -191,28 +189,22 @@ void rt_sched_spawned(rt_proc_t *p)
     if (!prev)
         return;
     p = prev;
-    if (!rt_ring_push(&w->fresh, p)) {
-        /* Full: half of it, and p, go to the global queue in one batch. */
-        void *batch[RT_RING_SIZE / 2];
-        uint32_t n = rt_ring_take(&w->fresh, batch, RT_RING_SIZE / 2);
-        pthread_mutex_lock(&global_mu);
-        for (uint32_t i = 0; i <= n; i++) {
-            rt_proc_t *q = i < n ? batch[i] : p;
-            atomic_store_explicit(&q->qlink.next, NULL, memory_order_relaxed);
-            *global_tailp = &q->qlink;
-            global_tailp = (rt_mpsc_node_t **)&q->qlink.next;
-        }
-        atomic_fetch_add(&global_len, (int64_t)n + 1);
-        pthread_mutex_unlock(&global_mu);
+    if (rt_ring_push(&w->fresh, p)) {
+        wake_idle();
+        return;
     }
-    wake_idle();
+    /* Full: half of it, and p, go to the global queue in one batch. */
+    void *batch[RT_RING_SIZE / 2 + 1];
+    uint32_t n = rt_ring_take(&w->fresh, batch, RT_RING_SIZE / 2);
+    batch[n++] = p;
+    global_push_n((rt_proc_t **)batch, n);
 }
 
 void rt_sched_ready(rt_proc_t *p)
 {
     rt_worker_t *w = p->home;
     if (w == rt_cur_worker) {
-        runq_push(w, p);
+        plist_push(&w->runq, p);
         /* It runs soon on this core: start fetching what its switch reads. */
         for (size_t off = 0; off < sizeof p->inl; off += 64)
             __builtin_prefetch(p->inl + off);
@@ -359,13 +351,12 @@ static void run(rt_worker_t *w, rt_proc_t *p)
     if (det_seed)
         p->ctx.reductions = 1 + (int64_t)(next_rand(w) % VM_REDUCTION_BUDGET);
     w->cur = p;
-    w->switches++;
     rt_switch(&w->sched_sp, p->sp);
     w->cur = NULL;
     switch (p->after) {
     case RT_AFTER_YIELD:
         atomic_store(&p->state, RT_P_RUNNABLE);
-        runq_push(w, p);
+        plist_push(&w->runq, p);
         break;
     case RT_AFTER_BLOCK: break; /* WAITING, or already queued by a waker */
     case RT_AFTER_EXIT:
@@ -395,11 +386,16 @@ void rt_sched_block(rt_proc_t *p)
     rt_sched_switch_out(p);
 }
 
+/* Something this worker could run without stealing (timers not counted). */
+static int local_work(rt_worker_t *w)
+{
+    return w->runq.head || w->runnext || rt_ring_len(&w->fresh) || rt_mpsc_nonempty(&w->inbox) ||
+           atomic_load_explicit(&global_len, memory_order_relaxed);
+}
+
 static int others_waiting(rt_worker_t *w)
 {
-    return w->runq_head || w->runnext || rt_ring_len(&w->fresh) || rt_mpsc_nonempty(&w->inbox) ||
-           atomic_load_explicit(&global_len, memory_order_relaxed) ||
-           (w->timers.len && rt_timer_next(&w->timers) <= rt_now_ns());
+    return local_work(w) || (w->timers.len && rt_timer_next(&w->timers) <= rt_now_ns());
 }
 
 void vm_yield(vm_ctx_t *ctx)
@@ -425,7 +421,7 @@ static void drain_inbox(rt_worker_t *w)
 {
     rt_mpsc_node_t *n;
     while ((n = rt_mpsc_pop(&w->inbox)))
-        runq_push(w, PROC_OF_LINK(n));
+        plist_push(&w->runq, PROC_OF_LINK(n));
 }
 
 static rt_proc_t *steal(rt_worker_t *w)
@@ -438,18 +434,16 @@ static rt_proc_t *steal(rt_worker_t *w)
         if (v == w)
             continue;
         rt_proc_t *p = rt_ring_steal(&v->fresh, &w->fresh);
-        if (p) {
-            w->steals++;
+        if (p)
             return p;
-        }
     }
     return NULL;
 }
 
+/* Work here, or another worker's to steal. */
 static int has_work(rt_worker_t *w)
 {
-    if (w->runq_head || w->runnext || rt_ring_len(&w->fresh) || rt_mpsc_nonempty(&w->inbox) ||
-        atomic_load(&global_len))
+    if (local_work(w))
         return 1;
     for (int i = 0; i < nworkers; i++)
         if (rt_ring_len(&workers[i].fresh))
@@ -475,12 +469,12 @@ static rt_proc_t *find_local(rt_worker_t *w)
     rt_proc_t *p;
     if (w->tick % 61 == 0 && (p = global_pop()))
         return p;
-    if (det_seed && w->runq_len > 1 && (next_rand(w) & 1))
-        runq_push(w, runq_pop(w)); /* deterministic mode: vary the order */
+    if (det_seed && w->runq.len > 1 && (next_rand(w) & 1))
+        plist_push(&w->runq, plist_pop(&w->runq)); /* deterministic mode: vary the order */
     if (w->tick & 1) {
-        if ((p = take_fresh(w)) || (p = runq_pop(w)))
+        if ((p = take_fresh(w)) || (p = plist_pop(&w->runq)))
             return p;
-    } else if ((p = runq_pop(w)) || (p = take_fresh(w))) {
+    } else if ((p = plist_pop(&w->runq)) || (p = take_fresh(w))) {
         return p;
     }
     return global_pop();
@@ -612,14 +606,7 @@ static int default_workers(void)
 
 static void configure(void)
 {
-    const char *seed = getenv("VMRT_SEED");
-    if (seed && *seed) {
-        char *end;
-        errno = 0;
-        det_seed = strtoull(seed, &end, 10);
-        if (errno || *end || det_seed == 0 || seed[0] == '-')
-            rt_fatal(NULL, "badarg", "VMRT_SEED=%s: expected a positive integer", seed);
-    }
+    det_seed = (uint64_t)env_long("VMRT_SEED", 1, LONG_MAX, 0);
     nworkers = (int)env_long("VMRT_WORKERS", 1, 1024, default_workers());
     if (det_seed)
         nworkers = 1; /* deterministic: one worker, seeded order and budgets */
@@ -643,7 +630,7 @@ void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
     for (int i = 0; i < nworkers; i++) {
         rt_worker_t *w = &workers[i];
         w->id = i;
-        w->runq_tailp = &w->runq_head;
+        w->runq.tailp = &w->runq.head;
         rt_mpsc_init(&w->inbox);
         w->rng =
             (det_seed ? det_seed : 0x9E3779B97F4A7C15ULL) + (uint64_t)i * 0x632BE59BD9B4E019ULL;
@@ -659,7 +646,7 @@ void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
     if (!main_proc)
         rt_fatal(NULL, "out_of_memory", "cannot create the main process");
     main_proc->is_main = 1;
-    global_push(main_proc);
+    global_push_n(&main_proc, 1);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr,

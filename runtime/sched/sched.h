@@ -16,6 +16,7 @@
 #ifndef VM_RT_SCHED_H
 #define VM_RT_SCHED_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "../rt.h"
@@ -105,25 +106,27 @@ static inline rt_proc_t *rt_proc_of(vm_ctx_t *ctx)
     return (rt_proc_t *)ctx;
 }
 
+typedef struct rt_plist {
+    rt_mpsc_node_t *head, **tailp;
+    int64_t len;
+} rt_plist_t;
+
 typedef struct rt_worker {
     int id;
     pthread_t thread;
     char *region_top;      /* processes run below this address */
     uintptr_t stack_limit; /* their native stack limit */
     vm_val_t *ss_base, *ss_limit;
-    void *sched_sp;                          /* the scheduler loop, while a process runs */
-    rt_proc_t *_Atomic live;                 /* the process whose stacks are in the regions */
-    rt_proc_t *cur;                          /* the running process */
-    rt_mpsc_node_t *runq_head, **runq_tailp; /* local FIFO of started processes */
-    int64_t runq_len;
-    rt_mpsc_t inbox;    /* woken by other threads */
-    rt_proc_t *runnext; /* the last process spawned here: runs next (depth first) */
-    rt_ring_t fresh;    /* not started yet: stealable */
+    void *sched_sp;          /* the scheduler loop, while a process runs */
+    rt_proc_t *_Atomic live; /* the process whose stacks are in the regions */
+    rt_proc_t *cur;          /* the running process */
+    rt_plist_t runq;         /* FIFO of its started processes (only it touches it) */
+    rt_mpsc_t inbox;         /* woken by other threads */
+    rt_proc_t *runnext;      /* the last process spawned here: runs next (depth first) */
+    rt_ring_t fresh;         /* not started yet: stealable */
     rt_timers_t timers;
     _Atomic int sleeping;
     uint64_t tick, rng;
-    /* statistics */
-    uint64_t switches, steals;
 } rt_worker_t;
 
 /* ---- sched.c ---- */
@@ -180,8 +183,9 @@ int64_t rt_proc_live_count(void);
 rt_proc_t *rt_proc_resolve(vm_ctx_t *ctx, const char *who, vm_val_t dest, int *err);
 
 /* ---- mailbox.c ---- */
-/* Deliver `msg` (already the receiver's copy) to p's mailbox, waking it. */
-void rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg);
+/* Deliver `msg` (already the receiver's copy) to p's mailbox, waking it;
+ * 0 if out of memory (raised in ctx). */
+int rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg);
 
 /* ---- copy.c ---- */
 /* A copy of `v` that shares nothing mutable with it (strings, atoms,
