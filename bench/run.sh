@@ -405,6 +405,20 @@ proc_rows() {
 
 # ---------------------------------------------------------------- benchmarks
 
+# peer_c BIN SRC LABEL_EXTRA LIBS ARGS...: the C peer's row, built -O2 with
+# clang (or what c_compiler finds) and LIBS (words).
+peer_c() {
+    local bin=$1 src=$2 extra=$3 libs=$4 cc st=""
+    shift 4
+    if cc=$(c_compiler); then
+        # shellcheck disable=SC2086 # libs are words
+        try_build "$bin" "$cc" -O2 -o "$bin" "$src" $libs || st="build failed"
+    else
+        cc=clang st="skipped (tool missing)"
+    fi
+    row c "C ($cc -O2$extra)" - "$st" "./$bin" "$@"
+}
+
 # begin_bench TITLE: forget the previous benchmark's rows and say what comes.
 begin_bench() {
     R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
@@ -423,7 +437,7 @@ finish_proc_bench() {
 
 # fib: naive recursive Fibonacci of N (default 40), printed.
 bench_fib() {
-    local n=${N:-40} pdir=$peers/fib cc st
+    local n=${N:-40} pdir=$peers/fib st
     DEFAULT_EXPECTED_N=35        # the size the peer's expected.txt was made for
     begin_bench "fib N=$n"
 
@@ -432,12 +446,7 @@ bench_fib() {
     st=$(vmcc_build "$root/examples/fib_dyn.vmasm" fib_dyn_vmcc)
     row vmcc_dyn "vmcc fib, dynamic vals" 2 "$st" ./fib_dyn_vmcc "$n"
 
-    if cc=$(c_compiler); then
-        st=""; try_build fib_c "$cc" -O2 -o fib_c "$pdir/fib.c" || st="build failed"
-        row c "C ($cc -O2)" - "$st" ./fib_c "$n"
-    else
-        row c "C (clang -O2)" - "skipped (tool missing)" ./fib_c "$n"
-    fi
+    peer_c fib_c "$pdir/fib.c" "" "" "$n"
     peer_go fib_go "$pdir/fib.go" "$n"
     if have crystal; then
         st=""; try_build fib_cr crystal build --release --no-debug -o fib_cr "$pdir/fib.cr" || st="build failed"
@@ -465,17 +474,12 @@ bench_fib() {
 # program (bench/nbody/nbody.vmasm, written by bench/nbody/gen.sh) keeps the
 # five bodies in f64 registers; the peers are ../shared/bench-peers/nbody.
 bench_nbody() {
-    local n=${N:-50000000} pdir=$peers/nbody cc st
+    local n=${N:-50000000} pdir=$peers/nbody st
     DEFAULT_EXPECTED_N=5000000
     begin_bench "nbody N=$n"
     st=$(vmcc_build "$here/nbody/nbody.vmasm" nbody_vmcc)
     row vmcc "vmcc nbody, f64 registers" 1.1 "$st" ./nbody_vmcc "$n"
-    if cc=$(c_compiler); then
-        st=""; try_build nbody_c "$cc" -O2 -o nbody_c "$pdir/nbody.c" -lm || st="build failed"
-        row c "C ($cc -O2)" - "$st" ./nbody_c "$n"
-    else
-        row c "C (clang -O2)" - "skipped (tool missing)" ./nbody_c "$n"
-    fi
+    peer_c nbody_c "$pdir/nbody.c" "" -lm "$n"
     peer_go nbody_go "$pdir/nbody.go" "$n"
     finish_bench nbody "$n" "$pdir"
 }
@@ -484,17 +488,12 @@ bench_nbody() {
 # vmcc program (bench/binary_trees/bt.vmasm) uses tuples and dynamic ints;
 # the C peer allocates with Boehm's GC_MALLOC.
 bench_binary_trees() {
-    local n=${N:-20} pdir=$peers/binary_trees cc st
+    local n=${N:-20} pdir=$peers/binary_trees st
     DEFAULT_EXPECTED_N=16
     begin_bench "binary_trees N=$n"
     st=$(vmcc_build "$here/binary_trees/bt.vmasm" bt_vmcc)
     row vmcc "vmcc binary-trees, dynamic vals" - "$st" ./bt_vmcc "$n"
-    if cc=$(c_compiler); then
-        st=""; try_build bt_c "$cc" -O2 -o bt_c "$pdir/bt.c" -lgc || st="build failed"
-        row c "C ($cc -O2, Boehm GC_MALLOC)" - "$st" ./bt_c "$n"
-    else
-        row c "C (clang -O2, Boehm)" - "skipped (tool missing)" ./bt_c "$n"
-    fi
+    peer_c bt_c "$pdir/bt.c" ", Boehm GC_MALLOC" -lgc "$n"
     peer_go bt_go "$pdir/bt.go" "$n"
     peer_erlang bt "$pdir/bt.erl" "$n"
     finish_bench binary_trees "$n" "$pdir"

@@ -21,6 +21,9 @@
 /* Set up `ctx` outside the scheduler (unit tests): a shadow stack of
  * `ss_slots` words and the native stack limit of the calling thread. */
 void rt_ctx_init_thread(vm_ctx_t *ctx, size_t ss_slots);
+/* A shadow stack of `ss_slots` words (plus VM_SS_MARGIN), reserved and
+ * committed as it is used; system_limit ends the program if it cannot. */
+vm_val_t *rt_map_shadow_stack(size_t ss_slots);
 /* The lowest native stack pointer compiled code may reach on the calling
  * thread: its stack's low end plus RT_STACK_MARGIN. */
 uintptr_t rt_thread_stack_limit(void);

@@ -25,7 +25,7 @@ uintptr_t rt_thread_stack_limit(void)
     return (uintptr_t)addr + RT_STACK_MARGIN;
 }
 
-void rt_ctx_init_thread(vm_ctx_t *ctx, size_t ss_slots)
+vm_val_t *rt_map_shadow_stack(size_t ss_slots)
 {
     /* VM_SS_MARGIN words past the limit: a caller stores stack parameters
      * before its callee checks the frame. */
@@ -35,8 +35,13 @@ void rt_ctx_init_thread(vm_ctx_t *ctx, size_t ss_slots)
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem == MAP_FAILED)
         rt_fatal(NULL, "system_limit", "cannot map a shadow stack of %zu bytes", bytes);
-    ctx->ss_base = mem;
-    ctx->ssp = mem;
+    return mem;
+}
+
+void rt_ctx_init_thread(vm_ctx_t *ctx, size_t ss_slots)
+{
+    ctx->ss_base = rt_map_shadow_stack(ss_slots);
+    ctx->ssp = ctx->ss_base;
     ctx->ss_limit = ctx->ss_base + ss_slots;
     ctx->stack_limit = rt_thread_stack_limit();
     ctx->reductions = VM_REDUCTION_BUDGET;

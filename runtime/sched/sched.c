@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -634,12 +633,7 @@ void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
         rt_mpsc_init(&w->inbox);
         w->rng =
             (det_seed ? det_seed : 0x9E3779B97F4A7C15ULL) + (uint64_t)i * 0x632BE59BD9B4E019ULL;
-        size_t bytes = (ss_slots + VM_SS_MARGIN) * sizeof(vm_val_t);
-        void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (mem == MAP_FAILED)
-            rt_fatal(NULL, "system_limit", "cannot map a shadow stack of %zu bytes", bytes);
-        w->ss_base = mem;
+        w->ss_base = rt_map_shadow_stack(ss_slots);
         w->ss_limit = w->ss_base + ss_slots;
     }
     rt_proc_t *main_proc = rt_proc_new(NULL, 0, 0);
