@@ -51,8 +51,8 @@ Test(sched, switch_runs_a_fresh_context_and_keeps_registers)
 }
 
 static void *ping_sp, *pong_sp;
-static volatile long pong_seed;
-static long pong_sum;
+static volatile uint64_t pong_seed;
+static uint64_t pong_sum; /* unsigned: the checksums wrap */
 
 /* Both sides keep running checksums in locals across every switch; at -O2
  * they live in callee-saved registers, which each side's arithmetic
@@ -60,8 +60,8 @@ static long pong_sum;
 static void pong_entry(void *arg)
 {
     (void)arg;
-    long a = pong_seed, b = 3 * pong_seed, c = 7;
-    for (long i = 0;; i++) {
+    uint64_t a = pong_seed, b = 3 * pong_seed, c = 7;
+    for (uint64_t i = 0;; i++) {
         a += i ^ c;
         b = b * 31 + a;
         c ^= b >> 3;
@@ -70,11 +70,11 @@ static void pong_entry(void *arg)
     }
 }
 
-static long checksum(long seed, long n, long *pong)
+static uint64_t checksum(uint64_t seed, uint64_t n, uint64_t *pong)
 {
-    long x = seed * 5, y = seed + 11, z = 1;
-    long a = seed, b = 3 * seed, c = 7;
-    for (long i = 0; i < n; i++) {
+    uint64_t x = seed * 5, y = seed + 11, z = 1;
+    uint64_t a = seed, b = 3 * seed, c = 7;
+    for (uint64_t i = 0; i < n; i++) {
         x += i * y;
         y ^= x >> 5;
         z = z * 17 + (x & 255);
@@ -92,16 +92,16 @@ Test(sched, switch_ping_pong_a_million_times_keeping_registers)
     char *stack = malloc(size);
     pong_seed = 12345;
     pong_sp = rt_switch_init(stack + size, pong_entry, NULL);
-    long x = pong_seed * 5, y = pong_seed + 11, z = 1;
-    const long n = 1000000;
-    for (long i = 0; i < n; i++) {
+    uint64_t x = pong_seed * 5, y = pong_seed + 11, z = 1;
+    const uint64_t n = 1000000;
+    for (uint64_t i = 0; i < n; i++) {
         rt_switch(&ping_sp, pong_sp);
         x += i * y;
         y ^= x >> 5;
         z = z * 17 + (x & 255);
     }
-    long want_pong;
-    long want = checksum(pong_seed, n, &want_pong);
+    uint64_t want_pong;
+    uint64_t want = checksum(pong_seed, n, &want_pong);
     cr_assert_eq(x + y + z, want, "the switching side's registers were not kept");
     cr_assert_eq(pong_sum, want_pong, "the switched-to side's registers were not kept");
     free(stack);
