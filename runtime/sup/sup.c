@@ -371,6 +371,13 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec)
         rt_raise(ctx, "badarg", "sup.start_link: spec: period_ms must be at least 1");
         return 0;
     }
+    if (s->intensity > 1000000) {
+        rt_raise(ctx, "badarg", "sup.start_link: spec: intensity above 1000000");
+        return 0;
+    }
+    s->times = rt_gc_alloc_raw(ctx, (size_t)(s->intensity + 1) * sizeof(int64_t), 1);
+    if (!s->times)
+        return 0;
     vm_val_t name = get(ctx, spec, "name", VM_NIL);
     if (name != VM_NIL && !rt_is_atom(name)) {
         rt_raise(ctx, "badarg", "sup.start_link: spec: name must be an atom, got %s",
@@ -426,8 +433,7 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec)
             }
         s->n++;
     }
-    s->times = rt_gc_alloc_raw(ctx, (size_t)(s->intensity + 1) * sizeof(int64_t), 1);
-    return s->times != NULL;
+    return 1;
 }
 
 /* Start child k by calling its start function here. 1 on success; else 0
@@ -672,8 +678,12 @@ static vm_val_t add_child(vm_ctx_t *ctx, sup_t *s, vm_val_t arg)
     child_t c;
     char b[128];
     if (s->strategy == SIMPLE_ONE_FOR_ONE) {
-        if (!rt_is_kind(arg, VM_KIND_ARRAY))
-            return rt_raise_type(ctx, "sup.start_child", "an array of arguments", arg);
+        if (rt_is_kind(arg, VM_KIND_TUPLE))
+            arg = vm_tuple_to_array(ctx, arg);
+        else if (!rt_is_kind(arg, VM_KIND_ARRAY))
+            return rt_raise_type(ctx, "sup.start_child", "an array or a tuple of arguments", arg);
+        if (!arg)
+            return 0;
         c = s->template;
         c.args = vm_array_concat(ctx, c.args, arg);
         if (!c.args)
