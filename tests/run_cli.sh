@@ -508,13 +508,76 @@ t_bad_scheduler_env() {
     vm "$root/examples/hello.vmasm" -o hello && want_rc 0 || return 1
     run_exe env VMRT_WORKERS=0 ./hello
     want_rc 1 program || return 1
-    want_err_has "VMRT_WORKERS=0: expected an integer in [1, 1024]" || return 1
+    want_err_has "vmrt: VMRT_WORKERS=0: expected an integer from 1 to 1024" || return 1
     run_exe env VMRT_STACK_SIZE=12Q ./hello
     want_rc 1 program || return 1
     want_err_has "VMRT_STACK_SIZE=12Q" || return 1
     run_exe env VMRT_SEED=-3 ./hello
     want_rc 1 program || return 1
     want_err_has "VMRT_SEED=-3"
+}
+
+# The runtime configuration file (VMRT_CONFIG, libconfig syntax): settings
+# apply, a profile overrides the file, the environment overrides both, and
+# VMRT_STATS / stats print the statistics at exit.
+t_runtime_config() {
+    vm "$root/examples/hello.vmasm" -o hello && want_rc 0 || return 1
+    cat > app.conf <<'CONF'
+# comments are allowed
+scheduler = { workers = 1; stack_size = "1M"; };
+gc = { initial_heap = "32M"; };
+stats = true;
+profiles = {
+  wide = { scheduler = { workers = 3; }; };
+};
+CONF
+    run_exe env VMRT_CONFIG=app.conf ./hello
+    want_rc 0 program || return 1
+    want_err_has "vmrt stats:" || return 1
+    want_err_has "  workers            1" || return 1
+    want_err_has "  processes spawned  1" || return 1
+    run_exe env VMRT_CONFIG=app.conf VMRT_PROFILE=wide ./hello
+    want_rc 0 program && want_err_has "  workers            3" || return 1
+    run_exe env VMRT_CONFIG=app.conf VMRT_PROFILE=wide VMRT_WORKERS=2 ./hello
+    want_rc 0 program && want_err_has "  workers            2" || return 1
+    run_exe env VMRT_CONFIG=app.conf VMRT_STATS=0 ./hello
+    want_rc 0 program || return 1
+    if grep -q "vmrt stats" "$err"; then echo "VMRT_STATS=0 did not override stats = true"; return 1; fi
+    run_exe env VMRT_STATS=1 ./hello
+    want_rc 0 program && want_err_has "  gc collections" && want_err_has "  heap size"
+}
+
+# Bad configuration: status 1 before main runs, naming the key and the line.
+t_runtime_config_errors() {
+    vm "$root/examples/hello.vmasm" -o hello && want_rc 0 || return 1
+    local cases=(
+        'scheduler = { workers = 0; };|bad.conf:1: scheduler.workers: expected an integer from 1 to 1024, got 0'
+        'scheduler = {\n  workers = "two"; };|bad.conf:2: scheduler.workers: expected an integer from 1 to 1024, got "two"'
+        'main = { restart = "always"; };|bad.conf:1: main.restart: expected one of "never", "on_failure", got "always"'
+        'gc = { initial_heap = "12Q"; };|bad.conf:1: gc.initial_heap: expected a size'
+        'scheduler = { stak_size = "1M"; };|bad.conf:1: unknown setting scheduler.stak_size (expected workers, stack_size, max_procs, seed)'
+        '\n\nschedulr = { };|bad.conf:3: unknown setting schedulr'
+        'scheduler = { workers = 2 |bad.conf:2: syntax error'
+        'stats = 3;|bad.conf:1: stats: expected true or false, got 3'
+        'gc = 5;|bad.conf:1: gc must be a group'
+        'profile = "prod";|profile prod (from the profile setting) is not defined under profiles in bad.conf'
+        'profiles = { t = { gc = { stres = true; }; }; };|bad.conf:1: unknown setting profiles.t.gc.stres'
+    )
+    local c text want
+    for c in "${cases[@]}"; do
+        text=${c%%|*} want=${c#*|}
+        printf "$text\n" > bad.conf
+        run_exe env VMRT_CONFIG=bad.conf ./hello
+        want_rc 1 program || { echo "  config: $text"; return 1; }
+        want_err_has "vmrt: $want" || { echo "  config: $text"; return 1; }
+        if [ -s "$out" ]; then echo "main ran despite: $text"; return 1; fi
+    done
+    run_exe env VMRT_CONFIG=missing.conf ./hello
+    want_rc 1 program && want_err_has "vmrt: VMRT_CONFIG=missing.conf: cannot read the file" || return 1
+    run_exe env VMRT_PROFILE=x ./hello
+    want_rc 1 program && want_err_has "vmrt: VMRT_PROFILE=x: no configuration file (VMRT_CONFIG) defines profiles" || return 1
+    run_exe env VMRT_MAIN_RESTART=sometimes ./hello
+    want_rc 1 program && want_err_has 'vmrt: VMRT_MAIN_RESTART=sometimes: expected one of "never", "on_failure"'
 }
 
 for fn in $(grep -oE '^t_[A-Za-z0-9_]+' "${BASH_SOURCE[0]}"); do

@@ -26,6 +26,7 @@ int rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg)
         return 0;
     }
     m->val = msg;
+    RT_STAT_ADD(rt_stats_here(), sent, 1);
     rt_mpsc_push(&p->in, &m->link);
     rt_sched_wake(p);
     return 1;

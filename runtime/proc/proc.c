@@ -27,6 +27,7 @@
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
 
+#include "../core/config.h"
 #include "../sched/sched.h"
 
 static rt_proc_t *_Atomic *table;
@@ -135,6 +136,7 @@ rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
             rt_raise(ctx, "system_limit", "too many processes (VMRT_MAX_PROCS=%zu)", max_procs);
         return NULL;
     }
+    RT_STAT_ADD(rt_stats_here(), spawned, 1);
     rt_proc_t *p = GC_MALLOC(sizeof *p);
     if (!p) {
         release_slot((uint32_t)s);
@@ -328,6 +330,10 @@ void rt_proc_check_kill(rt_proc_t *p)
 
 static RT_NORETURN void program_exit(int status)
 {
+    if (rt_cfg.stats) {
+        fflush(stdout);
+        rt_sched_print_stats();
+    }
     if (fflush(stdout) != 0) {
         perror("error: writing stdout");
         status = 1;

@@ -25,6 +25,18 @@
 
 struct rt_worker;
 
+/* Counters for VMRT_STATS (docs/config.md). Each worker counts its own;
+ * relaxed atomics let the exit report read them from another thread. */
+typedef struct rt_stats {
+    _Atomic uint64_t spawned, sent, reductions, switches, steals;
+} rt_stats_t;
+#define RT_STAT_ADD(st, field, n)                                                                  \
+    atomic_store_explicit(&(st)->field,                                                            \
+                          atomic_load_explicit(&(st)->field, memory_order_relaxed) + (n),          \
+                          memory_order_relaxed)
+/* The running worker's counters, or shared ones for other threads. */
+rt_stats_t *rt_stats_here(void);
+
 /* Process states (rt_proc_t.state). */
 enum {
     RT_P_RUNNABLE, /* in a run queue (or fresh) */
@@ -127,6 +139,8 @@ typedef struct rt_worker {
     rt_timers_t timers;
     _Atomic int sleeping;
     uint64_t tick, rng;
+    rt_stats_t stats; /* written by this worker only */
+    int64_t red_mark; /* the running process's budget when last counted */
 } rt_worker_t;
 
 /* ---- sched.c ---- */
@@ -152,6 +166,8 @@ void rt_sched_switch_out(rt_proc_t *p);
 void rt_sched_arm_timer(rt_proc_t *p, int64_t ms);
 void rt_sched_cancel_timer(rt_proc_t *p);
 int64_t rt_now_ns(void);
+/* Print the VMRT_STATS report to stderr. */
+void rt_sched_print_stats(void);
 /* Number of workers. */
 int rt_sched_nworkers(void);
 rt_worker_t *rt_sched_worker(int i);

@@ -150,8 +150,7 @@ static int match_down(vm_val_t m, const vm_val_t *ref)
 /* a reply {key[0], ok, V} / {key[0], error, R, M}, or {'DOWN', key[1], ...} */
 static int match_reply(vm_val_t m, const vm_val_t *refs)
 {
-    return ((is_tuple(m, 3) || is_tuple(m, 4)) && item(m, 0) == refs[0]) ||
-           match_down(m, &refs[1]);
+    return ((is_tuple(m, 3) || is_tuple(m, 4)) && item(m, 0) == refs[0]) || match_down(m, &refs[1]);
 }
 
 /* ---- the caller's side: a request and its reply ---- */
@@ -345,8 +344,8 @@ static int grow_kids(vm_ctx_t *ctx, sup_t *s)
     return 1;
 }
 
-static const char *const sup_keys[] = {"strategy", "intensity", "period_ms", "children",
-                                       "name",     "backoff"};
+static const char *const sup_keys[] = {"strategy", "intensity", "period_ms",
+                                       "children", "name",      "backoff"};
 static const char *const backoff_keys[] = {"min_ms", "max_ms"};
 
 /* Fill *s from the spec map; 0 after raising badarg. */
@@ -545,8 +544,8 @@ static int64_t backoff_ns(sup_t *s, child_t *c, int64_t now)
         c->failures = 0;
     c->failures++;
     int64_t ms = s->backoff_max_ms;
-    if (c->failures <= 62 && (s->backoff_min_ms << (c->failures - 1)) / (1 << (c->failures - 1)) ==
-                                 s->backoff_min_ms) {
+    if (c->failures <= 62 &&
+        (s->backoff_min_ms << (c->failures - 1)) / (1 << (c->failures - 1)) == s->backoff_min_ms) {
         int64_t d = s->backoff_min_ms << (c->failures - 1);
         if (d < ms)
             ms = d;
@@ -584,10 +583,10 @@ static void child_ended(vm_ctx_t *ctx, sup_t *s, int64_t k, vm_val_t reason)
     }
     if (!count_restart(s)) {
         char b1[64], b2[128];
-        report(s, "reached the restart intensity (%" PRId64 " in %" PRId64
-                  " ms): child %s ended with %s; shutting down",
-               s->intensity, s->period_ms, text(c->id, b1, sizeof b1),
-               text(reason, b2, sizeof b2));
+        report(s,
+               "reached the restart intensity (%" PRId64 " in %" PRId64
+               " ms): child %s ended with %s; shutting down",
+               s->intensity, s->period_ms, text(c->id, b1, sizeof b1), text(reason, b2, sizeof b2));
         shut_down(ctx, s, A.shutdown);
     }
     int64_t now = rt_now_ns(), due = now + backoff_ns(s, c, now);
