@@ -580,6 +580,53 @@ t_runtime_config_errors() {
     want_rc 1 program && want_err_has 'vmrt: VMRT_MAIN_RESTART=sometimes: expected one of "never", "on_failure"'
 }
 
+# run_until_ready EXE ARGS...: start the program in the background and
+# wait (up to 20 s) until it prints "ready" on stderr; sets $pid.
+run_until_ready() {
+    "$@" > "$out" 2> "$err" &
+    pid=$!
+    local i
+    for i in $(seq 200); do
+        grep -q ready "$err" && return 0
+        sleep 0.1
+    done
+    echo "the program never said ready"; kill -9 "$pid"; return 1
+}
+
+# SIGTERM stops the supervision tree in order (last started child first),
+# then main; the exit status is 128 + 15.
+t_signal_term_stops_tree_in_order() {
+    vm "$root/tests/programs/sig_tree.vmasm" -o app && want_rc 0 || return 1
+    run_until_ready ./app || return 1
+    kill -TERM "$pid"
+    rc=0; wait "$pid" || rc=$?
+    want_rc 143 program || return 1
+    want_out "$(printf '{started, w1}\n{started, w2}\n{started, w3}\nw3 stops: shutdown\nw2 stops: shutdown\nw1 stops: shutdown')"
+}
+
+# A main that traps exits hears its supervisor end with shutdown after the
+# tree has stopped; SIGINT gives 128 + 2.
+t_signal_int_main_traps() {
+    vm "$root/tests/programs/sig_tree.vmasm" -o app && want_rc 0 || return 1
+    run_until_ready ./app trap || return 1
+    kill -INT "$pid"
+    rc=0; wait "$pid" || rc=$?
+    want_rc 130 program || return 1
+    grep -q "w1 stops: shutdown" "$out" || { echo "w1 did not stop"; return 1; }
+    tail -1 "$out" | grep -qE "^main got \{EXIT, <0\.1\.0>, shutdown\}$" || { echo "main did not hear it last:"; cat "$out"; return 1; }
+}
+
+# Without supervisors, SIGTERM ends main even while it waits for stdin.
+t_signal_without_supervisors() {
+    vm "$root/tests/programs/read_line_ticker.vmasm" -o rl && want_rc 0 || return 1
+    (sleep 30) | ./rl > "$out" 2> "$err" &
+    pid=$!
+    sleep 0.5
+    kill -TERM "$pid"
+    rc=0; wait "$pid" || rc=$?
+    want_rc 143 program
+}
+
 for fn in $(grep -oE '^t_[A-Za-z0-9_]+' "${BASH_SOURCE[0]}"); do
     name=${fn#t_}
     [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue

@@ -3,10 +3,11 @@
  * function value: the body of a runtime-owned process (a supervisor, a
  * task) or a callback handed to user code.
  *
- * Such code has the uniform prototype (abi/context.h) and keeps the values
- * it needs across calls that may collect in shadow-stack slots of its own
- * frame, as compiled code does: the collector does not scan a process's
- * saved native stack. The frame's descriptor names it in stack traces.
+ * Such code has the uniform prototype (abi/context.h) and pushes a frame
+ * on the shadow stack as compiled code does: its descriptor names it in
+ * stack traces, and its slots hold the state the code keeps while it
+ * waits. (C locals stay visible too: the collector scans the native stack
+ * of the running process and, conservatively, the saved ones.)
  */
 #ifndef VM_RT_CBODY_H
 #define VM_RT_CBODY_H

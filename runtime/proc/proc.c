@@ -328,7 +328,16 @@ void rt_proc_check_kill(rt_proc_t *p)
         rt_proc_die(p, r);
 }
 
-static RT_NORETURN void program_exit(int status)
+_Atomic int rt_shutdown_signal;
+static _Atomic vm_val_t main_pid;
+static int main_restarts; /* only the main process of the moment touches it */
+
+vm_val_t rt_main_pid(void)
+{
+    return atomic_load(&main_pid);
+}
+
+void rt_program_exit(int status)
 {
     if (rt_cfg.stats) {
         fflush(stdout);
@@ -342,11 +351,34 @@ static RT_NORETURN void program_exit(int status)
     _exit(status & 0xff);
 }
 
+/* Main ended with `reason` (normal, or why it failed) and `status`. The
+ * program ends with it (docs/processes.md), unless main failed and the
+ * restart policy (main.restart = on_failure, main.max_restarts) runs it
+ * again: then this process ends like any other, so its links and monitors
+ * hear `reason`, and a new main process starts once it is gone. During an
+ * ordered shutdown (SIGTERM, SIGINT) the status is 128 + the signal. */
+static RT_NORETURN void main_ended(rt_proc_t *p, vm_val_t reason, int status)
+{
+    int sig = atomic_load(&rt_shutdown_signal);
+    if (sig)
+        rt_program_exit(128 + sig);
+    if (reason != atom_normal && rt_cfg.main_restart == RT_MAIN_ON_FAILURE &&
+        main_restarts < rt_cfg.main_max_restarts) {
+        main_restarts++;
+        fflush(stdout);
+        fprintf(stderr, "vmrt: main failed (restart %d of %lld)\n", main_restarts,
+                (long long)rt_cfg.main_max_restarts);
+        p->is_main = 0;
+        p->respawn_main = 1;
+        rt_proc_die(p, reason);
+    }
+    rt_program_exit(status);
+}
+
 void rt_proc_die(rt_proc_t *p, vm_val_t reason)
 {
     if (p->is_main) {
-        /* The program ends with main (docs/processes.md). */
-        if (reason != atom_normal) {
+        if (reason != atom_normal && !atomic_load(&rt_shutdown_signal)) {
             fflush(stdout);
             rt_buf_t b = {0};
             rt_buf_put(&b, "error: the main process exited: ", 32);
@@ -355,7 +387,7 @@ void rt_proc_die(rt_proc_t *p, vm_val_t reason)
             fwrite(b.data, 1, b.len, stderr);
             rt_buf_free(&b);
         }
-        program_exit(reason == atom_normal ? 0 : 1);
+        main_ended(p, reason, reason == atom_normal ? 0 : 1);
     }
     p->exit_reason = reason;
     p->after = RT_AFTER_EXIT;
@@ -367,7 +399,7 @@ void rt_proc_fatal(vm_ctx_t *ctx, vm_val_t reason)
 {
     rt_proc_t *p = rt_proc_of(ctx);
     if (p->is_main)
-        program_exit(1);
+        main_ended(p, reason, 1);
     rt_proc_die(p, reason);
 }
 
@@ -377,12 +409,15 @@ void rt_proc_entry(void *arg)
     vm_ctx_t *ctx = &p->ctx;
     rt_proc_check_kill(p);
     if (p->is_main) {
+        atomic_store(&main_pid, p->pid);
         int64_t status = rt_program(ctx);
+        vm_val_t reason = atom_normal;
         if (ctx->exc) {
             rt_report_uncaught(ctx);
+            reason = ((const vm_exc_t *)ctx->exc)->reason;
             status = 1;
         }
-        program_exit((int)status);
+        main_ended(p, reason, (int)status);
     }
     const vm_array_t *a = rt_as_array(p->args);
     rt_call_fn(ctx, p->fn, (uint32_t)a->len, a->items);
@@ -439,6 +474,14 @@ void rt_proc_reap(rt_proc_t *p)
         lock(q);
         remove_mon(q->watchers, &q->nwatchers, watching[i].ref, NULL);
         unlock(q);
+    }
+    if (p->respawn_main) {
+        /* after the old main's name and links are gone */
+        rt_proc_t *m = rt_proc_new(NULL, 0, 0);
+        if (!m)
+            rt_fatal(NULL, "out_of_memory", "cannot restart main");
+        m->is_main = 1;
+        rt_sched_spawned(m);
     }
     /* Let the collector have the mailbox and the saved stacks early. */
     p->first = NULL;
@@ -877,6 +920,12 @@ void rt_proc_describe(vm_ctx_t *ctx, char *buf, size_t cap)
         return;
     rt_buf_t b = {0};
     rt_buf_put_val(&b, p->pid);
+    vm_val_t name = p->name; /* only this process changes its own name */
+    if (name) {
+        rt_buf_put(&b, " (", 2);
+        rt_buf_put_val(&b, name);
+        rt_buf_put(&b, ")", 1);
+    }
     snprintf(buf, cap, " in process %.*s", (int)b.len, b.data);
     rt_buf_free(&b);
 }

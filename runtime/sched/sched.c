@@ -631,6 +631,7 @@ void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
         w->ss_base = rt_map_shadow_stack(ss_slots);
         w->ss_limit = w->ss_base + ss_slots;
     }
+    rt_signals_start();
     rt_proc_t *main_proc = rt_proc_new(NULL, 0, 0);
     if (!main_proc)
         rt_fatal(NULL, "out_of_memory", "cannot create the main process");

@@ -100,6 +100,7 @@ typedef struct rt_proc {
     /* entry */
     vm_val_t fn, args; /* function value and array of arguments */
     int is_main;
+    int respawn_main; /* a failed main: start a new one once this one is gone */
     /* links, monitors, name (under `lock`) */
     atomic_flag lock;
     int exiting;
@@ -171,6 +172,14 @@ void rt_sched_print_stats(void);
 /* Number of workers. */
 int rt_sched_nworkers(void);
 rt_worker_t *rt_sched_worker(int i);
+
+/* ---- core/signals.c, sup/sup.c ---- */
+/* Block SIGTERM and SIGINT in every thread and start the thread that waits
+ * for them (before the workers start, so that they inherit the mask). */
+void rt_signals_start(void);
+/* Start the ordered shutdown (rt_shutdown_signal is set): spawn the process
+ * that stops the supervision tree and main. */
+void rt_sup_begin_shutdown(void);
 
 /* ---- blocking.c ---- */
 /* Run fn(arg) on a helper thread while the calling process parks; `arg`

@@ -15,8 +15,10 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../core/config.h"
 #include "../proc/cbody.h"
 #include "../sched/sched.h"
 
@@ -24,6 +26,7 @@ enum { ONE_FOR_ONE, ONE_FOR_ALL, REST_FOR_ONE, SIMPLE_ONE_FOR_ONE };
 enum { PERMANENT, TRANSIENT, TEMPORARY };
 #define SHUTDOWN_INFINITY (-1)
 #define SHUTDOWN_BRUTAL   (-2)
+#define RT_SUP_MAX_MS     86400000 /* a day: bounds period_ms and backoff.max_ms */
 
 typedef struct child {
     vm_val_t id, start, args; /* args: an array */
@@ -42,8 +45,8 @@ typedef struct sup {
     child_t template;                       /* simple_one_for_one */
     child_t *kids;
     int64_t n, cap;
-    int64_t *times; /* restart times (ns) within the period, oldest first */
-    int64_t ntimes;
+    int64_t *times; /* restart times (ns) within the period: a ring of intensity + 1 */
+    int64_t head, ntimes;
     uint64_t rng;
 } sup_t;
 
@@ -52,7 +55,7 @@ typedef struct sup {
 static struct {
     vm_val_t exit, down, sup, ok, error, ignore, normal, shutdown, kill, worker, supervisor,
         which_children, start_child, terminate_child, restart_child, delete_child, stop,
-        failed_to_start_child, noproc;
+        failed_to_start_child, noproc, stopping;
 } A;
 static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
 
@@ -77,6 +80,7 @@ static void init_atoms(void)
     A.stop = rt_atom("stop");
     A.failed_to_start_child = rt_atom("failed_to_start_child");
     A.noproc = rt_atom("noproc");
+    A.stopping = rt_atom("$stopping");
 }
 
 /* ---- small helpers ---- */
@@ -171,8 +175,11 @@ static vm_val_t wait_reply(vm_ctx_t *ctx, const char *who, vm_val_t pid, vm_val_
             return rt_raise(ctx, "noproc", "%s: no supervisor %s", who, text(pid, b, sizeof b));
         return rt_raise_val(ctx, r, 0);
     }
-    /* Neither call below switches: m stays on this stack, which the
-     * collector scans. */
+    if (item(m, 1) == A.ok && (item(m, 2) == A.stopping)) {
+        /* sup.stop and shutdown: return once the supervisor is gone */
+        recv_match(ctx, match_down, &mref, -1);
+        return A.ok;
+    }
     vm_proc_demonitor(ctx, mref);
     recv_match(ctx, match_down, &mref, 0);
     if (item(m, 1) == A.ok)
@@ -206,6 +213,60 @@ static vm_val_t call(vm_ctx_t *ctx, const char *who, vm_val_t dest, vm_val_t req
     return wait_reply(ctx, who, pid, ref, ref);
 }
 
+/* ---- the supervision tree, for an ordered shutdown ---- */
+
+/* Every supervisor that started, in start order, with its parent. The
+ * roots of the tree are the live ones whose parent is not a live
+ * supervisor. Pids are never reused, so dead entries are harmless; they are
+ * dropped when the list grows. */
+static struct sup_rec {
+    vm_val_t pid, parent;
+} * sups;
+static size_t nsups, capsups;
+static pthread_mutex_t sups_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void sups_add(vm_val_t pid, vm_val_t parent)
+{
+    pthread_mutex_lock(&sups_mu);
+    if (nsups == capsups) {
+        size_t keep = 0;
+        for (size_t i = 0; i < nsups; i++)
+            if (rt_proc_lookup(sups[i].pid))
+                sups[keep++] = sups[i];
+        nsups = keep;
+    }
+    if (nsups == capsups) {
+        size_t cap = capsups ? capsups * 2 : 16;
+        struct sup_rec *n = realloc(sups, cap * sizeof *n);
+        if (!n) {
+            pthread_mutex_unlock(&sups_mu);
+            return; /* not a root for shutdown: its parent still stops it */
+        }
+        sups = n;
+        capsups = cap;
+    }
+    sups[nsups++] = (struct sup_rec){pid, parent};
+    pthread_mutex_unlock(&sups_mu);
+}
+
+/* The next root to stop, last started first; 0 when none is left. */
+static vm_val_t last_root(void)
+{
+    vm_val_t found = 0;
+    pthread_mutex_lock(&sups_mu);
+    for (size_t i = nsups; i-- > 0 && !found;) {
+        if (!rt_proc_lookup(sups[i].pid))
+            continue;
+        int parent_is_sup = 0;
+        for (size_t j = 0; j < nsups && !parent_is_sup; j++)
+            parent_is_sup = sups[j].pid == sups[i].parent && rt_proc_lookup(sups[j].pid);
+        if (!parent_is_sup)
+            found = sups[i].pid;
+    }
+    pthread_mutex_unlock(&sups_mu);
+    return found;
+}
+
 /* ---- the supervisor ---- */
 
 static const char *strategy_names[] = {"one_for_one", "one_for_all", "rest_for_one",
@@ -222,14 +283,14 @@ static int one_of(vm_val_t v, const char *const *names, int n)
 }
 
 /* Every key of map `m` must be one of keys[]: a misspelt key is an error. */
-static int check_keys(vm_ctx_t *ctx, const char *what, vm_val_t m, const char *const *keys, int n)
+static int check_keys(vm_ctx_t *ctx, const char *who, const char *what, vm_val_t m,
+                      const char *const *keys, int n)
 {
     for (int64_t pos = vm_map_next(ctx, m, 0); pos >= 0; pos = vm_map_next(ctx, m, pos + 1)) {
         vm_val_t k = vm_map_key_at(ctx, m, pos);
         if (!rt_is_atom(k) || one_of(k, keys, n) < 0) {
             char b[128];
-            rt_raise(ctx, "badarg", "sup.start_link: %s: unknown key %s", what,
-                     text(k, b, sizeof b));
+            rt_raise(ctx, "badarg", "%s: %s: unknown key %s", who, what, text(k, b, sizeof b));
             return 0;
         }
     }
@@ -242,14 +303,14 @@ static vm_val_t get(vm_ctx_t *ctx, vm_val_t map, const char *key, vm_val_t dflt)
 }
 
 /* A non-negative int setting, or -1 after raising. */
-static int64_t get_count(vm_ctx_t *ctx, const char *what, vm_val_t map, const char *key,
-                         int64_t dflt)
+static int64_t get_count(vm_ctx_t *ctx, const char *who, const char *what, vm_val_t map,
+                         const char *key, int64_t dflt)
 {
     vm_val_t v = get(ctx, map, key, val_from_int(dflt));
     if (!val_is_int(v) || val_as_int(v) < 0) {
         char b[128];
-        rt_raise(ctx, "badarg", "sup.start_link: %s: %s must be a non-negative int, got %s", what,
-                 key, text(v, b, sizeof b));
+        rt_raise(ctx, "badarg", "%s: %s: %s must be a non-negative int, got %s", who, what, key,
+                 text(v, b, sizeof b));
         return -1;
     }
     return val_as_int(v);
@@ -258,26 +319,26 @@ static int64_t get_count(vm_ctx_t *ctx, const char *what, vm_val_t map, const ch
 static const char *const child_keys[] = {"id", "start", "args", "restart", "shutdown", "type"};
 
 /* Fill *c from child spec map `spec`; 0 after raising badarg. */
-static int parse_child(vm_ctx_t *ctx, child_t *c, vm_val_t spec, int need_id)
+static int parse_child(vm_ctx_t *ctx, child_t *c, vm_val_t spec, int need_id, const char *who)
 {
     char b[128], what[160];
     if (!rt_is_kind(spec, VM_KIND_MAP)) {
-        rt_raise(ctx, "badarg", "sup.start_link: a child spec must be a map, got %s",
+        rt_raise(ctx, "badarg", "%s: a child spec must be a map, got %s", who,
                  text(spec, b, sizeof b));
         return 0;
     }
     memset(c, 0, sizeof *c);
     c->id = get(ctx, spec, "id", VM_NIL);
     snprintf(what, sizeof what, "child %s", text(c->id, b, sizeof b));
-    if (!check_keys(ctx, what, spec, child_keys, 6))
+    if (!check_keys(ctx, who, what, spec, child_keys, 6))
         return 0;
     if (need_id && c->id == VM_NIL) {
-        rt_raise(ctx, "badarg", "sup.start_link: a child spec has no id");
+        rt_raise(ctx, "badarg", "%s: a child spec has no id", who);
         return 0;
     }
     c->start = get(ctx, spec, "start", VM_NIL);
     if (!rt_is_kind(c->start, VM_KIND_FUNC)) {
-        rt_raise(ctx, "badarg", "sup.start_link: %s: start must be a function, got %s", what,
+        rt_raise(ctx, "badarg", "%s: %s: start must be a function, got %s", who, what,
                  text(c->start, b, sizeof b));
         return 0;
     }
@@ -287,8 +348,8 @@ static int parse_child(vm_ctx_t *ctx, child_t *c, vm_val_t spec, int need_id)
     else if (rt_is_kind(args, VM_KIND_TUPLE))
         args = vm_tuple_to_array(ctx, args);
     else if (!rt_is_kind(args, VM_KIND_ARRAY)) {
-        rt_raise(ctx, "badarg", "sup.start_link: %s: args must be an array or a tuple, got %s",
-                 what, text(args, b, sizeof b));
+        rt_raise(ctx, "badarg", "%s: %s: args must be an array or a tuple, got %s", who, what,
+                 text(args, b, sizeof b));
         return 0;
     }
     if (!args)
@@ -297,15 +358,14 @@ static int parse_child(vm_ctx_t *ctx, child_t *c, vm_val_t spec, int need_id)
     vm_val_t r = get(ctx, spec, "restart", rt_atom("permanent"));
     c->restart = one_of(r, restart_names, 3);
     if (c->restart < 0) {
-        rt_raise(ctx, "badarg",
-                 "sup.start_link: %s: restart must be permanent, transient or temporary, got %s",
-                 what, text(r, b, sizeof b));
+        rt_raise(ctx, "badarg", "%s: %s: restart must be permanent, transient or temporary, got %s",
+                 who, what, text(r, b, sizeof b));
         return 0;
     }
     vm_val_t t = get(ctx, spec, "type", A.worker);
     if (t != A.worker && t != A.supervisor) {
-        rt_raise(ctx, "badarg", "sup.start_link: %s: type must be worker or supervisor, got %s",
-                 what, text(t, b, sizeof b));
+        rt_raise(ctx, "badarg", "%s: %s: type must be worker or supervisor, got %s", who, what,
+                 text(t, b, sizeof b));
         return 0;
     }
     c->is_sup = t == A.supervisor;
@@ -320,9 +380,9 @@ static int parse_child(vm_ctx_t *ctx, child_t *c, vm_val_t spec, int need_id)
         c->shutdown = val_as_int(s);
     else {
         rt_raise(ctx, "badarg",
-                 "sup.start_link: %s: shutdown must be brutal_kill, infinity or a time in ms, "
+                 "%s: %s: shutdown must be brutal_kill, infinity or a time in ms, "
                  "got %s",
-                 what, text(s, b, sizeof b));
+                 who, what, text(s, b, sizeof b));
         return 0;
     }
     c->pid = VM_NIL;
@@ -349,29 +409,33 @@ static const char *const sup_keys[] = {"strategy", "intensity", "period_ms",
 static const char *const backoff_keys[] = {"min_ms", "max_ms"};
 
 /* Fill *s from the spec map; 0 after raising badarg. */
-static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec)
+static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec, const char *who)
 {
     char b[128];
-    if (!check_keys(ctx, "spec", spec, sup_keys, 6))
+    if (!check_keys(ctx, who, "spec", spec, sup_keys, 6))
         return 0;
     vm_val_t st = get(ctx, spec, "strategy", rt_atom("one_for_one"));
     s->strategy = one_of(st, strategy_names, 4);
     if (s->strategy < 0) {
         rt_raise(ctx, "badarg",
-                 "sup.start_link: strategy must be one_for_one, one_for_all, rest_for_one or "
+                 "%s: strategy must be one_for_one, one_for_all, rest_for_one or "
                  "simple_one_for_one, got %s",
-                 text(st, b, sizeof b));
+                 who, text(st, b, sizeof b));
         return 0;
     }
-    if ((s->intensity = get_count(ctx, "spec", spec, "intensity", 1)) < 0 ||
-        (s->period_ms = get_count(ctx, "spec", spec, "period_ms", 5000)) < 0)
+    if ((s->intensity = get_count(ctx, who, "spec", spec, "intensity", 1)) < 0 ||
+        (s->period_ms = get_count(ctx, who, "spec", spec, "period_ms", 5000)) < 0)
         return 0;
     if (s->period_ms == 0) {
-        rt_raise(ctx, "badarg", "sup.start_link: spec: period_ms must be at least 1");
+        rt_raise(ctx, "badarg", "%s: spec: period_ms must be at least 1", who);
+        return 0;
+    }
+    if (s->period_ms > RT_SUP_MAX_MS) {
+        rt_raise(ctx, "badarg", "%s: spec: period_ms above %d", who, RT_SUP_MAX_MS);
         return 0;
     }
     if (s->intensity > 1000000) {
-        rt_raise(ctx, "badarg", "sup.start_link: spec: intensity above 1000000");
+        rt_raise(ctx, "badarg", "%s: spec: intensity above 1000000", who);
         return 0;
     }
     s->times = rt_gc_alloc_raw(ctx, (size_t)(s->intensity + 1) * sizeof(int64_t), 1);
@@ -379,7 +443,7 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec)
         return 0;
     vm_val_t name = get(ctx, spec, "name", VM_NIL);
     if (name != VM_NIL && !rt_is_atom(name)) {
-        rt_raise(ctx, "badarg", "sup.start_link: spec: name must be an atom, got %s",
+        rt_raise(ctx, "badarg", "%s: spec: name must be an atom, got %s", who,
                  text(name, b, sizeof b));
         return 0;
     }
@@ -387,16 +451,20 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec)
     vm_val_t bo = get(ctx, spec, "backoff", VM_NIL);
     if (bo != VM_NIL) {
         if (!rt_is_kind(bo, VM_KIND_MAP)) {
-            rt_raise(ctx, "badarg", "sup.start_link: spec: backoff must be a map, got %s",
+            rt_raise(ctx, "badarg", "%s: spec: backoff must be a map, got %s", who,
                      text(bo, b, sizeof b));
             return 0;
         }
-        if (!check_keys(ctx, "backoff", bo, backoff_keys, 2) ||
-            (s->backoff_min_ms = get_count(ctx, "backoff", bo, "min_ms", 10)) < 0 ||
-            (s->backoff_max_ms = get_count(ctx, "backoff", bo, "max_ms", 10000)) < 0)
+        if (!check_keys(ctx, who, "backoff", bo, backoff_keys, 2) ||
+            (s->backoff_min_ms = get_count(ctx, who, "backoff", bo, "min_ms", 10)) < 0 ||
+            (s->backoff_max_ms = get_count(ctx, who, "backoff", bo, "max_ms", 10000)) < 0)
             return 0;
+        if (s->backoff_max_ms > RT_SUP_MAX_MS) {
+            rt_raise(ctx, "badarg", "%s: backoff: max_ms above %d", who, RT_SUP_MAX_MS);
+            return 0;
+        }
         if (s->backoff_min_ms == 0 || s->backoff_max_ms < s->backoff_min_ms) {
-            rt_raise(ctx, "badarg", "sup.start_link: backoff: need 0 < min_ms <= max_ms");
+            rt_raise(ctx, "badarg", "%s: backoff: need 0 < min_ms <= max_ms", who);
             return 0;
         }
     }
@@ -406,7 +474,7 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec)
     if (!kids)
         return 0;
     if (!rt_is_kind(kids, VM_KIND_ARRAY)) {
-        rt_raise(ctx, "badarg", "sup.start_link: spec: children must be an array, got %s",
+        rt_raise(ctx, "badarg", "%s: spec: children must be an array, got %s", who,
                  text(kids, b, sizeof b));
         return 0;
     }
@@ -414,19 +482,19 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec)
     if (s->strategy == SIMPLE_ONE_FOR_ONE) {
         if (a->len != 1) {
             rt_raise(ctx, "badarg",
-                     "sup.start_link: simple_one_for_one needs exactly one child spec (the "
+                     "%s: simple_one_for_one needs exactly one child spec (the "
                      "template), got %" PRIu64,
-                     a->len);
+                     who, a->len);
             return 0;
         }
-        return parse_child(ctx, &s->template, a->items[0], 0);
+        return parse_child(ctx, &s->template, a->items[0], 0, who);
     }
     for (uint64_t i = 0; i < a->len; i++) {
-        if (!grow_kids(ctx, s) || !parse_child(ctx, &s->kids[s->n], a->items[i], 1))
+        if (!grow_kids(ctx, s) || !parse_child(ctx, &s->kids[s->n], a->items[i], 1, who))
             return 0;
         for (int64_t j = 0; j < s->n; j++)
             if (vm_cmp(ctx, s->kids[j].id, s->kids[s->n].id) == 0) {
-                rt_raise(ctx, "badarg", "sup.start_link: two children have the id %s",
+                rt_raise(ctx, "badarg", "%s: two children have the id %s", who,
                          text(s->kids[j].id, b, sizeof b));
                 return 0;
             }
@@ -472,11 +540,11 @@ static void remove_child(sup_t *s, int64_t k)
 static vm_val_t terminate(vm_ctx_t *ctx, sup_t *s, int64_t k)
 {
     vm_val_t pid = s->kids[k].pid;
+    s->kids[k].due_ns = 0; /* a pending restart is off too */
     if (pid == VM_NIL)
         return VM_NIL;
     int64_t shutdown = s->kids[k].shutdown;
     s->kids[k].pid = VM_NIL;
-    s->kids[k].due_ns = 0;
     vm_val_t mref = vm_proc_monitor(ctx, pid);
     vm_proc_unlink(ctx, pid);
     /* An EXIT that came before the unlink: the child is gone already. */
@@ -518,19 +586,20 @@ static void report(sup_t *s, const char *fmt, ...)
     fflush(stderr);
 }
 
-/* Count a restart; 0 if that makes more than `intensity` in `period`. */
+/* Count a restart; 0 if that makes more than `intensity` in `period`.
+ * The times form a ring, oldest first: amortised O(1) per restart. */
 static int count_restart(sup_t *s)
 {
-    int64_t now = rt_now_ns(), since = now - s->period_ms * 1000000;
-    int64_t keep = 0;
-    for (int64_t i = 0; i < s->ntimes; i++)
-        if (s->times[i] > since)
-            s->times[keep++] = s->times[i];
-    s->ntimes = keep;
-    if (s->ntimes >= s->intensity + 1)
+    int64_t now = rt_now_ns(), since = now - s->period_ms * 1000000, cap = s->intensity + 1;
+    while (s->ntimes && s->times[s->head] <= since) {
+        s->head = (s->head + 1) % cap;
+        s->ntimes--;
+    }
+    if (s->ntimes + 1 > s->intensity)
         return 0;
-    s->times[s->ntimes++] = now;
-    return s->ntimes <= s->intensity;
+    s->times[(s->head + s->ntimes) % cap] = now;
+    s->ntimes++;
+    return 1;
 }
 
 /* Delay before restarting child c: none without back-off; else
@@ -543,13 +612,11 @@ static int64_t backoff_ns(sup_t *s, child_t *c, int64_t now)
     if (c->started_ns && now - c->started_ns >= s->backoff_max_ms * 1000000)
         c->failures = 0;
     c->failures++;
-    int64_t ms = s->backoff_max_ms;
-    if (c->failures <= 62 &&
-        (s->backoff_min_ms << (c->failures - 1)) / (1 << (c->failures - 1)) == s->backoff_min_ms) {
-        int64_t d = s->backoff_min_ms << (c->failures - 1);
-        if (d < ms)
-            ms = d;
-    }
+    int64_t ms = s->backoff_min_ms;
+    for (int64_t i = 1; i < c->failures && ms < s->backoff_max_ms; i++)
+        ms *= 2;
+    if (ms > s->backoff_max_ms)
+        ms = s->backoff_max_ms;
     s->rng ^= s->rng << 13;
     s->rng ^= s->rng >> 7;
     s->rng ^= s->rng << 17;
@@ -619,6 +686,7 @@ static void restart_due(vm_ctx_t *ctx, sup_t *s)
         s->kids[k].due_ns = 0;
         s->kids[k].restarts++;
         if (!start_child(ctx, s, k)) {
+            s->kids[k].started_ns = 0; /* it never ran: the back-off keeps growing */
             vm_val_t r, msg;
             take_error(ctx, &r, &msg);
             char b1[64], b2[128];
@@ -647,7 +715,7 @@ static int64_t find_child(vm_ctx_t *ctx, sup_t *s, vm_val_t key)
 {
     for (int64_t k = 0; k < s->n; k++)
         if ((s->kids[k].id != VM_NIL && vm_cmp(ctx, s->kids[k].id, key) == 0) ||
-            s->kids[k].pid == key)
+            (val_is_pid(key) && s->kids[k].pid == key))
             return k;
     return -1;
 }
@@ -688,7 +756,7 @@ static vm_val_t add_child(vm_ctx_t *ctx, sup_t *s, vm_val_t arg)
         if (!c.args)
             return 0;
     } else {
-        if (!parse_child(ctx, &c, arg, 1))
+        if (!parse_child(ctx, &c, arg, 1, "sup.start_child"))
             return 0;
         if (find_child(ctx, s, c.id) >= 0)
             return rt_raise(ctx, "badarg", "sup.start_child: a child with id %s exists",
@@ -780,7 +848,7 @@ static int64_t sup_body(vm_ctx_t *ctx, vm_val_t *ssp, int64_t spec, int64_t pare
 
     /* Start: parse, register, start the children in order. A failure
      * stops those started, tells the caller and ends normally. */
-    int ok = parse_spec(ctx, s, (vm_val_t)spec);
+    int ok = parse_spec(ctx, s, (vm_val_t)spec, "sup.start_link");
     if (ok && s->name != VM_NIL) {
         vm_proc_register(ctx, s->name, s->self);
         ok = !ctx->exc;
@@ -810,13 +878,14 @@ static int64_t sup_body(vm_ctx_t *ctx, vm_val_t *ssp, int64_t spec, int64_t pare
         ctx->exc = 0;
         terminate_all(ctx, s, 0);
         vm_proc_unlink(ctx, s->parent);
+        if (s->name != VM_NIL && vm_proc_whereis(ctx, s->name) == s->self)
+            vm_proc_unregister(ctx, s->name); /* free for a retry at once */
         ctx->exc = e;
         reply(ctx, s->parent, (vm_val_t)ref, 0);
-        if (s->name != VM_NIL && vm_proc_whereis(ctx, s->name) == s->self)
-            vm_proc_unregister(ctx, s->name);
         return VM_NIL;
     }
     reply(ctx, s->parent, (vm_val_t)ref, s->self);
+    sups_add(s->self, s->parent);
 
     for (;;) {
         restart_due(ctx, s);
@@ -835,11 +904,14 @@ static int64_t sup_body(vm_ctx_t *ctx, vm_val_t *ssp, int64_t spec, int64_t pare
         }
         if (is_tuple(m, 4) && item(m, 0) == A.sup) {
             vm_val_t req = item(m, 3);
-            if (req == A.stop) {
-                /* the caller returns once every child has stopped */
+            if (req == A.stop || req == A.shutdown) {
+                /* the caller returns once every child has stopped; an
+                 * ordered shutdown ends the supervisor with shutdown */
                 terminate_all(ctx, s, 0);
                 m = slot[S_MSG];
-                reply(ctx, item(m, 1), item(m, 2), A.ok);
+                reply(ctx, item(m, 1), item(m, 2), A.stopping);
+                if (req == A.shutdown)
+                    vm_proc_exit(ctx, A.shutdown);
                 return VM_NIL;
             }
             vm_val_t v = handle_call(ctx, s, req);
@@ -875,6 +947,7 @@ vm_val_t vm_sup_start_link(vm_ctx_t *ctx, vm_val_t spec)
 
 vm_val_t vm_sup_which_children(vm_ctx_t *ctx, vm_val_t sup)
 {
+    pthread_once(&atoms_once, init_atoms);
     return call(ctx, "sup.which_children", sup, A.which_children);
 }
 
@@ -907,5 +980,47 @@ void vm_sup_delete_child(vm_ctx_t *ctx, vm_val_t sup, vm_val_t key)
 
 void vm_sup_stop(vm_ctx_t *ctx, vm_val_t sup)
 {
+    pthread_once(&atoms_once, init_atoms);
     call(ctx, "sup.stop", sup, A.stop);
+}
+
+/* ---- ordered shutdown (SIGTERM, SIGINT) ---- */
+
+/* The body of the process that runs an ordered shutdown: stop the roots of
+ * the supervision tree, last started first, each as sup.stop does (its
+ * children last first, within their shutdown times); then send main an
+ * exit signal shutdown and give it main.shutdown_timeout_ms to end. The
+ * program then exits with 128 + the signal. */
+static int64_t shutdown_body(vm_ctx_t *ctx, vm_val_t *ssp, int64_t a0, int64_t a1, int64_t a2,
+                             int64_t a3);
+RT_CFUNC(shutdown_fn, "vmrt.shutdown", shutdown_body, 0, 0);
+
+static int64_t shutdown_body(vm_ctx_t *ctx, vm_val_t *ssp, int64_t a0, int64_t a1, int64_t a2,
+                             int64_t a3)
+{
+    (void)a0, (void)a1, (void)a2, (void)a3;
+    rt_cframe_push(ctx, ssp, &shutdown_fn_desc);
+    pthread_once(&atoms_once, init_atoms);
+    vm_val_t root;
+    while ((root = last_root())) {
+        call(ctx, "shutdown", root, A.shutdown);
+        ctx->exc = 0; /* it ended meanwhile: nothing left to stop */
+    }
+    vm_val_t m = rt_main_pid();
+    if (m && rt_proc_lookup(m)) {
+        vm_proc_exit_pid(ctx, m, A.shutdown);
+        ctx->exc = 0;
+        if (rt_cfg.shutdown_timeout_ms > 0)
+            vm_proc_sleep(ctx, rt_cfg.shutdown_timeout_ms);
+    }
+    rt_program_exit(128 + atomic_load(&rt_shutdown_signal));
+}
+
+void rt_sup_begin_shutdown(void)
+{
+    static const vm_array_t no_args = {{VM_KIND_ARRAY, VM_OBJ_STATIC, 0, 0}, 0, 0, NULL};
+    rt_proc_t *p = rt_proc_new(NULL, (vm_val_t)&shutdown_fn, (vm_val_t)&no_args);
+    if (!p)
+        rt_program_exit(128 + atomic_load(&rt_shutdown_signal));
+    rt_sched_spawned(p);
 }
