@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # the functions run only through "bench_$b" (not seen as reachable)
 # Benchmarks vmcc-compiled programs side by side with the peer programs in
 # ../shared/bench-peers (C, Go, Crystal, Erlang, LuaJIT, Lua 5.4).
 #
@@ -41,7 +42,7 @@ VMCC=${VMCC:-$root/build/bin/vmcc}
 
 BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet sup_restart)
 
-usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '3,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
 # ---------------------------------------------------------------- arguments
 selected=()
