@@ -12,6 +12,7 @@
 #                                   times (ROUNDS may come from the environment)
 #   bench/run.sh spawn_idle 30000   30,000 idle processes (KiB/proc column)
 #   bench/run.sh skynet 10000       skynet with 10,000 leaves (N a power of 10)
+#   bench/run.sh chan_pingpong 100000  100,000 round trips over two channels
 #
 # For each benchmark: build our programs with the repo's vmcc at -O2 and the
 # peers beside them in bench/out/; run each once and compare its output with
@@ -37,7 +38,7 @@ peers=${BENCH_PEERS:-$root/../shared/bench-peers}
 out=$here/out
 VMCC=${VMCC:-$root/build/bin/vmcc}
 
-BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet)
+BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet chan_pingpong)
 
 usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -583,6 +584,24 @@ bench_skynet() {
     erl_flags="+P $((2 * n > 2000000 ? 2 * n : 2000000))"
     proc_rows skynet "$here/skynet/skynet.vmasm" "$n"
     finish_proc_bench skynet "$n" $((n * (n - 1) / 2))
+}
+
+# chan_pingpong: two processes bounce an integer N times (default
+# 1,000,000 round trips) over two bounded(1) channels (docs/channels.md);
+# prints N. The peers live beside the vmcc program in bench/chan_pingpong/
+# (not in the peer folder): Go with 1-buffered channels, Crystal (skipped
+# when crystal is not installed). Rows as for the process benchmarks.
+bench_chan_pingpong() {
+    local n=${N:-1000000} src=$here/chan_pingpong st
+    DEFAULT_EXPECTED_N=""
+    begin_bench "chan_pingpong N=$n"
+    st=$(vmcc_build "$src/pingpong.vmasm" pingpong_vmcc)
+    row vmcc "vmcc" - "$st" ./pingpong_vmcc "$n"
+    row vmcc_1 "vmcc, VMRT_WORKERS=1" - "$st" env VMRT_WORKERS=1 ./pingpong_vmcc "$n"
+    peer_go pingpong_go "$src/pingpong.go" "$n"
+    row go_1 "Go, GOMAXPROCS=1" - "$(last_state)" env GOMAXPROCS=1 ./pingpong_go "$n"
+    peer_crystal pingpong_cr "$src/pingpong.cr" 1000 "$n"
+    finish_proc_bench chan_pingpong "$n" "$n"
 }
 
 for b in "${selected[@]}"; do
