@@ -15,6 +15,7 @@
 #   bench/run.sh skynet 10000       skynet with 10,000 leaves (N a power of 10)
 #   bench/run.sh sup_restart 5000   a supervisor restarts a crashing child 5,000
 #                                   times (restarts/s after the table)
+#   bench/run.sh chan_pingpong 100000  100,000 round trips over two channels
 #
 # For each benchmark: build our programs with the repo's vmcc at -O2 and the
 # peers beside them in bench/out/; run each once and compare its output with
@@ -40,7 +41,7 @@ peers=${BENCH_PEERS:-$root/../shared/bench-peers}
 out=$here/out
 VMCC=${VMCC:-$root/build/bin/vmcc}
 
-BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet sup_restart)
+BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet sup_restart chan_pingpong)
 
 usage() { sed -n '3,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -621,6 +622,22 @@ bench_sup_restart() {
             echo "- ${R_LABEL[i]}: $rate"
         done
     } | tee -a "$out/sup_restart.md"
+# chan_pingpong: two processes bounce an integer N times (default
+# 1,000,000 round trips) over two bounded(1) channels (docs/channels.md);
+# prints N. The peers live beside the vmcc program in bench/chan_pingpong/
+# (not in the peer folder): Go with 1-buffered channels, Crystal (skipped
+# when crystal is not installed). Rows as for the process benchmarks.
+bench_chan_pingpong() {
+    local n=${N:-1000000} src=$here/chan_pingpong st
+    DEFAULT_EXPECTED_N=""
+    begin_bench "chan_pingpong N=$n"
+    st=$(vmcc_build "$src/pingpong.vmasm" pingpong_vmcc)
+    row vmcc "vmcc" - "$st" ./pingpong_vmcc "$n"
+    row vmcc_1 "vmcc, VMRT_WORKERS=1" - "$st" env VMRT_WORKERS=1 ./pingpong_vmcc "$n"
+    peer_go pingpong_go "$src/pingpong.go" "$n"
+    row go_1 "Go, GOMAXPROCS=1" - "$(last_state)" env GOMAXPROCS=1 ./pingpong_go "$n"
+    peer_crystal pingpong_cr "$src/pingpong.cr" 1000 "$n"
+    finish_proc_bench chan_pingpong "$n" "$n"
 }
 
 for b in "${selected[@]}"; do

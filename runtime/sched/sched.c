@@ -380,12 +380,26 @@ void rt_sched_switch_out(rt_proc_t *p)
 void rt_sched_block(rt_proc_t *p)
 {
     atomic_store(&p->state, RT_P_WAITING);
-    if (rt_mpsc_nonempty(&p->in) || atomic_load(&p->kill_reason) || p->timed_out ||
-        atomic_load(&p->io_done)) {
+    if (rt_mpsc_nonempty(&p->in) || atomic_load(&p->kill_reason) || p->timed_out) {
         int expect = RT_P_WAITING;
         if (atomic_compare_exchange_strong(&p->state, &expect, RT_P_RUNNING))
             return;
         /* A waker queued us already: switch out and be resumed from there. */
+    }
+    p->after = RT_AFTER_BLOCK;
+    rt_sched_switch_out(p);
+}
+
+void rt_sched_park(rt_proc_t *p, int timed)
+{
+    /* WAITING is stored before the token is read, and a waker stores the
+     * token before it reads the state (rt_sched_wake): one of the two sees
+     * the other, so a wake-up is never lost. */
+    atomic_store(&p->state, RT_P_WAITING);
+    if (atomic_load(&p->notified) || atomic_load(&p->kill_reason) || (timed && p->timed_out)) {
+        int expect = RT_P_WAITING;
+        if (atomic_compare_exchange_strong(&p->state, &expect, RT_P_RUNNING))
+            return;
     }
     p->after = RT_AFTER_BLOCK;
     rt_sched_switch_out(p);

@@ -41,7 +41,7 @@ rt_stats_t *rt_stats_here(void);
 enum {
     RT_P_RUNNABLE, /* in a run queue (or fresh) */
     RT_P_RUNNING,  /* on its worker */
-    RT_P_WAITING,  /* parked in receive or sleep: a message, signal or timer wakes it */
+    RT_P_WAITING,  /* parked (receive, sleep, channel, blocking call): rt_sched_wake resumes it */
     RT_P_DEAD
 };
 
@@ -92,7 +92,12 @@ typedef struct rt_proc {
     int64_t nmsgs;         /* messages in the private list */
     int64_t timer_pos;     /* receive or sleep timer in home's heap, -1: none */
     int timed_out;
-    _Atomic int io_done; /* a blocking call finished (blocking.c) */
+    /* One-shot wake token: set (then rt_sched_wake) by whoever ends a wait
+     * of this process that is not on its mailbox or timer: a blocking
+     * call's helper (blocking.c), a channel operation that served it
+     * (chan.c, under the channel's lock). The waiter clears it before it
+     * registers. */
+    _Atomic int notified;
     _Atomic int trap_exit;
 
     _Alignas(16) char inl[RT_INLINE_SAVE];
@@ -159,8 +164,15 @@ void rt_sched_ready(rt_proc_t *p);
 /* Wake `p` if it is waiting (any thread). */
 void rt_sched_wake(rt_proc_t *p);
 /* The running process parks (state WAITING) unless a message, exit signal
- * or timeout is already there; returns when woken. */
+ * or timeout is already there; returns when woken. The wake token is not
+ * looked at: it may be left set by the last wait that used it. */
 void rt_sched_block(rt_proc_t *p);
+/* Park for the wake token only: returns at once if `notified` or an exit
+ * signal is pending (or, when `timed`, the process's timer fired), else
+ * when woken. Messages do not count: a process that has unreceived
+ * messages does not spin (a message's wake-up is spurious, and callers loop
+ * on their own condition). */
+void rt_sched_park(rt_proc_t *p, int timed);
 /* Switch to the scheduler with p->after set (from the process's stack). */
 void rt_sched_switch_out(rt_proc_t *p);
 /* Arm the running process's timer `ms` from now. */
