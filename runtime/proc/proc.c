@@ -28,6 +28,7 @@
 #include <gc/gc_mark.h>
 
 #include "../core/config.h"
+#include "../di/di.h"
 #include "../sched/sched.h"
 
 static rt_proc_t *_Atomic *table;
@@ -377,6 +378,10 @@ void rt_proc_entry(void *arg)
     vm_ctx_t *ctx = &p->ctx;
     rt_proc_check_kill(p);
     if (p->is_main) {
+        /* Dependencies are bound before main, in the main process, so
+         * providers run as process code; a problem ends the program. */
+        if (!rt_di_resolve(ctx))
+            program_exit(1);
         int64_t status = rt_program(ctx);
         if (ctx->exc) {
             rt_report_uncaught(ctx);
