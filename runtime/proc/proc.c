@@ -445,10 +445,12 @@ void rt_proc_reap(rt_proc_t *p)
         remove_mon(q->watchers, &q->nwatchers, watching[i].ref, NULL);
         unlock(q);
     }
-    /* Let the collector have the mailbox and the saved stacks early. */
+    /* Let the collector have the mailbox, the saved stacks and the
+     * process-scoped dependencies early. */
     p->first = NULL;
     p->save = NULL;
     p->send_cache = NULL;
+    p->di_cache = NULL;
 }
 
 /* ---- spawn ---- */
