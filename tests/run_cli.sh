@@ -627,6 +627,117 @@ t_signal_without_supervisors() {
     want_rc 143 program
 }
 
+# ---- dependency injection (docs/di.md) ----
+
+# Two modules with dependencies and a provider, each compiled apart (one
+# through .vmbc): the linked program sees the declarations of both objects
+# and finds the provider in a third; the same name declared by two modules
+# with the same kind (an interface's keys in any order) is one dependency.
+write_di_modules() {
+    cat > app.vmasm <<'E'
+.version 2
+.module app
+.file "app.vmasm"
+.dep greeting: string
+.dep store: map{get, put}
+func main() -> void {
+    .reg %n: val, %v: val, %len: i64
+    const.atom %n, "greeting"
+    callb %v, di.get, %n
+    callb.void println.val, %v
+    const.atom %n, "count"
+    callb %v, di.get, %n
+    callb.void println.val, %v
+    const.atom %n, "store"
+    callb %v, di.get, %n
+    callb %len, map.len, %v
+    callb.void println.i64, %len
+    ret
+}
+E
+    cat > lib.vmasm <<'E'
+.version 2
+.module lib
+.file "lib.vmasm"
+.dep count: int
+.dep store: map{put, get}
+export func size() -> val {
+    .reg %n: val, %v: val
+    const.atom %n, "count"
+    callb %v, di.get, %n
+    ret.val %v
+}
+E
+    cat > prov.vmasm <<'E'
+.version 2
+.module prov
+.file "prov.vmasm"
+export func make_store() -> val {
+    .reg %m: val, %k: val, %f: val
+    callb %m, map.new
+    fn.ref %f, noop
+    const.atom %k, "get"
+    callb.void map.put, %m, %k, %f
+    const.atom %k, "put"
+    callb.void map.put, %m, %k, %f
+    ret.val %m
+}
+func noop() -> val {
+    .reg %x: val
+    const.nil %x
+    ret.val %x
+}
+E
+    cat > app.conf <<'E'
+di = {
+  greeting = "hello from the configuration";
+  count = 3;
+  store = { provider = "prov.make_store"; };
+};
+E
+}
+
+t_di_separate_compilation() {
+    write_di_modules
+    vm -c app.vmasm -o app.o && want_rc 0 || return 1
+    vm --emit=vmbc lib.vmasm -o lib.vmbc && want_rc 0 || return 1
+    vm -c lib.vmbc -o lib.o && want_rc 0 || return 1
+    vm -c prov.vmasm -o prov.o && want_rc 0 || return 1
+    vm app.o lib.o prov.o -o app && want_rc 0 || return 1
+    run_exe env VMRT_CONFIG=app.conf ./app
+    want_rc 0 program && want_out "hello from the configuration
+3
+2" || return 1
+    # without the configuration: both objects' declarations are reported
+    run_exe ./app
+    want_rc 1 program && want_no_out && want_err "vmrt: dependency injection failed: 3 errors
+  count (int, declared at lib.vmasm:4 in module lib): not bound: no setting di.count in the configuration and no VMRT_DI_count
+  greeting (string, declared at app.vmasm:4 in module app): not bound: no setting di.greeting in the configuration and no VMRT_DI_greeting
+  store (map{get,put}, declared at app.vmasm:5 in module app): not bound: no setting di.store in the configuration and no VMRT_DI_store"
+}
+
+# The same dependency declared with different kinds by two modules (here
+# compiled apart) is an error naming both places, before main.
+t_di_conflicting_declarations() {
+    write_di_modules
+    sed -i 's/^.dep count: int$/.dep count: int\n.dep greeting: atom/' lib.vmasm
+    vm -c lib.vmasm -o lib.o && want_rc 0 || return 1
+    vm app.vmasm lib.o prov.vmasm -o app && want_rc 0 || return 1
+    run_exe env VMRT_CONFIG=app.conf ./app
+    want_rc 1 program && want_no_out && want_err "vmrt: dependency injection failed: 1 error
+  greeting: declared as string at app.vmasm:4 in module app and as atom at lib.vmasm:5 in module lib"
+}
+
+# The disassembler prints .dep lines, which assemble back to the same bytes.
+t_di_disasm_round_trip() {
+    write_di_modules
+    vm --emit=vmbc lib.vmasm -o lib.vmbc && want_rc 0 || return 1
+    vm --disasm lib.vmbc -o lib2.vmasm && want_rc 0 || return 1
+    grep -qx '.dep store: map{put,get}' lib2.vmasm || bad "no .dep line in the disassembly" || return 1
+    vm --emit=vmbc lib2.vmasm -o lib2.vmbc && want_rc 0 || return 1
+    cmp -s lib.vmbc lib2.vmbc || bad "text -> binary -> text -> binary changed the bytes"
+}
+
 for fn in $(grep -oE '^t_[A-Za-z0-9_]+' "${BASH_SOURCE[0]}"); do
     name=${fn#t_}
     [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue

@@ -28,6 +28,7 @@
 #include <gc/gc_mark.h>
 
 #include "../core/config.h"
+#include "../di/di.h"
 #include "../sched/sched.h"
 
 static rt_proc_t *_Atomic *table;
@@ -410,6 +411,10 @@ void rt_proc_entry(void *arg)
     rt_proc_check_kill(p);
     if (p->is_main) {
         atomic_store(&main_pid, p->pid);
+        /* Dependencies are bound before main, in the main process, so
+         * providers run as process code; a problem ends the program. */
+        if (!rt_di_resolve(ctx))
+            rt_program_exit(1);
         int64_t status = rt_program(ctx);
         vm_val_t reason = atom_normal;
         if (ctx->exc) {
@@ -483,10 +488,12 @@ void rt_proc_reap(rt_proc_t *p)
         m->is_main = 1;
         rt_sched_spawned(m);
     }
-    /* Let the collector have the mailbox and the saved stacks early. */
+    /* Let the collector have the mailbox, the saved stacks and the
+     * process-scoped dependencies early. */
     p->first = NULL;
     p->save = NULL;
     p->send_cache = NULL;
+    p->di_cache = NULL;
 }
 
 /* ---- spawn ---- */

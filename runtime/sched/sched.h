@@ -117,6 +117,9 @@ typedef struct rt_proc {
     rt_mon_t *watching; /* monitors this process holds */
     uint32_t nwatching, capwatching;
     vm_val_t name; /* registered name or 0 */
+    /* dependency injection (runtime/di): this process's results of
+     * process-scoped providers, one slot per dependency, 0 until asked */
+    vm_val_t *di_cache;
 } rt_proc_t;
 
 static inline rt_proc_t *rt_proc_of(vm_ctx_t *ctx)
