@@ -7,6 +7,7 @@
 #   ;! exit N      expected exit status (default 0)
 #   ;! args A B    command-line arguments
 #   ;! stderr TEXT text that must appear in stderr
+#   ;! nostderr    stderr must be empty
 #   ;! env K=V     environment for the run
 #   ;! nostress    skipped under VMRT_GC_STRESS=1 (say why in the file)
 #
@@ -17,7 +18,7 @@ levels=${OPT_LEVELS:-"0 2"}
 
 check() { # name opt file
     local name=$1 opt=$2 file=$3 exe="$work/$1.O$2"
-    local want_exit=0 args=() envs=() stderr_want=()
+    local want_exit=0 args=() envs=() stderr_want=() nostderr=0
     grep '^;> \?' "$file" | sed -E 's/^;> ?//' > "$work/want.out"
     while IFS= read -r line; do
         case "$line" in
@@ -25,6 +26,7 @@ check() { # name opt file
             ";! args "*) read -r -a args <<< "${line#;! args }" ;;
             ";! env "*) envs+=("${line#;! env }") ;;
             ";! stderr "*) stderr_want+=("${line#;! stderr }") ;;
+            ";! nostderr") nostderr=1 ;;
         esac
     done < "$file"
     if ! "$vmcc" "-O$opt" "$file" -o "$exe" 2> "$work/cc.err"; then
@@ -38,6 +40,9 @@ check() { # name opt file
     fi
     if [ "$rc" != "$want_exit" ]; then
         echo "FAIL $name -O$opt: exit status $rc, expected $want_exit"; sed 's/^/    /' "$work/got.err" | head -10; ok=0
+    fi
+    if [ $nostderr = 1 ] && [ -s "$work/got.err" ]; then
+        echo "FAIL $name -O$opt: stderr is not empty"; sed 's/^/    /' "$work/got.err" | head -10; ok=0
     fi
     for s in "${stderr_want[@]}"; do
         if ! grep -qF -- "$s" "$work/got.err"; then
