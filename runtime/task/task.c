@@ -157,8 +157,8 @@ static int64_t task_run(vm_ctx_t *ctx, vm_val_t *ssp, int64_t a0, int64_t a1, in
     s[0] = r;
     rt_proc_t *p = rt_proc_of(ctx);
     vm_val_t t = vm_tuple_alloc(ctx, 2);
-    if (!t)
-        rt_proc_die(p, ((const vm_exc_t *)ctx->exc)->reason); /* out_of_memory */
+    if (!t) /* out of memory */
+        rt_proc_die(p, ctx->exc ? ((const vm_exc_t *)ctx->exc)->reason : rt_atom("out_of_memory"));
     ((vm_tuple_t *)t)->items[0] = tag;
     ((vm_tuple_t *)t)->items[1] = s[0];
     rt_proc_die(p, t);
