@@ -18,8 +18,8 @@
 /* A static function value `var` for C function `code` taking `arity`
  * values, with `nslots` frame slots, named `name` in traces. Static
  * objects are shared, never copied, by sends. */
-#define RT_CFUNC(var, name, code, arity, nslots)                                                 \
-    static const vm_func_desc_t var##_desc = {name, "", 0, nslots};                              \
+#define RT_CFUNC(var, name, code, arity, nslots)                                                   \
+    static const vm_func_desc_t var##_desc = {name, "", 0, nslots};                                \
     static vm_func_t var = {{VM_KIND_FUNC, VM_OBJ_STATIC, 0, arity}, (void *)(code), &var##_desc, 0}
 
 /* Push the frame of a C body at `ssp` (the ssp it was called with): its
