@@ -365,7 +365,12 @@ static int drop_down(void *env, vm_val_t m)
 static tent_t *take_down(vm_ctx_t *ctx, tset_t *s, int64_t ms, vm_val_t *msg)
 {
     rt_proc_t *p = rt_proc_of(ctx);
-    p->cursor = (rt_mpsc_node_t **)&p->first; /* from the oldest message */
+    /* A new receive from the oldest message; one the caller left half done
+     * ends here, with its timer, as a sleep would end it. */
+    p->cursor = (rt_mpsc_node_t **)&p->first;
+    if (p->timer_pos >= 0)
+        rt_sched_cancel_timer(p);
+    p->timed_out = 0;
     for (;;) {
         if (!vm_recv_wait(ctx, ms))
             return NULL;
