@@ -8,6 +8,7 @@
 #   ;! args A B    command-line arguments
 #   ;! stderr TEXT text that must appear in stderr
 #   ;! stderr-only stderr holds exactly the ;! stderr lines, in order
+#   ;! nostderr    stderr must be empty
 #   ;! env K=V     environment for the run
 #   ;! with FILE   another module of the program: tests/e2e/FILE, compiled and
 #                  linked with the test (helper modules live in tests/e2e/modules/)
@@ -23,7 +24,7 @@ levels=${OPT_LEVELS:-"0 2"}
 
 check() { # name opt file
     local name=$1 opt=$2 file=$3 exe="$work/$1.O$2"
-    local want_exit=0 args=() envs=() stderr_want=() withs=() stderr_only=0 rundir=$PWD
+    local want_exit=0 args=() envs=() stderr_want=() withs=() stderr_only=0 nostderr=0 rundir=$PWD
     grep '^;> \?' "$file" | sed -E 's/^;> ?//' > "$work/want.out"
     while IFS= read -r line; do
         case "$line" in
@@ -34,6 +35,7 @@ check() { # name opt file
             ";! stderr-only") stderr_only=1 ;;
             ";! with "*) withs+=("$root/tests/e2e/${line#;! with }") ;;
             ";! config "*) envs+=("VMRT_CONFIG=${line#;! config }") rundir=$root/tests/e2e ;;
+            ";! nostderr") nostderr=1 ;;
         esac
     done < "$file"
     if ! "$vmcc" "-O$opt" "$file" "${withs[@]}" -o "$exe" 2> "$work/cc.err"; then
@@ -48,6 +50,9 @@ check() { # name opt file
     fi
     if [ "$rc" != "$want_exit" ]; then
         echo "FAIL $name -O$opt: exit status $rc, expected $want_exit"; sed 's/^/    /' "$work/got.err" | head -10; ok=0
+    fi
+    if [ $nostderr = 1 ] && [ -s "$work/got.err" ]; then
+        echo "FAIL $name -O$opt: stderr is not empty"; sed 's/^/    /' "$work/got.err" | head -10; ok=0
     fi
     for s in "${stderr_want[@]}"; do
         if ! grep -qF -- "$s" "$work/got.err"; then

@@ -238,6 +238,18 @@ static int add_mon(rt_mon_t **arr, uint32_t *n, uint32_t *cap, vm_val_t ref, vm_
     return 1;
 }
 
+/* Remove the monitor (ref, pid) exactly: a cancellation record of the same
+ * ref (pid = the atom cancelled, see rt_proc_cancel_monitored) stays. */
+static int remove_mon_exact(rt_mon_t *arr, uint32_t *n, vm_val_t ref, vm_val_t pid)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        if (arr[i].ref == ref && arr[i].pid == pid) {
+            arr[i] = arr[--*n];
+            return 1;
+        }
+    return 0;
+}
+
 /* Remove the monitor `ref`; its other pid in *pid. */
 static int remove_mon(rt_mon_t *arr, uint32_t *n, vm_val_t ref, vm_val_t *pid)
 {
@@ -254,7 +266,7 @@ static int remove_mon(rt_mon_t *arr, uint32_t *n, vm_val_t ref, vm_val_t *pid)
 /* ---- exit signals ---- */
 
 static vm_val_t atom_normal, atom_kill, atom_killed, atom_noproc, atom_exit, atom_down,
-    atom_process;
+    atom_process, atom_cancelled;
 
 /* Interned before any worker starts (rt_proc_table_init), read-only after. */
 static void init_atoms(void)
@@ -266,6 +278,7 @@ static void init_atoms(void)
     atom_kill = rt_atom("kill");
     atom_killed = rt_atom("killed");
     atom_noproc = rt_atom("noproc");
+    atom_cancelled = rt_atom("cancelled");
 }
 
 /* Make `p` end with `reason` at its next safe point. */
@@ -312,12 +325,39 @@ static void exit_signal(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t from, vm_val_t re
     kill_proc(to, reason);
 }
 
-static void send_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid, vm_val_t reason)
+static rt_msg_t *down_msg(vm_ctx_t *ctx, vm_val_t ref, vm_val_t pid, vm_val_t reason)
 {
     vm_val_t r = rt_copy(ctx, reason);
     vm_val_t t = r ? make_tuple(ctx, 5, (vm_val_t[]){atom_down, ref, atom_process, pid, r}) : 0;
-    if (!t || !rt_mbox_deliver(ctx, to, t))
+    rt_msg_t *m = t ? rt_msg_new(ctx, t) : NULL;
+    if (!m)
         rt_fatal(NULL, "out_of_memory", "cannot deliver a DOWN message");
+    return m;
+}
+
+/* The DOWN of a monitor `to` could not make (noproc at once). */
+static void send_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid, vm_val_t reason)
+{
+    rt_mbox_push(to, down_msg(ctx, ref, pid, reason));
+}
+
+/* The DOWN of monitor `ref` of the ended process `pid`, for its watcher
+ * `to`: delivered only if `to` still holds the monitor, which ends with it.
+ * The test and the push are made under to's lock, so that a process that
+ * looks at its monitors under its lock knows whether the DOWN of one is in
+ * its mailbox already or not at all (task.await and task.cancel rely on it),
+ * and no DOWN arrives after proc.demonitor. */
+static void send_monitor_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid,
+                              vm_val_t reason)
+{
+    rt_msg_t *m = down_msg(ctx, ref, pid, reason);
+    lock(to);
+    int held = !to->exiting && remove_mon_exact(to->watching, &to->nwatching, ref, pid);
+    if (held)
+        rt_mpsc_push(&to->in, &m->link);
+    unlock(to);
+    if (held)
+        rt_sched_wake(to);
 }
 
 /* ---- the life of a process ---- */
@@ -470,7 +510,7 @@ void rt_proc_reap(rt_proc_t *p)
     for (uint32_t i = 0; i < nwatchers; i++) {
         rt_proc_t *q = rt_proc_lookup(watchers[i].pid);
         if (q)
-            send_down(ctx, q, watchers[i].ref, p->pid, reason);
+            send_monitor_down(ctx, q, watchers[i].ref, p->pid, reason);
     }
     for (uint32_t i = 0; i < nwatching; i++) {
         rt_proc_t *q = rt_proc_lookup(watching[i].pid);
@@ -744,6 +784,74 @@ void vm_proc_demonitor(vm_ctx_t *ctx, vm_val_t ref)
         remove_mon(q->watchers, &q->nwatchers, ref, NULL);
         unlock(q);
     }
+}
+
+/* ---- for tasks (runtime/task/) ---- */
+
+void rt_proc_kill(vm_val_t pid, vm_val_t reason)
+{
+    rt_proc_t *q = rt_proc_lookup(pid);
+    if (q)
+        kill_proc(q, reason);
+}
+
+int rt_proc_monitor_state(rt_proc_t *self, vm_val_t ref, vm_val_t pid)
+{
+    int st = RT_MON_NONE;
+    lock(self);
+    for (uint32_t i = 0; i < self->nwatching; i++)
+        if (self->watching[i].ref == ref) {
+            if (self->watching[i].pid == pid)
+                st = RT_MON_HELD;
+            else if (self->watching[i].pid == atom_cancelled)
+                st = RT_MON_CANCELLED;
+            break;
+        }
+    unlock(self);
+    return st;
+}
+
+int rt_proc_cancel_monitored(rt_proc_t *self, vm_val_t ref, vm_val_t pid, vm_val_t reason,
+                             int record)
+{
+    int held = 0;
+    lock(self);
+    for (uint32_t i = 0; i < self->nwatching; i++)
+        if (self->watching[i].ref == ref && self->watching[i].pid == pid) {
+            held = 1;
+            if (record)
+                self->watching[i].pid = atom_cancelled;
+            else
+                self->watching[i] = self->watching[--self->nwatching];
+            break;
+        }
+    unlock(self);
+    if (!held)
+        return 0;
+    /* From here no DOWN of ref can reach self (send_monitor_down). */
+    rt_proc_t *q = rt_proc_lookup(pid);
+    if (q) {
+        lock(q);
+        remove_mon(q->watchers, &q->nwatchers, ref, NULL);
+        unlock(q);
+        kill_proc(q, reason);
+    }
+    return 1;
+}
+
+int rt_proc_record_cancelled(rt_proc_t *self, vm_val_t ref)
+{
+    lock(self);
+    int ok = add_mon(&self->watching, &self->nwatching, &self->capwatching, ref, atom_cancelled);
+    unlock(self);
+    return ok;
+}
+
+void rt_proc_forget_monitor(rt_proc_t *self, vm_val_t ref)
+{
+    lock(self);
+    remove_mon(self->watching, &self->nwatching, ref, NULL);
+    unlock(self);
 }
 
 /* ---- the name registry: atom -> pid, one table under a mutex ---- */

@@ -55,7 +55,8 @@ typedef struct rt_msg {
 
 typedef struct rt_mon {
     vm_val_t ref;
-    vm_val_t pid; /* the watcher (in the target's list) or the target (in the watcher's) */
+    vm_val_t pid; /* the watcher (in the target's list) or the target (in the watcher's);
+                   * in the watcher's, the atom cancelled marks a cancelled task's record */
 } rt_mon_t;
 
 /* Stacks saved in a process record when they fit (most idle processes):
@@ -222,10 +223,44 @@ int64_t rt_proc_live_count(void);
  * (raises badarg when unknown). *err is set when it raised. */
 rt_proc_t *rt_proc_resolve(vm_ctx_t *ctx, const char *who, vm_val_t dest, int *err);
 
+/* Tasks (runtime/task/): what the calling process `self` holds for its
+ * monitor `ref` of `pid`: */
+enum {
+    RT_MON_NONE,     /* nothing: its DOWN was delivered, or self never held it */
+    RT_MON_HELD,     /* the monitor: its DOWN has not been delivered */
+    RT_MON_CANCELLED /* a cancellation record (rt_proc_cancel_monitored) */
+};
+int rt_proc_monitor_state(rt_proc_t *self, vm_val_t ref, vm_val_t pid);
+/* If self holds monitor (ref, pid): stop it (no DOWN of it will arrive),
+ * keep a cancellation record of ref in its place if `record`, make pid end
+ * with `reason` (an atom; untrappable, as kill), and return 1. Else 0. */
+int rt_proc_cancel_monitored(rt_proc_t *self, vm_val_t ref, vm_val_t pid, vm_val_t reason,
+                             int record);
+/* Add a cancellation record of ref; 0 if out of memory. */
+int rt_proc_record_cancelled(rt_proc_t *self, vm_val_t ref);
+/* Drop self's monitor or record `ref` (on self's side only). */
+void rt_proc_forget_monitor(rt_proc_t *self, vm_val_t ref);
+/* Make the process `pid` (if alive) end with `reason` (an atom, not
+ * copied) at its next safe point; untrappable, as kill. */
+void rt_proc_kill(vm_val_t pid, vm_val_t reason);
+
 /* ---- mailbox.c ---- */
 /* Deliver `msg` (already the receiver's copy) to p's mailbox, waking it;
  * 0 if out of memory (raised in ctx). */
 int rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg);
+/* The two halves of rt_mbox_deliver: a message node for `msg` (NULL if out
+ * of memory, raised), and pushing it to p's mailbox and waking p. */
+rt_msg_t *rt_msg_new(vm_ctx_t *ctx, vm_val_t msg);
+void rt_mbox_push(rt_proc_t *p, rt_msg_t *m);
+/* The running process p: move every message whose delivery completed
+ * before the call to its private list, waiting out senders that are
+ * between the two steps of a push ahead of it. Afterwards a message known
+ * to be delivered (a DOWN, by rt_proc_monitor_state) is in the list. */
+void rt_mbox_sync(rt_proc_t *p);
+/* The running process p: remove from its private list every message for
+ * which drop(env, msg) returns nonzero; returns how many. The receive
+ * cursor goes back to the oldest message. */
+int64_t rt_mbox_scan(rt_proc_t *p, int (*drop)(void *env, vm_val_t msg), void *env);
 
 /* ---- copy.c ---- */
 /* A copy of `v` that shares nothing mutable with it (strings, atoms,
