@@ -118,6 +118,33 @@ _Static_assert(offsetof(vm_ctx_t, exc) == VM_CTX_EXC_INDEX * 8, "ctx layout");
 _Static_assert(offsetof(vm_ctx_t, self) == VM_CTX_SELF_INDEX * 8, "ctx layout");
 _Static_assert(sizeof(vm_func_desc_t) == 32, "descriptor is {ptr, ptr, i64, i64}");
 
+/* Dependency injection (docs/di.md, abi/di.h). Each module that declares
+ * dependencies (`.dep NAME: KIND`) emits one array of these in the section
+ * VM_DEPS_SECTION, and each module one array of its exported functions
+ * that can be providers (only val parameters, a val result, no captures) in
+ * VM_EXPORTS_SECTION. The arrays are 8-aligned and their sizes multiples of
+ * 8, so the linker's concatenation of every object's is one array: the
+ * runtime walks them between __start_<section> and __stop_<section>. */
+#define VM_DEPS_SECTION    "vm_deps"
+#define VM_EXPORTS_SECTION "vm_exports"
+
+typedef struct vm_dep_decl {
+    const char *name;   /* the dependency */
+    const char *kind;   /* its kind, as abi/di.h spells it */
+    const char *module; /* the declaring module */
+    const char *file;   /* source file from the debug section, or "" */
+    int64_t line;       /* line of the `.dep` directive, 0 if unknown */
+} vm_dep_decl_t;
+
+typedef struct vm_export {
+    const char *name;         /* "module.function" */
+    const struct vm_func *fn; /* its static function value (as fn.ref makes) */
+    int64_t arity;
+} vm_export_t;
+
+_Static_assert(sizeof(vm_dep_decl_t) == 40, "a dependency is {ptr, ptr, ptr, ptr, i64}");
+_Static_assert(sizeof(vm_export_t) == 24, "an export is {ptr, ptr, i64}");
+
 /* The entry point vmcc emits in the module that defines `main`. It returns
  * the program's exit status; an uncaught error is left in ctx->exc. The
  * runtime's main() calls it. */

@@ -133,6 +133,7 @@ typedef enum vm_kind {
     VM_KIND_SET = 19,   /* mutable hash set, insertion-ordered */
     VM_KIND_FUNC = 20,  /* function value: a function reference or a closure */
     VM_KIND_EXC = 21,   /* a raised error: reason, message, trace */
+    VM_KIND_CHAN = 22,  /* a channel (runtime/chan/): shared, never copied */
     VM_KIND_COUNT
 } vm_kind_t;
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # the functions run only through "bench_$b" (not seen as reachable)
 # Benchmarks vmcc-compiled programs side by side with the peer programs in
 # ../shared/bench-peers (C, Go, Crystal, Erlang, LuaJIT, Lua 5.4).
 #
@@ -12,6 +13,9 @@
 #                                   times (ROUNDS may come from the environment)
 #   bench/run.sh spawn_idle 30000   30,000 idle processes (KiB/proc column)
 #   bench/run.sh skynet 10000       skynet with 10,000 leaves (N a power of 10)
+#   bench/run.sh sup_restart 5000   a supervisor restarts a crashing child 5,000
+#                                   times (restarts/s after the table)
+#   bench/run.sh chan_pingpong 100000  100,000 round trips over two channels
 #
 # For each benchmark: build our programs with the repo's vmcc at -O2 and the
 # peers beside them in bench/out/; run each once and compare its output with
@@ -37,9 +41,9 @@ peers=${BENCH_PEERS:-$root/../shared/bench-peers}
 out=$here/out
 VMCC=${VMCC:-$root/build/bin/vmcc}
 
-BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet)
+BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet sup_restart chan_pingpong)
 
-usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '3,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
 # ---------------------------------------------------------------- arguments
 selected=()
@@ -583,6 +587,57 @@ bench_skynet() {
     erl_flags="+P $((2 * n > 2000000 ? 2 * n : 2000000))"
     proc_rows skynet "$here/skynet/skynet.vmasm" "$n"
     finish_proc_bench skynet "$n" $((n * (n - 1) / 2))
+}
+
+# sup_restart: restart throughput of a one_for_one supervisor with one
+# permanent child that ends at once with a non-normal reason; the start
+# function tells main, which waits for N+1 starts (default N 20,000),
+# prints "restarts N" and stops the supervisor. Programs and expected file
+# in bench/sup_restart/. The Erlang peer is an OTP supervisor (logger
+# silenced); no Go or Crystal peer (they have no supervisors). The vmcc
+# supervisor runs with period_ms 1; OTP's smallest period is 1 s and it
+# walks the restart times of the whole period on every restart, so the
+# Erlang rows slow down as N grows: the row "vmcc, period_ms 1000" does
+# that bookkeeping too. After the table: N / median in restarts per
+# second, start-up included.
+bench_sup_restart() {
+    local n=${N:-20000} src=$here/sup_restart st i rate
+    DEFAULT_EXPECTED_N=""
+    begin_bench "sup_restart N=$n"
+    st=$(vmcc_build "$src/sup_restart.vmasm" sup_restart_vmcc)
+    row vmcc "vmcc" - "$st" ./sup_restart_vmcc "$n"
+    row vmcc_1 "vmcc, VMRT_WORKERS=1" - "$st" env VMRT_WORKERS=1 ./sup_restart_vmcc "$n"
+    row vmcc_p1000 "vmcc, period_ms 1000" - "$st" ./sup_restart_vmcc "$n" 1000
+    peer_erlang sup_restart "$src/sup_restart.erl" "$n"
+    row erlang_1 "Erlang +S 1" - "$(last_state)" erl +S 1 -noshell -pa . -run sup_restart main "$n"
+    REF_TEXT="restarts $n" RATIO_ROW=vmcc RATIO_INVERT=1 RATIO_HEAD="vmcc ÷ this" \
+        SIZE_NOTE="restarts, one_for_one, 1 child" finish_bench sup_restart "$n" "$src"
+    {
+        echo
+        echo "Restarts per second (N / median, start-up included):"
+        echo
+        for i in "${!R_ID[@]}"; do
+            [ -n "${R_MEDIAN[i]}" ] || continue
+            rate=$(awk -v n="$n" -v m="${R_MEDIAN[i]}" 'BEGIN { printf "%.0f", n / m }')
+            echo "- ${R_LABEL[i]}: $rate"
+        done
+    } | tee -a "$out/sup_restart.md"
+# chan_pingpong: two processes bounce an integer N times (default
+# 1,000,000 round trips) over two bounded(1) channels (docs/channels.md);
+# prints N. The peers live beside the vmcc program in bench/chan_pingpong/
+# (not in the peer folder): Go with 1-buffered channels, Crystal (skipped
+# when crystal is not installed). Rows as for the process benchmarks.
+bench_chan_pingpong() {
+    local n=${N:-1000000} src=$here/chan_pingpong st
+    DEFAULT_EXPECTED_N=""
+    begin_bench "chan_pingpong N=$n"
+    st=$(vmcc_build "$src/pingpong.vmasm" pingpong_vmcc)
+    row vmcc "vmcc" - "$st" ./pingpong_vmcc "$n"
+    row vmcc_1 "vmcc, VMRT_WORKERS=1" - "$st" env VMRT_WORKERS=1 ./pingpong_vmcc "$n"
+    peer_go pingpong_go "$src/pingpong.go" "$n"
+    row go_1 "Go, GOMAXPROCS=1" - "$(last_state)" env GOMAXPROCS=1 ./pingpong_go "$n"
+    peer_crystal pingpong_cr "$src/pingpong.cr" 1000 "$n"
+    finish_proc_bench chan_pingpong "$n" "$n"
 }
 
 for b in "${selected[@]}"; do

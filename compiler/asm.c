@@ -5,6 +5,7 @@
  *
  *   module    = { directive NL | func | import NL | NL } EOF
  *   directive = ".version" INT | ".module" IDENT | ".file" STRING | ".line" INT
+ *             | ".dep" IDENT ":" KIND      (KIND: the rest of the line, abi/di.h)
  *   import    = "import" "func" IDENT "." IDENT "(" [type {"," type}] ")" "->" type
  *   func      = ["export"] "func" IDENT "(" [param {"," param}] ")"
  *               ["captures" "(" param {"," param} ")"] "->" type "{" NL
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../abi/di.h"
 #include "diag.h"
 
 typedef enum tok_kind {
@@ -93,6 +95,8 @@ typedef struct parser {
     try_region_t *tries; /* resolved */
     func_t *funcs;
     uint32_t nfuncs, cap_funcs;
+    dep_t *deps;
+    uint32_t ndeps, cap_deps;
 } parser_t;
 
 NORETURN PRINTF_LIKE(3, 4) static void fail_at(parser_t *p, src_loc_t loc, const char *fmt, ...)
@@ -841,6 +845,55 @@ static void resolve_funcs(parser_t *p)
     }
 }
 
+/* ---- dependencies ---- */
+
+/* `.dep NAME: KIND`: a dependency of the module (docs/di.md). The kind is
+ * the rest of the line (up to a comment), parsed by abi/di.h and kept in
+ * its canonical spelling. */
+static void parse_dep(parser_t *p)
+{
+    uint32_t phys = p->tok.line;
+    next(p);
+    tok_t name = p->tok;
+    if (name.kind != T_IDENT || !vm_di_name_valid(name.p, name.len))
+        fail_tok(p, ".dep takes a dependency name (a letter, then letters, digits and '_')");
+    next(p);
+    if (!is_punct(&p->tok, ":"))
+        fail_tok(p, "expected ':' and a kind after the dependency name, found %s",
+                 tok_desc(&p->tok));
+    const char *s = p->cur;
+    while (s < p->end && (*s == ' ' || *s == '\t'))
+        s++;
+    const char *e = s;
+    while (e < p->end && *e != '\n' && *e != ';')
+        e++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        e--;
+    vm_di_kind_t k;
+    char msg[256];
+    size_t off = 0;
+    if (!vm_di_parse_kind(s, (size_t)(e - s), &k, msg, sizeof msg, &off))
+        fail_at(p, (src_loc_t){p->line, col_of(p, s + off), 0}, "%s", msg);
+    uint32_t id = intern_tok(p, &name);
+    for (uint32_t i = 0; i < p->ndeps; i++)
+        if (p->deps[i].name == id)
+            fail_at(p, tok_loc(&name), "dependency '%.*s' is declared twice (first at line %u)",
+                    (int)name.len, name.p, p->deps[i].loc.line);
+    if (p->ndeps >= VM_MAX_DEPS)
+        fail_at(p, tok_loc(&name), "more than %u dependencies in one module", VM_MAX_DEPS);
+    char *canon = xmalloc((size_t)(e - s) + 1);
+    size_t clen = vm_di_kind_spell(&k, canon, (size_t)(e - s) + 1);
+    dep_t d = {.name = id,
+               .kind = mod_intern(p->m, canon, clen),
+               .line = logical_line(p, phys),
+               .loc = tok_loc(&name)};
+    free(canon);
+    VEC_PUSH(p->deps, p->ndeps, p->cap_deps, d);
+    p->cur = e;
+    next(p);
+    expect_nl(p);
+}
+
 /* ---- module ---- */
 
 static void parse_module(parser_t *p)
@@ -899,6 +952,10 @@ static void parse_module(parser_t *p)
                     fail_tok(p, "expected 'func' after 'export'");
             }
             parse_func(p, exported);
+        } else if (is_word(&t, ".dep")) {
+            if (!have_module)
+                fail_tok(p, "dependencies come after '.module NAME'");
+            parse_dep(p);
         } else if (is_word(&t, "import")) {
             if (!have_module)
                 fail_tok(p, "imports come after '.module NAME'");
@@ -918,6 +975,10 @@ static void parse_module(parser_t *p)
     if (p->nfuncs)
         memcpy(m->funcs, p->funcs, p->nfuncs * sizeof(func_t));
     m->nfuncs = p->nfuncs;
+    m->deps = arena_alloc(&m->arena, (p->ndeps ? p->ndeps : 1) * sizeof(dep_t));
+    if (p->ndeps)
+        memcpy(m->deps, p->deps, p->ndeps * sizeof(dep_t));
+    m->ndeps = p->ndeps;
 }
 
 module_t *asm_parse(const char *path, const uint8_t *text, size_t len)
@@ -942,6 +1003,7 @@ module_t *asm_parse(const char *path, const uint8_t *text, size_t len)
     free(p.try_fixups);
     free(p.tries);
     free(p.funcs);
+    free(p.deps);
     free(p.rtypes);
     free(p.rnames);
     if (!ok) {

@@ -421,6 +421,11 @@ void disasm_module(const module_t *m, buf_t *out)
         put_quoted(&d, &m->strs[m->file - 1]);
         end_line(&d);
     }
+    for (uint32_t i = 0; i < m->ndeps; i++) { /* the kind as written: abi/di.h */
+        sync_line(&d, m->deps[i].line, false);
+        put(&d, ".dep %s: %s", str_of(&d, m->deps[i].name), str_of(&d, m->deps[i].kind));
+        end_line(&d);
+    }
     for (uint32_t i = 0; i < m->nfuncs; i++)
         put_func(&d, &m->funcs[i]);
 }

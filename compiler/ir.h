@@ -32,6 +32,7 @@ const char *type_name(vm_type_t t);
 #define VM_MAX_INSTRS  (1u << 24)
 #define VM_MAX_FUNCS   (1u << 20)
 #define VM_MAX_STRINGS (1u << 24)
+#define VM_MAX_DEPS    (1u << 16)
 
 /* Where something came from: line/col in a text file, byte offset in a
  * binary one. line == 0 means "use offset". */
@@ -87,6 +88,14 @@ typedef struct func {
     src_loc_t loc;
 } func_t;
 
+/* A dependency the module declares (`.dep NAME: KIND`, docs/di.md). */
+typedef struct dep {
+    uint32_t name; /* string index: a name abi/di.h accepts */
+    uint32_t kind; /* string index: a kind abi/di.h parses */
+    uint32_t line; /* debug: logical line of the directive; 0 if unknown */
+    src_loc_t loc;
+} dep_t;
+
 typedef struct vstr {
     const char *s; /* NUL-terminated; may contain NULs inside (len counts) */
     uint32_t len;
@@ -107,6 +116,8 @@ typedef struct module {
     uint32_t index_cap;
     func_t *funcs;
     uint32_t nfuncs;
+    dep_t *deps; /* in declaration order */
+    uint32_t ndeps;
 } module_t;
 
 /* ---- the opcode table, as data ---- */

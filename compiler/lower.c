@@ -727,7 +727,76 @@ static void make_entry(lower_t *L, uint32_t fi)
     LLVMBuildRet(L->b, f->ret == TY_VOID ? lw_i64(L, 0) : r);
 }
 
-/* llvm.compiler.used: keeps the atom list entries through optimisation. */
+/* A table of `n` structs of type `ty` in section `section` (abi/context.h):
+ * 8-aligned with no padding, so the linker's concatenation of every
+ * object's tables is one array; kept through optimisation. */
+static void emit_table(lower_t *L, LLVMTypeRef ty, LLVMValueRef *elems, unsigned n,
+                       const char *name, const char *section)
+{
+    LLVMValueRef init = LLVMConstArray2(ty, elems, n);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetSection(g, section);
+    LLVMSetAlignment(g, 8);
+    keep_global(L, g);
+}
+
+/* The module's dependency declarations (vm_dep_decl_t), for the runtime's
+ * resolution before main (docs/di.md). */
+static void emit_deps(lower_t *L)
+{
+    const module_t *m = L->m;
+    if (!m->ndeps)
+        return;
+    LLVMTypeRef ft[] = {L->t_ptr, L->t_ptr, L->t_ptr, L->t_ptr, L->t_i64};
+    LLVMTypeRef ty = LLVMStructTypeInContext(L->llc, ft, 5, 0);
+    const char *mod = mod_str(m, m->name), *file = m->file ? mod_str(m, m->file - 1) : "";
+    LLVMValueRef mod_s = const_cstring(L, mod, strlen(mod), "dep.module");
+    LLVMValueRef file_s = const_cstring(L, file, strlen(file), "dep.file");
+    LLVMValueRef *elems = xmalloc(m->ndeps * sizeof *elems);
+    for (uint32_t i = 0; i < m->ndeps; i++) {
+        const vstr_t *name = &m->strs[m->deps[i].name], *kind = &m->strs[m->deps[i].kind];
+        LLVMValueRef fields[] = {const_cstring(L, name->s, name->len, "dep.name"),
+                                 const_cstring(L, kind->s, kind->len, "dep.kind"), mod_s, file_s,
+                                 lw_i64(L, m->deps[i].line)};
+        elems[i] = LLVMConstNamedStruct(ty, fields, 5);
+    }
+    emit_table(L, ty, elems, m->ndeps, "vm.deps", VM_DEPS_SECTION);
+    free(elems);
+}
+
+/* The exported functions that can be providers (vm_export_t): only val
+ * parameters, a val result, no captures — what fn.ref can name. */
+static void emit_exports(lower_t *L)
+{
+    const module_t *m = L->m;
+    LLVMTypeRef ft[] = {L->t_ptr, L->t_ptr, L->t_i64};
+    LLVMTypeRef ty = LLVMStructTypeInContext(L->llc, ft, 3, 0);
+    LLVMValueRef *elems = xmalloc((m->nfuncs ? m->nfuncs : 1) * sizeof *elems);
+    unsigned n = 0;
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        const func_t *f = &m->funcs[i];
+        bool ok = f->exported && !f->imported && !f->ncaptures && f->ret == TY_VAL;
+        for (uint32_t r = 0; ok && r < f->nparams; r++)
+            ok = f->reg_types[r] == TY_VAL;
+        if (!ok)
+            continue;
+        buf_t name = {0};
+        buf_printf(&name, "%s.%s", mod_str(m, m->name), mod_str(m, f->name));
+        LLVMValueRef fields[] = {const_cstring(L, (const char *)name.data, name.len, "export"),
+                                 lw_fn_ref(L, i), lw_i64(L, f->nparams)};
+        buf_free(&name);
+        elems[n++] = LLVMConstNamedStruct(ty, fields, 3);
+    }
+    if (n)
+        emit_table(L, ty, elems, n, "vm.exports", VM_EXPORTS_SECTION);
+    free(elems);
+}
+
+/* llvm.compiler.used: keeps the atom list entries and the tables above
+ * through optimisation. */
 static void emit_used(lower_t *L)
 {
     if (!L->nused)
@@ -768,6 +837,8 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
     for (uint32_t i = 0; i < m->nfuncs; i++)
         if (!m->funcs[i].imported && strcmp(mod_str(m, m->funcs[i].name), "main") == 0)
             make_entry(&L, i);
+    emit_deps(&L);
+    emit_exports(&L);
     emit_used(&L);
     LLVMDisposeBuilder(L.b);
     free(L.fn_values);

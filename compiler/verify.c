@@ -20,6 +20,8 @@
  *     outside the range and starts with `catch`; `catch` appears nowhere
  *     else;
  *   - imports name "module.function" of another module;
+ *   - dependencies (`.dep`) have valid names, each once, and kinds that
+ *     abi/di.h parses;
  *   - control never runs off the end of a function, so every path ends in
  *     a return of the declared type (or loops forever).
  */
@@ -30,6 +32,7 @@
 #include <string.h>
 
 #include "../abi/builtins.h"
+#include "../abi/di.h"
 #include "diag.h"
 
 #define MAX_ERRORS 20
@@ -459,6 +462,33 @@ static void check_func(vctx_t *v, uint32_t fi)
         err(v, last->loc, "control reaches the end of function '%s' without a return", name);
 }
 
+/* The assembler and the reader refuse bad dependencies already; this keeps
+ * the rule for modules built any other way. */
+static void check_deps(vctx_t *v)
+{
+    const module_t *m = v->m;
+    if (m->ndeps > VM_MAX_DEPS)
+        err(v, (src_loc_t){m->from_text ? 1 : 0, 1, 0}, "more than %u dependencies", VM_MAX_DEPS);
+    for (uint32_t i = 0; i < m->ndeps && i < VM_MAX_DEPS; i++) {
+        const dep_t *d = &m->deps[i];
+        if (d->name >= m->nstrs || d->kind >= m->nstrs) {
+            err(v, d->loc, "dependency %u: string index out of range", i);
+            continue;
+        }
+        const vstr_t *name = &m->strs[d->name], *kind = &m->strs[d->kind];
+        if (!vm_di_name_valid(name->s, name->len))
+            err(v, d->loc, "'%s' is not a valid dependency name", name->s);
+        for (uint32_t j = 0; j < i; j++)
+            if (m->deps[j].name == d->name)
+                err(v, d->loc, "dependency '%s' is declared twice", name->s);
+        vm_di_kind_t k;
+        char msg[256];
+        size_t at;
+        if (!vm_di_parse_kind(kind->s, kind->len, &k, msg, sizeof msg, &at))
+            err(v, d->loc, "dependency '%s': bad kind '%s': %s", name->s, kind->s, msg);
+    }
+}
+
 bool verify_module(const module_t *m)
 {
     vctx_t v = {.m = m,
@@ -473,6 +503,7 @@ bool verify_module(const module_t *m)
         err(&v, (src_loc_t){m->from_text ? 1 : 0, 1, 0}, "'%s' is not a valid module name", name);
     for (uint32_t fi = 0; fi < m->nfuncs; fi++)
         check_func(&v, fi);
+    check_deps(&v);
     if (v.errors > MAX_ERRORS)
         fprintf(stderr, "%s: %u more errors not shown\n", m->path, v.errors - MAX_ERRORS);
     free(v.stamp);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../abi/di.h"
 #include "diag.h"
 
 /* ======================================================================
@@ -156,7 +157,7 @@ static void write_strings(const strtab_t *st, buf_t *b)
 void vmbc_write(const module_t *m, buf_t *out)
 {
     strtab_t st = {m, xcalloc(m->nstrs, sizeof(uint32_t)), xcalloc(m->nstrs, sizeof(uint32_t)), 0};
-    buf_t strings = {0}, mod = {0}, funcs = {0}, debug = {0};
+    buf_t strings = {0}, mod = {0}, funcs = {0}, debug = {0}, deps = {0};
     /* The walk's order fixes the string table's order. */
     buf_uleb(&mod, st_use(&st, m->name));
     buf_uleb(&funcs, m->nfuncs);
@@ -165,6 +166,14 @@ void vmbc_write(const module_t *m, buf_t *out)
     write_opt_name(&st, m->file, &debug);
     for (uint32_t i = 0; i < m->nfuncs; i++)
         write_func_debug(&st, &m->funcs[i], &debug);
+    if (m->ndeps) {
+        buf_uleb(&deps, m->ndeps);
+        for (uint32_t i = 0; i < m->ndeps; i++) {
+            buf_uleb(&deps, st_use(&st, m->deps[i].name));
+            buf_uleb(&deps, st_use(&st, m->deps[i].kind));
+            buf_uleb(&deps, m->deps[i].line);
+        }
+    }
     write_strings(&st, &strings);
 
     buf_put(out, VMBC_MAGIC, 4);
@@ -176,6 +185,9 @@ void vmbc_write(const module_t *m, buf_t *out)
     put_section(out, VMBC_SEC_MODULE, &mod);
     put_section(out, VMBC_SEC_FUNCS, &funcs);
     put_section(out, VMBC_SEC_DEBUG, &debug);
+    if (m->ndeps)
+        put_section(out, VMBC_SEC_DEPS, &deps);
+    buf_free(&deps);
     buf_free(&strings);
     buf_free(&mod);
     buf_free(&funcs);
@@ -198,7 +210,7 @@ typedef struct reader {
     uint32_t *strmap; /* binary string index -> module string index */
     uint32_t nstrs;   /* in the binary table */
     uint32_t nfuncs;  /* declared by FUNCS */
-    bool seen[VMBC_SEC_DEBUG + 1];
+    bool seen[VMBC_SEC_LAST + 1];
     jmp_buf fail;
 } reader_t;
 
@@ -222,10 +234,8 @@ static const char *plural(uint64_t n)
 }
 
 static const char *const section_names[] = {
-    [VMBC_SEC_STRINGS] = "STRINGS",
-    [VMBC_SEC_MODULE] = "MODULE",
-    [VMBC_SEC_FUNCS] = "FUNCS",
-    [VMBC_SEC_DEBUG] = "DEBUG",
+    [VMBC_SEC_STRINGS] = "STRINGS", [VMBC_SEC_MODULE] = "MODULE", [VMBC_SEC_FUNCS] = "FUNCS",
+    [VMBC_SEC_DEBUG] = "DEBUG",     [VMBC_SEC_DEPS] = "DEPS",
 };
 
 static size_t remaining(const reader_t *r)
@@ -726,16 +736,56 @@ static void read_debug(reader_t *r)
     }
 }
 
+/* ---- DEPS ---- */
+
+static void read_deps(reader_t *r)
+{
+    module_t *m = r->m;
+    uint32_t n = read_count(r, VM_MAX_DEPS, "dependencies");
+    m->deps = arena_alloc(&m->arena, (n ? n : 1) * sizeof(dep_t));
+    for (uint32_t i = 0; i < n; i++) {
+        dep_t *d = &m->deps[i];
+        size_t at = r->pos;
+        d->loc = (src_loc_t){0, 0, at};
+        d->name = read_str(r);
+        const vstr_t *name = &m->strs[d->name];
+        if (!vm_di_name_valid(name->s, name->len))
+            fail_at(r, at,
+                    "dependency %u: '%s' is not a valid dependency name (a letter, then letters, "
+                    "digits and '_')",
+                    i, name->s);
+        for (uint32_t j = 0; j < i; j++)
+            if (m->deps[j].name == d->name)
+                fail_at(r, at, "dependency '%s' is declared twice", name->s);
+        at = r->pos;
+        d->kind = read_str(r);
+        const vstr_t *kind = &m->strs[d->kind];
+        vm_di_kind_t k;
+        char msg[256];
+        size_t off;
+        if (!vm_di_parse_kind(kind->s, kind->len, &k, msg, sizeof msg, &off))
+            fail_at(r, at, "dependency '%s': bad kind '%s': %s", name->s, kind->s, msg);
+        /* canonical: one spelling per kind, so a module has one encoding */
+        char *canon = arena_alloc(&m->arena, kind->len + 1);
+        size_t clen = vm_di_kind_spell(&k, canon, kind->len + 1);
+        if (clen != kind->len || memcmp(canon, kind->s, clen) != 0)
+            fail_at(r, at, "dependency '%s': kind '%s' is not spelled canonically ('%s')", name->s,
+                    kind->s, canon);
+        d->line = read_line(r);
+    }
+    m->ndeps = n;
+}
+
 /* ---- sections ---- */
 
 /* Every required section with an id below `id` must have been read
- * (id past DEBUG: the end of the file). */
+ * (id past the last section: the end of the file). */
 static void check_required(reader_t *r, unsigned id, size_t at)
 {
     for (unsigned s = VMBC_SEC_STRINGS; s <= VMBC_SEC_FUNCS && s < id; s++) {
         if (r->seen[s])
             continue;
-        if (id > VMBC_SEC_DEBUG)
+        if (id > VMBC_SEC_LAST)
             fail_at(r, at, "missing %s section", section_names[s]);
         fail_at(r, at, "missing %s section before section %u (%s)", section_names[s], id,
                 section_names[id]);
@@ -749,6 +799,7 @@ static void read_payload(reader_t *r, unsigned id)
     case VMBC_SEC_MODULE: read_module_name(r); break;
     case VMBC_SEC_FUNCS: read_funcs(r); break;
     case VMBC_SEC_DEBUG: read_debug(r); break;
+    case VMBC_SEC_DEPS: read_deps(r); break;
     default: unreachable();
     }
 }
@@ -759,7 +810,7 @@ static void read_section(reader_t *r, unsigned *last)
     r->sec = 0;
     r->end = r->len;
     unsigned id = r->data[r->pos++];
-    if (id < VMBC_SEC_STRINGS || id > VMBC_SEC_DEBUG)
+    if (id < VMBC_SEC_STRINGS || id > VMBC_SEC_LAST)
         fail_at(r, at, "unknown section id %u", id);
     if (id <= *last)
         fail_at(r, at, "section %u (%s) out of order: it comes after section %u (%s)", id,
@@ -784,7 +835,7 @@ static void read_sections(reader_t *r)
     unsigned last = 0;
     while (r->pos < r->len)
         read_section(r, &last);
-    check_required(r, VMBC_SEC_DEBUG + 1, r->len);
+    check_required(r, VMBC_SEC_LAST + 1, r->len);
 }
 
 module_t *vmbc_read(const char *path, const uint8_t *data, size_t len)

@@ -17,8 +17,11 @@
  *     4 DEBUG    file (string index + 1), then per function: header line,
  *                and for definitions: register names (string index + 1),
  *                nlabels x (target, name), ninstrs x SLEB line delta
+ *     5 DEPS     count, then each dependency: name (string index), kind
+ *                (string index, abi/di.h grammar), line
  *
- * STRINGS, MODULE and FUNCS are required; DEBUG is optional.
+ * STRINGS, MODULE and FUNCS are required; DEBUG and DEPS are optional (the
+ * writer leaves DEPS out when the module declares no dependency).
  */
 #ifndef VMCC_VMBC_H
 #define VMCC_VMBC_H
@@ -41,7 +44,9 @@ enum vmbc_section {
     VMBC_SEC_MODULE = 2,
     VMBC_SEC_FUNCS = 3,
     VMBC_SEC_DEBUG = 4,
+    VMBC_SEC_DEPS = 5,
 };
+#define VMBC_SEC_LAST VMBC_SEC_DEPS
 
 /* Append the canonical encoding of `m` to `out`: the same module always
  * gives the same bytes, whatever the order of its in-memory string table. */

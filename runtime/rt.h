@@ -79,6 +79,13 @@ void rt_proc_describe(vm_ctx_t *ctx, char *buf, size_t cap);
  * with status 1. */
 RT_NORETURN void rt_proc_fatal(vm_ctx_t *ctx, vm_val_t reason);
 
+/* Flush and end the program with `status` (stats first if asked for). */
+RT_NORETURN void rt_program_exit(int status);
+/* 0, or the signal (SIGTERM, SIGINT) that started an ordered shutdown. */
+extern _Atomic int rt_shutdown_signal;
+/* The pid of the current main process (0 before it starts). */
+vm_val_t rt_main_pid(void);
+
 /* ---- core/atom.c ---- */
 /* The atom named `name` (interned; never collected). NULL-free: aborts only
  * if the process cannot allocate a few bytes of uncollectable memory. */

@@ -9,6 +9,7 @@ packages=(
   gcc libc6-dev cmake ninja-build pkg-config   # build
   llvm-19-dev clang-19 lld-19                  # the LLVM 19 C API (and clang for fuzzing)
   libgc-dev libutf8proc-dev libxxhash-dev      # runtime: Boehm GC, utf8proc, xxHash
+  libconfig-dev                                # runtime configuration files
   libcriterion-dev                             # unit tests
   clang-format                                 # style check (.clang-format)
 )

@@ -508,13 +508,234 @@ t_bad_scheduler_env() {
     vm "$root/examples/hello.vmasm" -o hello && want_rc 0 || return 1
     run_exe env VMRT_WORKERS=0 ./hello
     want_rc 1 program || return 1
-    want_err_has "VMRT_WORKERS=0: expected an integer in [1, 1024]" || return 1
+    want_err_has "vmrt: VMRT_WORKERS=0: expected an integer from 1 to 1024" || return 1
     run_exe env VMRT_STACK_SIZE=12Q ./hello
     want_rc 1 program || return 1
     want_err_has "VMRT_STACK_SIZE=12Q" || return 1
     run_exe env VMRT_SEED=-3 ./hello
     want_rc 1 program || return 1
     want_err_has "VMRT_SEED=-3"
+}
+
+# The runtime configuration file (VMRT_CONFIG, libconfig syntax): settings
+# apply, a profile overrides the file, the environment overrides both, and
+# VMRT_STATS / stats print the statistics at exit.
+t_runtime_config() {
+    vm "$root/examples/hello.vmasm" -o hello && want_rc 0 || return 1
+    cat > app.conf <<'CONF'
+# comments are allowed
+scheduler = { workers = 1; stack_size = "1M"; };
+gc = { initial_heap = "32M"; };
+stats = true;
+profiles = {
+  wide = { scheduler = { workers = 3; }; };
+};
+CONF
+    run_exe env VMRT_CONFIG=app.conf ./hello
+    want_rc 0 program || return 1
+    want_err_has "vmrt stats:" || return 1
+    want_err_has "  workers            1" || return 1
+    want_err_has "  processes spawned  1" || return 1
+    run_exe env VMRT_CONFIG=app.conf VMRT_PROFILE=wide ./hello
+    want_rc 0 program && want_err_has "  workers            3" || return 1
+    run_exe env VMRT_CONFIG=app.conf VMRT_PROFILE=wide VMRT_WORKERS=2 ./hello
+    want_rc 0 program && want_err_has "  workers            2" || return 1
+    run_exe env VMRT_CONFIG=app.conf VMRT_STATS=0 ./hello
+    want_rc 0 program || return 1
+    if grep -q "vmrt stats" "$err"; then echo "VMRT_STATS=0 did not override stats = true"; return 1; fi
+    run_exe env VMRT_STATS=1 ./hello
+    want_rc 0 program && want_err_has "  gc collections" && want_err_has "  heap size"
+}
+
+# Bad configuration: status 1 before main runs, naming the key and the line.
+t_runtime_config_errors() {
+    vm "$root/examples/hello.vmasm" -o hello && want_rc 0 || return 1
+    local cases=(
+        'scheduler = { workers = 0; };|bad.conf:1: scheduler.workers: expected an integer from 1 to 1024, got 0'
+        'scheduler = {\n  workers = "two"; };|bad.conf:2: scheduler.workers: expected an integer from 1 to 1024, got "two"'
+        'main = { restart = "always"; };|bad.conf:1: main.restart: expected one of "never", "on_failure", got "always"'
+        'gc = { initial_heap = "12Q"; };|bad.conf:1: gc.initial_heap: expected a size'
+        'scheduler = { stak_size = "1M"; };|bad.conf:1: unknown setting scheduler.stak_size (expected workers, stack_size, max_procs, seed)'
+        '\n\nschedulr = { };|bad.conf:3: unknown setting schedulr'
+        'scheduler = { workers = 2 |bad.conf:2: syntax error'
+        'stats = 3;|bad.conf:1: stats: expected true or false, got 3'
+        'gc = 5;|bad.conf:1: gc must be a group'
+        'profile = "prod";|profile prod (from the profile setting) is not defined under profiles in bad.conf'
+        'profiles = { t = { gc = { stres = true; }; }; };|bad.conf:1: unknown setting profiles.t.gc.stres'
+    )
+    local c text want
+    for c in "${cases[@]}"; do
+        text=${c%%|*} want=${c#*|}
+        printf "$text\n" > bad.conf
+        run_exe env VMRT_CONFIG=bad.conf ./hello
+        want_rc 1 program || { echo "  config: $text"; return 1; }
+        want_err_has "vmrt: $want" || { echo "  config: $text"; return 1; }
+        if [ -s "$out" ]; then echo "main ran despite: $text"; return 1; fi
+    done
+    run_exe env VMRT_CONFIG=missing.conf ./hello
+    want_rc 1 program && want_err_has "vmrt: VMRT_CONFIG=missing.conf: cannot read the file" || return 1
+    run_exe env VMRT_PROFILE=x ./hello
+    want_rc 1 program && want_err_has "vmrt: VMRT_PROFILE=x: no configuration file (VMRT_CONFIG) defines profiles" || return 1
+    run_exe env VMRT_MAIN_RESTART=sometimes ./hello
+    want_rc 1 program && want_err_has 'vmrt: VMRT_MAIN_RESTART=sometimes: expected one of "never", "on_failure"'
+}
+
+# run_until_ready EXE ARGS...: start the program in the background and
+# wait (up to 20 s) until it prints "ready" on stderr; sets $pid.
+run_until_ready() {
+    "$@" > "$out" 2> "$err" &
+    pid=$!
+    local i
+    for i in $(seq 200); do
+        grep -q ready "$err" && return 0
+        sleep 0.1
+    done
+    echo "the program never said ready"; kill -9 "$pid"; return 1
+}
+
+# SIGTERM stops the supervision tree in order (last started child first),
+# then main; the exit status is 128 + 15.
+t_signal_term_stops_tree_in_order() {
+    vm "$root/tests/programs/sig_tree.vmasm" -o app && want_rc 0 || return 1
+    run_until_ready ./app || return 1
+    kill -TERM "$pid"
+    rc=0; wait "$pid" || rc=$?
+    want_rc 143 program || return 1
+    want_out "$(printf '{started, w1}\n{started, w2}\n{started, w3}\nw3 stops: shutdown\nw2 stops: shutdown\nw1 stops: shutdown')"
+}
+
+# A main that traps exits hears its supervisor end with shutdown after the
+# tree has stopped; SIGINT gives 128 + 2.
+t_signal_int_main_traps() {
+    vm "$root/tests/programs/sig_tree.vmasm" -o app && want_rc 0 || return 1
+    run_until_ready ./app trap || return 1
+    kill -INT "$pid"
+    rc=0; wait "$pid" || rc=$?
+    want_rc 130 program || return 1
+    grep -q "w1 stops: shutdown" "$out" || { echo "w1 did not stop"; return 1; }
+    tail -1 "$out" | grep -qE "^main got \{EXIT, <0\.1\.0>, shutdown\}$" || { echo "main did not hear it last:"; cat "$out"; return 1; }
+}
+
+# Without supervisors, SIGTERM ends main even while it waits for stdin.
+t_signal_without_supervisors() {
+    vm "$root/tests/programs/read_line_ticker.vmasm" -o rl && want_rc 0 || return 1
+    (sleep 30) | ./rl > "$out" 2> "$err" &
+    pid=$!
+    sleep 0.5
+    kill -TERM "$pid"
+    rc=0; wait "$pid" || rc=$?
+    want_rc 143 program
+}
+
+# ---- dependency injection (docs/di.md) ----
+
+# Two modules with dependencies and a provider, each compiled apart (one
+# through .vmbc): the linked program sees the declarations of both objects
+# and finds the provider in a third; the same name declared by two modules
+# with the same kind (an interface's keys in any order) is one dependency.
+write_di_modules() {
+    cat > app.vmasm <<'E'
+.version 2
+.module app
+.file "app.vmasm"
+.dep greeting: string
+.dep store: map{get, put}
+func main() -> void {
+    .reg %n: val, %v: val, %len: i64
+    const.atom %n, "greeting"
+    callb %v, di.get, %n
+    callb.void println.val, %v
+    const.atom %n, "count"
+    callb %v, di.get, %n
+    callb.void println.val, %v
+    const.atom %n, "store"
+    callb %v, di.get, %n
+    callb %len, map.len, %v
+    callb.void println.i64, %len
+    ret
+}
+E
+    cat > lib.vmasm <<'E'
+.version 2
+.module lib
+.file "lib.vmasm"
+.dep count: int
+.dep store: map{put, get}
+export func size() -> val {
+    .reg %n: val, %v: val
+    const.atom %n, "count"
+    callb %v, di.get, %n
+    ret.val %v
+}
+E
+    cat > prov.vmasm <<'E'
+.version 2
+.module prov
+.file "prov.vmasm"
+export func make_store() -> val {
+    .reg %m: val, %k: val, %f: val
+    callb %m, map.new
+    fn.ref %f, noop
+    const.atom %k, "get"
+    callb.void map.put, %m, %k, %f
+    const.atom %k, "put"
+    callb.void map.put, %m, %k, %f
+    ret.val %m
+}
+func noop() -> val {
+    .reg %x: val
+    const.nil %x
+    ret.val %x
+}
+E
+    cat > app.conf <<'E'
+di = {
+  greeting = "hello from the configuration";
+  count = 3;
+  store = { provider = "prov.make_store"; };
+};
+E
+}
+
+t_di_separate_compilation() {
+    write_di_modules
+    vm -c app.vmasm -o app.o && want_rc 0 || return 1
+    vm --emit=vmbc lib.vmasm -o lib.vmbc && want_rc 0 || return 1
+    vm -c lib.vmbc -o lib.o && want_rc 0 || return 1
+    vm -c prov.vmasm -o prov.o && want_rc 0 || return 1
+    vm app.o lib.o prov.o -o app && want_rc 0 || return 1
+    run_exe env VMRT_CONFIG=app.conf ./app
+    want_rc 0 program && want_out "hello from the configuration
+3
+2" || return 1
+    # without the configuration: both objects' declarations are reported
+    run_exe ./app
+    want_rc 1 program && want_no_out && want_err "vmrt: dependency injection failed: 3 errors
+  count (int, declared at lib.vmasm:4 in module lib): not bound: no setting di.count in the configuration and no VMRT_DI_count
+  greeting (string, declared at app.vmasm:4 in module app): not bound: no setting di.greeting in the configuration and no VMRT_DI_greeting
+  store (map{get,put}, declared at app.vmasm:5 in module app): not bound: no setting di.store in the configuration and no VMRT_DI_store"
+}
+
+# The same dependency declared with different kinds by two modules (here
+# compiled apart) is an error naming both places, before main.
+t_di_conflicting_declarations() {
+    write_di_modules
+    sed -i 's/^.dep count: int$/.dep count: int\n.dep greeting: atom/' lib.vmasm
+    vm -c lib.vmasm -o lib.o && want_rc 0 || return 1
+    vm app.vmasm lib.o prov.vmasm -o app && want_rc 0 || return 1
+    run_exe env VMRT_CONFIG=app.conf ./app
+    want_rc 1 program && want_no_out && want_err "vmrt: dependency injection failed: 1 error
+  greeting: declared as string at app.vmasm:4 in module app and as atom at lib.vmasm:5 in module lib"
+}
+
+# The disassembler prints .dep lines, which assemble back to the same bytes.
+t_di_disasm_round_trip() {
+    write_di_modules
+    vm --emit=vmbc lib.vmasm -o lib.vmbc && want_rc 0 || return 1
+    vm --disasm lib.vmbc -o lib2.vmasm && want_rc 0 || return 1
+    grep -qx '.dep store: map{put,get}' lib2.vmasm || bad "no .dep line in the disassembly" || return 1
+    vm --emit=vmbc lib2.vmasm -o lib2.vmbc && want_rc 0 || return 1
+    cmp -s lib.vmbc lib2.vmbc || bad "text -> binary -> text -> binary changed the bytes"
 }
 
 for fn in $(grep -oE '^t_[A-Za-z0-9_]+' "${BASH_SOURCE[0]}"); do

@@ -7,7 +7,14 @@
 #   ;! exit N      expected exit status (default 0)
 #   ;! args A B    command-line arguments
 #   ;! stderr TEXT text that must appear in stderr
+#   ;! stderr-only stderr holds exactly the ;! stderr lines, in order
+#   ;! nostderr    stderr must be empty
 #   ;! env K=V     environment for the run
+#   ;! with FILE   another module of the program: tests/e2e/FILE, compiled and
+#                  linked with the test (helper modules live in tests/e2e/modules/)
+#   ;! config FILE run with VMRT_CONFIG=FILE in the folder tests/e2e, so a
+#                  configuration file sits next to its test and messages name
+#                  it as FILE
 #   ;! nostress    skipped under VMRT_GC_STRESS=1 (say why in the file)
 #
 # Usage: tests/run_e2e.sh [build-dir] [filter]   (env OPT_LEVELS="0 2")
@@ -17,7 +24,7 @@ levels=${OPT_LEVELS:-"0 2"}
 
 check() { # name opt file
     local name=$1 opt=$2 file=$3 exe="$work/$1.O$2"
-    local want_exit=0 args=() envs=() stderr_want=()
+    local want_exit=0 args=() envs=() stderr_want=() withs=() stderr_only=0 nostderr=0 rundir=$PWD
     grep '^;> \?' "$file" | sed -E 's/^;> ?//' > "$work/want.out"
     while IFS= read -r line; do
         case "$line" in
@@ -25,13 +32,18 @@ check() { # name opt file
             ";! args "*) read -r -a args <<< "${line#;! args }" ;;
             ";! env "*) envs+=("${line#;! env }") ;;
             ";! stderr "*) stderr_want+=("${line#;! stderr }") ;;
+            ";! stderr-only") stderr_only=1 ;;
+            ";! with "*) withs+=("$root/tests/e2e/${line#;! with }") ;;
+            ";! config "*) envs+=("VMRT_CONFIG=${line#;! config }") rundir=$root/tests/e2e ;;
+            ";! nostderr") nostderr=1 ;;
         esac
     done < "$file"
-    if ! "$vmcc" "-O$opt" "$file" -o "$exe" 2> "$work/cc.err"; then
+    if ! "$vmcc" "-O$opt" "$file" "${withs[@]}" -o "$exe" 2> "$work/cc.err"; then
         echo "FAIL $name -O$opt: does not compile"; sed 's/^/    /' "$work/cc.err"; return 1
     fi
     local rc=0
-    env "${envs[@]}" timeout 60 "$exe" "${args[@]}" > "$work/got.out" 2> "$work/got.err" || rc=$?
+    (cd "$rundir" && env "${envs[@]}" timeout 60 "$exe" "${args[@]}") \
+        > "$work/got.out" 2> "$work/got.err" || rc=$?
     local ok=1
     if ! cmp -s "$work/want.out" "$work/got.out"; then
         echo "FAIL $name -O$opt: stdout differs"; diff "$work/want.out" "$work/got.out" | head -20 | sed 's/^/    /'; ok=0
@@ -39,11 +51,18 @@ check() { # name opt file
     if [ "$rc" != "$want_exit" ]; then
         echo "FAIL $name -O$opt: exit status $rc, expected $want_exit"; sed 's/^/    /' "$work/got.err" | head -10; ok=0
     fi
+    if [ $nostderr = 1 ] && [ -s "$work/got.err" ]; then
+        echo "FAIL $name -O$opt: stderr is not empty"; sed 's/^/    /' "$work/got.err" | head -10; ok=0
+    fi
     for s in "${stderr_want[@]}"; do
         if ! grep -qF -- "$s" "$work/got.err"; then
             echo "FAIL $name -O$opt: stderr lacks: $s"; sed 's/^/    /' "$work/got.err" | head -10; ok=0
         fi
     done
+    if [ $stderr_only = 1 ] && ! cmp -s <(printf '%s\n' "${stderr_want[@]}") "$work/got.err"; then
+        echo "FAIL $name -O$opt: stderr is not exactly the ;! stderr lines"
+        diff <(printf '%s\n' "${stderr_want[@]}") "$work/got.err" | head -20 | sed 's/^/    /'; ok=0
+    fi
     [ $ok = 1 ]
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../chan/chan.h"
 #include "coll.h"
 
 size_t rt_fmt_f64(char *buf, size_t cap, double d)
@@ -51,6 +52,7 @@ const char *rt_kind_text(vm_kind_t k)
     case VM_KIND_SET: return "set";
     case VM_KIND_FUNC: return "function";
     case VM_KIND_EXC: return "error";
+    case VM_KIND_CHAN: return "channel";
     default: return "unknown";
     }
 }
@@ -128,7 +130,7 @@ static void put_quoted(rt_buf_t *b, const char *s, size_t len)
 
 static void put_rec(printer_t *p, vm_val_t v, int quote);
 
-/* Values that hold no others, and functions and errors. */
+/* Values that hold no others, and functions, errors and channels. */
 static void put_leaf(printer_t *p, vm_val_t v, int quote)
 {
     rt_buf_t *b = p->b;
@@ -175,6 +177,10 @@ static void put_leaf(printer_t *p, vm_val_t v, int quote)
             rt_buf_put(b, rt_as_str(e->message)->bytes, rt_as_str(e->message)->len);
         }
         rt_buf_put(b, ">", 1);
+    } else if (rt_is_kind(v, VM_KIND_CHAN)) {
+        rt_buf_put(b, tmp,
+                   (size_t)snprintf(tmp, sizeof tmp, "#Chan<%llu>",
+                                    (unsigned long long)rt_chan_serial(v)));
     } else {
         rt_buf_put(b, tmp,
                    (size_t)snprintf(tmp, sizeof tmp, "#<value 0x%llx>", (unsigned long long)v));

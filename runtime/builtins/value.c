@@ -5,30 +5,31 @@
  * Equality (`eq`) is structural: numbers by value across int and float
  * (1 eq 1.0; nan equals nothing), strings by bytes, tuples and arrays item
  * by item, maps by the same keys with equal values, sets by the same
- * members (both whatever their order). Atoms, functions and errors are
- * equal only to themselves. Any object but a float is equal to itself
- * without looking inside (so an array holding nan is eq to itself, as in
- * Python, and a map finds the very key it holds).
+ * members (both whatever their order). Atoms, functions, errors and
+ * channels are equal only to themselves. Any object but a float is equal
+ * to itself without looking inside (so an array holding nan is eq to
+ * itself, as in Python, and a map finds the very key it holds).
  *
  * The total order ranks kinds
  *
- *   nil < false < true < numbers < atoms < strings < tuples < arrays
- *       < maps < sets < functions < errors
+ *   nil < false < true < numbers < atoms < refs < pids < strings < tuples
+ *       < arrays < maps < sets < functions < channels < errors
  *
  * and within a kind: numbers by exact mathematical value (int against
  * float without rounding); atoms by name and strings by bytes (a proper
  * prefix first); tuples by size, then item by item; arrays item by item (a
  * proper prefix first); maps by size, then by their entries sorted by key,
  * compared as (key, value) pairs; sets likewise by their sorted members;
- * functions and errors by address (stable within one run). rt_compare
+ * functions and errors by address (stable within one run); channels by
+ * creation (their serial numbers); refs and pids by their words. rt_compare
  * gives 2 (unordered) when the deciding comparison meets a nan; the `cmp`
  * builtin and array.sort order nan after every other number and equal to
  * itself, so they always give a total order.
  *
  * The hash agrees with eq: an integral float in the small-int range hashes
  * like that int, strings hash their bytes (XXH3), atoms, functions and
- * errors their address, tuples and arrays combine their items in order,
- * maps and sets their entries in any order.
+ * errors their address, channels their serial number, tuples and arrays
+ * combine their items in order, maps and sets their entries in any order.
  *
  * Deep and cyclic values: see RT_DEEP_MAX in coll.h. Past the limits the
  * walk compares by identity, so an array that holds itself is eq to itself
@@ -39,6 +40,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "../chan/chan.h"
 #include "coll.h"
 
 vm_val_t vm_box_f64(vm_ctx_t *ctx, double d)
@@ -132,6 +134,7 @@ enum {
     R_MAP,
     R_SET,
     R_FUNC,
+    R_CHAN,
     R_EXC,
     R_OTHER
 };
@@ -156,6 +159,7 @@ static int rank(vm_val_t v)
     case VM_KIND_MAP: return R_MAP;
     case VM_KIND_SET: return R_SET;
     case VM_KIND_FUNC: return R_FUNC;
+    case VM_KIND_CHAN: return R_CHAN;
     case VM_KIND_EXC: return R_EXC;
     default: return R_OTHER;
     }
@@ -325,7 +329,7 @@ static int eq_rec(vm_val_t a, vm_val_t b, int depth, const walk_t *w)
             if (TOO_DEEP(w, depth))
                 return 0;
             return eq_tables(rt_as_map(a), rt_as_map(b), depth + 1, w);
-        default: return 0; /* atoms, functions, errors: identity */
+        default: return 0; /* atoms, functions, errors, channels: identity */
         }
         uint64_t n, m;
         const vm_val_t *xa = items_of(a, &n), *xb = items_of(b, &m);
@@ -414,6 +418,7 @@ static int cmp_rec(vm_val_t a, vm_val_t b, int depth, const walk_t *w)
             if (TOO_DEEP(w, depth))
                 return cmp_addr(a, b);
             return cmp_tables(a, b, depth + 1, w);
+        case R_CHAN: return cmp3((int64_t)rt_chan_serial(a), (int64_t)rt_chan_serial(b));
         default: return cmp_addr(a, b); /* nil, booleans (equal), pids, refs, functions, errors */
         }
         uint64_t n, m;
@@ -487,6 +492,7 @@ static uint64_t mix64(uint64_t x)
 #define SEED_ARRAY UINT64_C(0xa54ff53a5f1d36f1)
 #define SEED_MAP   UINT64_C(0x510e527fade682d1)
 #define SEED_SET   UINT64_C(0x9b05688c2b3e6c1f)
+#define SEED_CHAN  UINT64_C(0x5be0cd19137e2179)
 #define HASH_NAN   UINT64_C(0x1f83d9abfb41bd6b)
 
 static uint64_t hash_rec(vm_val_t v, int depth)
@@ -532,6 +538,7 @@ static uint64_t hash_rec(vm_val_t v, int depth)
             }
         return mix64(h);
     }
+    case VM_KIND_CHAN: return mix64(rt_chan_serial(v) ^ SEED_CHAN);
     default: return mix64(v ^ SEED_IDENT); /* atoms, functions, errors: by address */
     }
 }

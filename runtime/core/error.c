@@ -280,3 +280,9 @@ void rt_unreachable_at(const char *file, int line, const char *what)
     fprintf(stderr, "vmcc runtime: internal error at %s:%d: %s\n", file, line, what);
     abort();
 }
+
+void vm_assert_fail(vm_ctx_t *ctx, vm_val_t message)
+{
+    const vm_string_t *m = rt_as_str(message);
+    rt_fatal(ctx, "assertion_failed", "%.*s", (int)m->len, m->bytes);
+}

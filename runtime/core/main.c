@@ -1,5 +1,6 @@
 /* The program's entry: the runtime owns main(). */
 #include "../sched/sched.h"
+#include "config.h"
 
 /* Objects built for this ABI reference vm_abi_v<VM_ABI_VERSION> (abi/value.h):
  * a runtime of another version fails the link naming the symbol. */
@@ -13,6 +14,7 @@ int main(int argc, char **argv)
 {
     rt_argc = argc;
     rt_argv = argv;
+    rt_config_load();
     rt_gc_init();
     rt_sched_main(vm_program_main);
 }

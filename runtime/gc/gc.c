@@ -7,6 +7,7 @@
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
 
+#include "../core/config.h"
 #include "../sched/sched.h"
 
 /* Contexts outside the scheduler whose shadow stacks are roots (the unit
@@ -42,8 +43,7 @@ static void *GC_CALLBACK oom_null(size_t bytes)
 
 void rt_gc_init(void)
 {
-    const char *s = getenv("VMRT_GC_STRESS");
-    gc_stress = s && s[0] && strcmp(s, "0") != 0;
+    gc_stress = (int)rt_cfg.gc_stress;
     /* Stress mode collects at every allocation: one marker thread, no
      * hand-offs to wake per collection. */
     if (gc_stress)
@@ -53,8 +53,10 @@ void rt_gc_init(void)
      * otherwise): a smaller one collects every few hundred kilobytes,
      * and each collection stops every worker thread. Untouched heap pages
      * cost no memory. */
-    if (!gc_stress && !getenv("GC_INITIAL_HEAP_SIZE") && GC_get_heap_size() < RT_GC_MIN_HEAP)
-        GC_expand_hp(RT_GC_MIN_HEAP - GC_get_heap_size());
+    size_t want = rt_cfg.gc_initial_heap ? (size_t)rt_cfg.gc_initial_heap : RT_GC_MIN_HEAP;
+    if ((rt_cfg.gc_initial_heap || (!gc_stress && !getenv("GC_INITIAL_HEAP_SIZE"))) &&
+        GC_get_heap_size() < want)
+        GC_expand_hp(want - GC_get_heap_size());
     prev_push_other_roots = GC_get_push_other_roots();
     GC_set_push_other_roots(push_shadow_stacks);
     GC_set_oom_fn(oom_null);

@@ -3,10 +3,11 @@
  * function value: the body of a runtime-owned process (a supervisor, a
  * task) or a callback handed to user code.
  *
- * Such code has the uniform prototype (abi/context.h) and keeps the values
- * it needs across calls that may collect in shadow-stack slots of its own
- * frame, as compiled code does: the collector does not scan a process's
- * saved native stack. The frame's descriptor names it in stack traces.
+ * Such code has the uniform prototype (abi/context.h) and pushes a frame
+ * on the shadow stack as compiled code does: its descriptor names it in
+ * stack traces, and its slots hold the state the code keeps while it
+ * waits. (C locals stay visible too: the collector scans the native stack
+ * of the running process and, conservatively, the saved ones.)
  */
 #ifndef VM_RT_CBODY_H
 #define VM_RT_CBODY_H
@@ -18,8 +19,8 @@
 /* A static function value `var` for C function `code` taking `arity`
  * values, with `nslots` frame slots, named `name` in traces. Static
  * objects are shared, never copied, by sends. */
-#define RT_CFUNC(var, name, code, arity, nslots)                                                 \
-    static const vm_func_desc_t var##_desc = {name, "", 0, nslots};                              \
+#define RT_CFUNC(var, name, code, arity, nslots)                                                   \
+    static const vm_func_desc_t var##_desc = {name, "", 0, nslots};                                \
     static vm_func_t var = {{VM_KIND_FUNC, VM_OBJ_STATIC, 0, arity}, (void *)(code), &var##_desc, 0}
 
 /* Push the frame of a C body at `ssp` (the ssp it was called with): its

@@ -3,11 +3,12 @@
  * spawn arguments, exit reasons).
  *
  * Immutable objects are shared: strings, atoms, floats and every static
- * object. Tuples, arrays, maps, sets, closures and errors are copied, and
- * so is everything reachable from them. Sharing and cycles inside the
- * value are preserved: each object is copied once (a table maps originals
- * to copies). The walk uses an explicit work list, not recursion, so a
- * deeply nested value cannot exhaust the stack.
+ * object; so are channels, which exist to be shared. Tuples, arrays, maps,
+ * sets, closures and errors are copied, and so is everything reachable
+ * from them. Sharing and cycles inside the value are preserved: each
+ * object is copied once (a table maps originals to copies). The walk uses
+ * an explicit work list, not recursion, so a deeply nested value cannot
+ * exhaust the stack.
  *
  * The table and the work list are malloc'ed and invisible to the
  * collector; that is safe because every copy is stored into its parent
@@ -34,7 +35,8 @@ static int needs_copy(vm_val_t v)
     if (!val_is_ptr(v))
         return 0;
     const vm_obj_header_t *h = (const vm_obj_header_t *)v;
-    return h->kind >= VM_KIND_FIRST_SCANNED && !(h->flags & VM_OBJ_STATIC);
+    return h->kind >= VM_KIND_FIRST_SCANNED && h->kind != VM_KIND_CHAN &&
+           !(h->flags & VM_OBJ_STATIC);
 }
 
 static size_t slot(const copier_t *c, vm_val_t k)

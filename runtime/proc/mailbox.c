@@ -9,6 +9,7 @@
  * recv.mark / recv.from_mark let a receive that waits for a reference made
  * after the mark start there instead of rescanning older messages.
  */
+#include <sched.h>
 #include <string.h>
 
 #define GC_THREADS
@@ -18,16 +19,30 @@
 
 #define MSG_OF(n) ((rt_msg_t *)(n))
 
-int rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg)
+rt_msg_t *rt_msg_new(vm_ctx_t *ctx, vm_val_t msg)
 {
     rt_msg_t *m = GC_MALLOC(sizeof *m);
     if (!m) {
         rt_raise(ctx, "out_of_memory", "cannot allocate a message");
-        return 0;
+        return NULL;
     }
     m->val = msg;
+    return m;
+}
+
+void rt_mbox_push(rt_proc_t *p, rt_msg_t *m)
+{
+    RT_STAT_ADD(rt_stats_here(), sent, 1);
     rt_mpsc_push(&p->in, &m->link);
     rt_sched_wake(p);
+}
+
+int rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg)
+{
+    rt_msg_t *m = rt_msg_new(ctx, msg);
+    if (!m)
+        return 0;
+    rt_mbox_push(p, m);
     return 1;
 }
 
@@ -52,16 +67,63 @@ void vm_proc_send(vm_ctx_t *ctx, vm_val_t dest, vm_val_t msg)
         rt_mbox_deliver(ctx, p, copy);
 }
 
+static void append(rt_proc_t *p, rt_mpsc_node_t *n)
+{
+    atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+    *p->tailp = n;
+    p->tailp = (rt_mpsc_node_t **)&n->next;
+    p->nmsgs++;
+}
+
 /* Move what senders pushed to the private list. */
 static void drain(rt_proc_t *p)
 {
     rt_mpsc_node_t *n;
-    while ((n = rt_mpsc_pop(&p->in))) {
-        atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-        *p->tailp = n;
-        p->tailp = (rt_mpsc_node_t **)&n->next;
-        p->nmsgs++;
+    while ((n = rt_mpsc_pop(&p->in)))
+        append(p, n);
+}
+
+void rt_mbox_sync(rt_proc_t *p)
+{
+    /* A pop cannot pass a node whose sender has not linked it yet, so a
+     * plain drain may stop short of messages pushed completely after it.
+     * Push a marker of our own and drain up to it: every push that began
+     * before ours (FIFO) is then in the private list. The marker lives on
+     * this stack only while it is in the queue; nothing here switches. */
+    rt_mpsc_node_t marker;
+    rt_mpsc_push(&p->in, &marker);
+    for (;;) {
+        rt_mpsc_node_t *n = rt_mpsc_pop(&p->in);
+        if (n == &marker)
+            return;
+        if (n)
+            append(p, n);
+        else
+            sched_yield(); /* a sender between the two steps of its push */
     }
+}
+
+int64_t rt_mbox_scan(rt_proc_t *p, int (*drop)(void *env, vm_val_t msg), void *env)
+{
+    int64_t dropped = 0;
+    rt_mpsc_node_t **link = (rt_mpsc_node_t **)&p->first;
+    rt_mpsc_node_t *n;
+    while ((n = *link)) {
+        rt_mpsc_node_t **next = (rt_mpsc_node_t **)&n->next;
+        if (!drop(env, MSG_OF(n)->val)) {
+            link = next;
+            continue;
+        }
+        *link = *next;
+        if (p->tailp == next)
+            p->tailp = link;
+        if (p->mark == next)
+            p->mark = link; /* as in recv.accept */
+        p->nmsgs--;
+        dropped++;
+    }
+    p->cursor = (rt_mpsc_node_t **)&p->first;
+    return dropped;
 }
 
 static rt_mpsc_node_t *at_cursor(rt_proc_t *p)

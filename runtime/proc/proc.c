@@ -27,6 +27,8 @@
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
 
+#include "../core/config.h"
+#include "../di/di.h"
 #include "../sched/sched.h"
 
 static rt_proc_t *_Atomic *table;
@@ -135,6 +137,7 @@ rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
             rt_raise(ctx, "system_limit", "too many processes (VMRT_MAX_PROCS=%zu)", max_procs);
         return NULL;
     }
+    RT_STAT_ADD(rt_stats_here(), spawned, 1);
     rt_proc_t *p = GC_MALLOC(sizeof *p);
     if (!p) {
         release_slot((uint32_t)s);
@@ -235,6 +238,18 @@ static int add_mon(rt_mon_t **arr, uint32_t *n, uint32_t *cap, vm_val_t ref, vm_
     return 1;
 }
 
+/* Remove the monitor (ref, pid) exactly: a cancellation record of the same
+ * ref (pid = the atom cancelled, see rt_proc_cancel_monitored) stays. */
+static int remove_mon_exact(rt_mon_t *arr, uint32_t *n, vm_val_t ref, vm_val_t pid)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        if (arr[i].ref == ref && arr[i].pid == pid) {
+            arr[i] = arr[--*n];
+            return 1;
+        }
+    return 0;
+}
+
 /* Remove the monitor `ref`; its other pid in *pid. */
 static int remove_mon(rt_mon_t *arr, uint32_t *n, vm_val_t ref, vm_val_t *pid)
 {
@@ -251,7 +266,7 @@ static int remove_mon(rt_mon_t *arr, uint32_t *n, vm_val_t ref, vm_val_t *pid)
 /* ---- exit signals ---- */
 
 static vm_val_t atom_normal, atom_kill, atom_killed, atom_noproc, atom_exit, atom_down,
-    atom_process;
+    atom_process, atom_cancelled;
 
 /* Interned before any worker starts (rt_proc_table_init), read-only after. */
 static void init_atoms(void)
@@ -263,6 +278,7 @@ static void init_atoms(void)
     atom_kill = rt_atom("kill");
     atom_killed = rt_atom("killed");
     atom_noproc = rt_atom("noproc");
+    atom_cancelled = rt_atom("cancelled");
 }
 
 /* Make `p` end with `reason` at its next safe point. */
@@ -309,12 +325,39 @@ static void exit_signal(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t from, vm_val_t re
     kill_proc(to, reason);
 }
 
-static void send_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid, vm_val_t reason)
+static rt_msg_t *down_msg(vm_ctx_t *ctx, vm_val_t ref, vm_val_t pid, vm_val_t reason)
 {
     vm_val_t r = rt_copy(ctx, reason);
     vm_val_t t = r ? make_tuple(ctx, 5, (vm_val_t[]){atom_down, ref, atom_process, pid, r}) : 0;
-    if (!t || !rt_mbox_deliver(ctx, to, t))
+    rt_msg_t *m = t ? rt_msg_new(ctx, t) : NULL;
+    if (!m)
         rt_fatal(NULL, "out_of_memory", "cannot deliver a DOWN message");
+    return m;
+}
+
+/* The DOWN of a monitor `to` could not make (noproc at once). */
+static void send_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid, vm_val_t reason)
+{
+    rt_mbox_push(to, down_msg(ctx, ref, pid, reason));
+}
+
+/* The DOWN of monitor `ref` of the ended process `pid`, for its watcher
+ * `to`: delivered only if `to` still holds the monitor, which ends with it.
+ * The test and the push are made under to's lock, so that a process that
+ * looks at its monitors under its lock knows whether the DOWN of one is in
+ * its mailbox already or not at all (task.await and task.cancel rely on it),
+ * and no DOWN arrives after proc.demonitor. */
+static void send_monitor_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid,
+                              vm_val_t reason)
+{
+    rt_msg_t *m = down_msg(ctx, ref, pid, reason);
+    lock(to);
+    int held = !to->exiting && remove_mon_exact(to->watching, &to->nwatching, ref, pid);
+    if (held)
+        rt_mpsc_push(&to->in, &m->link);
+    unlock(to);
+    if (held)
+        rt_sched_wake(to);
 }
 
 /* ---- the life of a process ---- */
@@ -326,8 +369,21 @@ void rt_proc_check_kill(rt_proc_t *p)
         rt_proc_die(p, r);
 }
 
-static RT_NORETURN void program_exit(int status)
+_Atomic int rt_shutdown_signal;
+static _Atomic vm_val_t main_pid;
+static int main_restarts; /* only the main process of the moment touches it */
+
+vm_val_t rt_main_pid(void)
 {
+    return atomic_load(&main_pid);
+}
+
+void rt_program_exit(int status)
+{
+    if (rt_cfg.stats) {
+        fflush(stdout);
+        rt_sched_print_stats();
+    }
     if (fflush(stdout) != 0) {
         perror("error: writing stdout");
         status = 1;
@@ -336,11 +392,34 @@ static RT_NORETURN void program_exit(int status)
     _exit(status & 0xff);
 }
 
+/* Main ended with `reason` (normal, or why it failed) and `status`. The
+ * program ends with it (docs/processes.md), unless main failed and the
+ * restart policy (main.restart = on_failure, main.max_restarts) runs it
+ * again: then this process ends like any other, so its links and monitors
+ * hear `reason`, and a new main process starts once it is gone. During an
+ * ordered shutdown (SIGTERM, SIGINT) the status is 128 + the signal. */
+static RT_NORETURN void main_ended(rt_proc_t *p, vm_val_t reason, int status)
+{
+    int sig = atomic_load(&rt_shutdown_signal);
+    if (sig)
+        rt_program_exit(128 + sig);
+    if (reason != atom_normal && rt_cfg.main_restart == RT_MAIN_ON_FAILURE &&
+        main_restarts < rt_cfg.main_max_restarts) {
+        main_restarts++;
+        fflush(stdout);
+        fprintf(stderr, "vmrt: main failed (restart %d of %lld)\n", main_restarts,
+                (long long)rt_cfg.main_max_restarts);
+        p->is_main = 0;
+        p->respawn_main = 1;
+        rt_proc_die(p, reason);
+    }
+    rt_program_exit(status);
+}
+
 void rt_proc_die(rt_proc_t *p, vm_val_t reason)
 {
     if (p->is_main) {
-        /* The program ends with main (docs/processes.md). */
-        if (reason != atom_normal) {
+        if (reason != atom_normal && !atomic_load(&rt_shutdown_signal)) {
             fflush(stdout);
             rt_buf_t b = {0};
             rt_buf_put(&b, "error: the main process exited: ", 32);
@@ -349,7 +428,7 @@ void rt_proc_die(rt_proc_t *p, vm_val_t reason)
             fwrite(b.data, 1, b.len, stderr);
             rt_buf_free(&b);
         }
-        program_exit(reason == atom_normal ? 0 : 1);
+        main_ended(p, reason, reason == atom_normal ? 0 : 1);
     }
     p->exit_reason = reason;
     p->after = RT_AFTER_EXIT;
@@ -361,7 +440,7 @@ void rt_proc_fatal(vm_ctx_t *ctx, vm_val_t reason)
 {
     rt_proc_t *p = rt_proc_of(ctx);
     if (p->is_main)
-        program_exit(1);
+        main_ended(p, reason, 1);
     rt_proc_die(p, reason);
 }
 
@@ -371,12 +450,19 @@ void rt_proc_entry(void *arg)
     vm_ctx_t *ctx = &p->ctx;
     rt_proc_check_kill(p);
     if (p->is_main) {
+        atomic_store(&main_pid, p->pid);
+        /* Dependencies are bound before main, in the main process, so
+         * providers run as process code; a problem ends the program. */
+        if (!rt_di_resolve(ctx))
+            rt_program_exit(1);
         int64_t status = rt_program(ctx);
+        vm_val_t reason = atom_normal;
         if (ctx->exc) {
             rt_report_uncaught(ctx);
+            reason = ((const vm_exc_t *)ctx->exc)->reason;
             status = 1;
         }
-        program_exit((int)status);
+        main_ended(p, reason, (int)status);
     }
     const vm_array_t *a = rt_as_array(p->args);
     rt_call_fn(ctx, p->fn, (uint32_t)a->len, a->items);
@@ -424,7 +510,7 @@ void rt_proc_reap(rt_proc_t *p)
     for (uint32_t i = 0; i < nwatchers; i++) {
         rt_proc_t *q = rt_proc_lookup(watchers[i].pid);
         if (q)
-            send_down(ctx, q, watchers[i].ref, p->pid, reason);
+            send_monitor_down(ctx, q, watchers[i].ref, p->pid, reason);
     }
     for (uint32_t i = 0; i < nwatching; i++) {
         rt_proc_t *q = rt_proc_lookup(watching[i].pid);
@@ -434,10 +520,20 @@ void rt_proc_reap(rt_proc_t *p)
         remove_mon(q->watchers, &q->nwatchers, watching[i].ref, NULL);
         unlock(q);
     }
-    /* Let the collector have the mailbox and the saved stacks early. */
+    if (p->respawn_main) {
+        /* after the old main's name and links are gone */
+        rt_proc_t *m = rt_proc_new(NULL, 0, 0);
+        if (!m)
+            rt_fatal(NULL, "out_of_memory", "cannot restart main");
+        m->is_main = 1;
+        rt_sched_spawned(m);
+    }
+    /* Let the collector have the mailbox, the saved stacks and the
+     * process-scoped dependencies early. */
     p->first = NULL;
     p->save = NULL;
     p->send_cache = NULL;
+    p->di_cache = NULL;
 }
 
 /* ---- spawn ---- */
@@ -690,6 +786,74 @@ void vm_proc_demonitor(vm_ctx_t *ctx, vm_val_t ref)
     }
 }
 
+/* ---- for tasks (runtime/task/) ---- */
+
+void rt_proc_kill(vm_val_t pid, vm_val_t reason)
+{
+    rt_proc_t *q = rt_proc_lookup(pid);
+    if (q)
+        kill_proc(q, reason);
+}
+
+int rt_proc_monitor_state(rt_proc_t *self, vm_val_t ref, vm_val_t pid)
+{
+    int st = RT_MON_NONE;
+    lock(self);
+    for (uint32_t i = 0; i < self->nwatching; i++)
+        if (self->watching[i].ref == ref) {
+            if (self->watching[i].pid == pid)
+                st = RT_MON_HELD;
+            else if (self->watching[i].pid == atom_cancelled)
+                st = RT_MON_CANCELLED;
+            break;
+        }
+    unlock(self);
+    return st;
+}
+
+int rt_proc_cancel_monitored(rt_proc_t *self, vm_val_t ref, vm_val_t pid, vm_val_t reason,
+                             int record)
+{
+    int held = 0;
+    lock(self);
+    for (uint32_t i = 0; i < self->nwatching; i++)
+        if (self->watching[i].ref == ref && self->watching[i].pid == pid) {
+            held = 1;
+            if (record)
+                self->watching[i].pid = atom_cancelled;
+            else
+                self->watching[i] = self->watching[--self->nwatching];
+            break;
+        }
+    unlock(self);
+    if (!held)
+        return 0;
+    /* From here no DOWN of ref can reach self (send_monitor_down). */
+    rt_proc_t *q = rt_proc_lookup(pid);
+    if (q) {
+        lock(q);
+        remove_mon(q->watchers, &q->nwatchers, ref, NULL);
+        unlock(q);
+        kill_proc(q, reason);
+    }
+    return 1;
+}
+
+int rt_proc_record_cancelled(rt_proc_t *self, vm_val_t ref)
+{
+    lock(self);
+    int ok = add_mon(&self->watching, &self->nwatching, &self->capwatching, ref, atom_cancelled);
+    unlock(self);
+    return ok;
+}
+
+void rt_proc_forget_monitor(rt_proc_t *self, vm_val_t ref)
+{
+    lock(self);
+    remove_mon(self->watching, &self->nwatching, ref, NULL);
+    unlock(self);
+}
+
 /* ---- the name registry: atom -> pid, one table under a mutex ---- */
 
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -871,6 +1035,12 @@ void rt_proc_describe(vm_ctx_t *ctx, char *buf, size_t cap)
         return;
     rt_buf_t b = {0};
     rt_buf_put_val(&b, p->pid);
+    vm_val_t name = p->name; /* only this process changes its own name */
+    if (name) {
+        rt_buf_put(&b, " (", 2);
+        rt_buf_put_val(&b, name);
+        rt_buf_put(&b, ")", 1);
+    }
     snprintf(buf, cap, " in process %.*s", (int)b.len, b.data);
     rt_buf_free(&b);
 }

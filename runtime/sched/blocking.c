@@ -50,7 +50,7 @@ static void *helper_main(void *unused)
         pthread_mutex_unlock(&mu);
         job->fn(job->arg);
         rt_proc_t *p = job->proc;
-        atomic_store(&p->io_done, 1);
+        atomic_store(&p->notified, 1);
         rt_sched_wake(p);
         pthread_mutex_lock(&mu);
     }
@@ -68,7 +68,7 @@ void rt_blocking_call(vm_ctx_t *ctx, void (*fn)(void *arg), void *arg)
     if (!job)
         rt_fatal(NULL, "out_of_memory", "cannot queue a blocking call");
     *job = (rt_job_t){fn, arg, p, NULL};
-    atomic_store(&p->io_done, 0);
+    atomic_store(&p->notified, 0);
     pthread_mutex_lock(&mu);
     *queue_tailp = job;
     queue_tailp = &job->next;
@@ -95,9 +95,9 @@ void rt_blocking_call(vm_ctx_t *ctx, void (*fn)(void *arg), void *arg)
     /* Park until the helper is done. An exit signal may end the process
      * meanwhile: the helper keeps the job and `arg` (collected memory)
      * alive and its wake-up of a dead process does nothing. */
-    while (!atomic_load(&p->io_done)) {
+    while (!atomic_load(&p->notified)) {
         rt_proc_check_kill(p);
-        rt_sched_block(p);
+        rt_sched_park(p, 0);
     }
 }
 

@@ -39,7 +39,10 @@
 #endif
 
 #include "../platform/switch.h"
+#include "../core/config.h"
 #include "sched.h"
+
+#include "../core/config.h"
 
 /* Stack the scheduler loop may use below its own frame (the collector,
  * signal handlers and reaping run there). */
@@ -49,9 +52,9 @@ _Thread_local rt_worker_t *rt_cur_worker __attribute__((tls_model("initial-exec"
 
 static rt_worker_t *workers;
 static int nworkers;
-static size_t proc_stack_size = 8u << 20; /* VMRT_STACK_SIZE */
-static size_t ss_slots = 1u << 20;        /* shadow stack of a worker, in words: stack size / 8 */
-static uint64_t det_seed;                 /* VMRT_SEED: deterministic mode */
+static size_t proc_stack_size;     /* scheduler.stack_size */
+static size_t ss_slots = 1u << 20; /* shadow stack of a worker, in words: stack size / 8 */
+static uint64_t det_seed;          /* VMRT_SEED: deterministic mode */
 
 static pthread_mutex_t global_mu = PTHREAD_MUTEX_INITIALIZER;
 static rt_plist_t global_q = {.tailp = &global_q.head};
@@ -350,8 +353,11 @@ static void run(rt_worker_t *w, rt_proc_t *p)
     if (det_seed)
         p->ctx.reductions = 1 + (int64_t)(next_rand(w) % VM_REDUCTION_BUDGET);
     w->cur = p;
+    RT_STAT_ADD(&w->stats, switches, 1);
+    w->red_mark = p->ctx.reductions;
     rt_switch(&w->sched_sp, p->sp);
     w->cur = NULL;
+    RT_STAT_ADD(&w->stats, reductions, (uint64_t)(w->red_mark - p->ctx.reductions));
     switch (p->after) {
     case RT_AFTER_YIELD:
         atomic_store(&p->state, RT_P_RUNNABLE);
@@ -374,12 +380,26 @@ void rt_sched_switch_out(rt_proc_t *p)
 void rt_sched_block(rt_proc_t *p)
 {
     atomic_store(&p->state, RT_P_WAITING);
-    if (rt_mpsc_nonempty(&p->in) || atomic_load(&p->kill_reason) || p->timed_out ||
-        atomic_load(&p->io_done)) {
+    if (rt_mpsc_nonempty(&p->in) || atomic_load(&p->kill_reason) || p->timed_out) {
         int expect = RT_P_WAITING;
         if (atomic_compare_exchange_strong(&p->state, &expect, RT_P_RUNNING))
             return;
         /* A waker queued us already: switch out and be resumed from there. */
+    }
+    p->after = RT_AFTER_BLOCK;
+    rt_sched_switch_out(p);
+}
+
+void rt_sched_park(rt_proc_t *p, int timed)
+{
+    /* WAITING is stored before the token is read, and a waker stores the
+     * token before it reads the state (rt_sched_wake): one of the two sees
+     * the other, so a wake-up is never lost. */
+    atomic_store(&p->state, RT_P_WAITING);
+    if (atomic_load(&p->notified) || atomic_load(&p->kill_reason) || (timed && p->timed_out)) {
+        int expect = RT_P_WAITING;
+        if (atomic_compare_exchange_strong(&p->state, &expect, RT_P_RUNNING))
+            return;
     }
     p->after = RT_AFTER_BLOCK;
     rt_sched_switch_out(p);
@@ -400,7 +420,9 @@ static int others_waiting(rt_worker_t *w)
 void vm_yield(vm_ctx_t *ctx)
 {
     rt_proc_t *p = rt_proc_of(ctx);
-    ctx->reductions = VM_REDUCTION_BUDGET;
+    rt_worker_t *w = rt_cur_worker;
+    RT_STAT_ADD(&w->stats, reductions, (uint64_t)(w->red_mark - ctx->reductions));
+    ctx->reductions = w->red_mark = VM_REDUCTION_BUDGET;
     rt_proc_check_kill(p);
     if (!others_waiting(rt_cur_worker))
         return;
@@ -433,8 +455,10 @@ static rt_proc_t *steal(rt_worker_t *w)
         if (v == w)
             continue;
         rt_proc_t *p = rt_ring_steal(&v->fresh, &w->fresh);
-        if (p)
+        if (p) {
+            RT_STAT_ADD(&w->stats, steals, 1);
             return p;
+        }
     }
     return NULL;
 }
@@ -549,51 +573,6 @@ static void *worker_main(void *arg)
 
 /* ---- configuration and start ---- */
 
-/* Size with an optional K, M or G suffix; 0 if malformed. */
-static size_t parse_size(const char *s)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s)
-        return 0;
-    unsigned long long mul = 1;
-    switch (*end) {
-    case 'k':
-    case 'K':
-        mul = 1ull << 10;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        mul = 1ull << 20;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        mul = 1ull << 30;
-        end++;
-        break;
-    default: break;
-    }
-    if (*end || v > (1ull << 40) / mul)
-        return 0;
-    return (size_t)(v * mul);
-}
-
-static long env_long(const char *name, long lo, long hi, long dflt)
-{
-    const char *s = getenv(name);
-    if (!s || !*s)
-        return dflt;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < lo || v > hi)
-        rt_fatal(NULL, "badarg", "%s=%s: expected an integer in [%ld, %ld]", name, s, lo, hi);
-    return v;
-}
-
 static int default_workers(void)
 {
     cpu_set_t set;
@@ -605,18 +584,48 @@ static int default_workers(void)
 
 static void configure(void)
 {
-    det_seed = (uint64_t)env_long("VMRT_SEED", 1, LONG_MAX, 0);
-    nworkers = (int)env_long("VMRT_WORKERS", 1, 1024, default_workers());
+    det_seed = (uint64_t)rt_cfg.seed;
+    nworkers = rt_cfg.workers ? (int)rt_cfg.workers : default_workers();
     if (det_seed)
         nworkers = 1; /* deterministic: one worker, seeded order and budgets */
-    const char *ss = getenv("VMRT_STACK_SIZE");
-    if (ss && *ss) {
-        proc_stack_size = parse_size(ss);
-        if (proc_stack_size < (64u << 10) || proc_stack_size > (1ull << 32))
-            rt_fatal(NULL, "badarg", "VMRT_STACK_SIZE=%s: expected a size from 64K to 4G", ss);
-    }
+    proc_stack_size = (size_t)rt_cfg.stack_size;
     ss_slots = proc_stack_size / sizeof(vm_val_t);
-    rt_proc_table_init((size_t)env_long("VMRT_MAX_PROCS", 1024, 1L << 26, 1L << 22));
+    rt_proc_table_init((size_t)rt_cfg.max_procs);
+}
+
+static rt_stats_t other_stats; /* threads that are not workers */
+
+rt_stats_t *rt_stats_here(void)
+{
+    return rt_cur_worker ? &rt_cur_worker->stats : &other_stats;
+}
+
+void rt_sched_print_stats(void)
+{
+    rt_stats_t t = {0};
+    for (int i = 0; i <= nworkers; i++) {
+        rt_stats_t *s = i < nworkers ? &workers[i].stats : &other_stats;
+        RT_STAT_ADD(&t, spawned, atomic_load_explicit(&s->spawned, memory_order_relaxed));
+        RT_STAT_ADD(&t, sent, atomic_load_explicit(&s->sent, memory_order_relaxed));
+        RT_STAT_ADD(&t, reductions, atomic_load_explicit(&s->reductions, memory_order_relaxed));
+        RT_STAT_ADD(&t, switches, atomic_load_explicit(&s->switches, memory_order_relaxed));
+        RT_STAT_ADD(&t, steals, atomic_load_explicit(&s->steals, memory_order_relaxed));
+    }
+    fprintf(stderr,
+            "vmrt stats:\n"
+            "  workers            %d\n"
+            "  processes spawned  %llu\n"
+            "  processes alive    %lld\n"
+            "  messages sent      %llu\n"
+            "  reductions         %llu\n"
+            "  context switches   %llu\n"
+            "  steals             %llu\n"
+            "  gc collections     %llu\n"
+            "  heap size          %llu KiB\n",
+            nworkers, (unsigned long long)t.spawned, (long long)rt_proc_live_count(),
+            (unsigned long long)t.sent, (unsigned long long)t.reductions,
+            (unsigned long long)t.switches, (unsigned long long)t.steals,
+            (unsigned long long)GC_get_gc_no(), (unsigned long long)(GC_get_heap_size() >> 10));
 }
 
 void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
@@ -636,6 +645,7 @@ void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
         w->ss_base = rt_map_shadow_stack(ss_slots);
         w->ss_limit = w->ss_base + ss_slots;
     }
+    rt_signals_start();
     rt_proc_t *main_proc = rt_proc_new(NULL, 0, 0);
     if (!main_proc)
         rt_fatal(NULL, "out_of_memory", "cannot create the main process");

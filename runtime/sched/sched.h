@@ -25,11 +25,23 @@
 
 struct rt_worker;
 
+/* Counters for VMRT_STATS (docs/config.md). Each worker counts its own;
+ * relaxed atomics let the exit report read them from another thread. */
+typedef struct rt_stats {
+    _Atomic uint64_t spawned, sent, reductions, switches, steals;
+} rt_stats_t;
+#define RT_STAT_ADD(st, field, n)                                                                  \
+    atomic_store_explicit(&(st)->field,                                                            \
+                          atomic_load_explicit(&(st)->field, memory_order_relaxed) + (n),          \
+                          memory_order_relaxed)
+/* The running worker's counters, or shared ones for other threads. */
+rt_stats_t *rt_stats_here(void);
+
 /* Process states (rt_proc_t.state). */
 enum {
     RT_P_RUNNABLE, /* in a run queue (or fresh) */
     RT_P_RUNNING,  /* on its worker */
-    RT_P_WAITING,  /* parked in receive or sleep: a message, signal or timer wakes it */
+    RT_P_WAITING,  /* parked (receive, sleep, channel, blocking call): rt_sched_wake resumes it */
     RT_P_DEAD
 };
 
@@ -43,7 +55,8 @@ typedef struct rt_msg {
 
 typedef struct rt_mon {
     vm_val_t ref;
-    vm_val_t pid; /* the watcher (in the target's list) or the target (in the watcher's) */
+    vm_val_t pid; /* the watcher (in the target's list) or the target (in the watcher's);
+                   * in the watcher's, the atom cancelled marks a cancelled task's record */
 } rt_mon_t;
 
 /* Stacks saved in a process record when they fit (most idle processes):
@@ -80,7 +93,12 @@ typedef struct rt_proc {
     int64_t nmsgs;         /* messages in the private list */
     int64_t timer_pos;     /* receive or sleep timer in home's heap, -1: none */
     int timed_out;
-    _Atomic int io_done; /* a blocking call finished (blocking.c) */
+    /* One-shot wake token: set (then rt_sched_wake) by whoever ends a wait
+     * of this process that is not on its mailbox or timer: a blocking
+     * call's helper (blocking.c), a channel operation that served it
+     * (chan.c, under the channel's lock). The waiter clears it before it
+     * registers. */
+    _Atomic int notified;
     _Atomic int trap_exit;
 
     _Alignas(16) char inl[RT_INLINE_SAVE];
@@ -88,6 +106,7 @@ typedef struct rt_proc {
     /* entry */
     vm_val_t fn, args; /* function value and array of arguments */
     int is_main;
+    int respawn_main; /* a failed main: start a new one once this one is gone */
     /* links, monitors, name (under `lock`) */
     atomic_flag lock;
     int exiting;
@@ -99,6 +118,9 @@ typedef struct rt_proc {
     rt_mon_t *watching; /* monitors this process holds */
     uint32_t nwatching, capwatching;
     vm_val_t name; /* registered name or 0 */
+    /* dependency injection (runtime/di): this process's results of
+     * process-scoped providers, one slot per dependency, 0 until asked */
+    vm_val_t *di_cache;
 } rt_proc_t;
 
 static inline rt_proc_t *rt_proc_of(vm_ctx_t *ctx)
@@ -127,6 +149,8 @@ typedef struct rt_worker {
     rt_timers_t timers;
     _Atomic int sleeping;
     uint64_t tick, rng;
+    rt_stats_t stats; /* written by this worker only */
+    int64_t red_mark; /* the running process's budget when last counted */
 } rt_worker_t;
 
 /* ---- sched.c ---- */
@@ -144,17 +168,34 @@ void rt_sched_ready(rt_proc_t *p);
 /* Wake `p` if it is waiting (any thread). */
 void rt_sched_wake(rt_proc_t *p);
 /* The running process parks (state WAITING) unless a message, exit signal
- * or timeout is already there; returns when woken. */
+ * or timeout is already there; returns when woken. The wake token is not
+ * looked at: it may be left set by the last wait that used it. */
 void rt_sched_block(rt_proc_t *p);
+/* Park for the wake token only: returns at once if `notified` or an exit
+ * signal is pending (or, when `timed`, the process's timer fired), else
+ * when woken. Messages do not count: a process that has unreceived
+ * messages does not spin (a message's wake-up is spurious, and callers loop
+ * on their own condition). */
+void rt_sched_park(rt_proc_t *p, int timed);
 /* Switch to the scheduler with p->after set (from the process's stack). */
 void rt_sched_switch_out(rt_proc_t *p);
 /* Arm the running process's timer `ms` from now. */
 void rt_sched_arm_timer(rt_proc_t *p, int64_t ms);
 void rt_sched_cancel_timer(rt_proc_t *p);
 int64_t rt_now_ns(void);
+/* Print the VMRT_STATS report to stderr. */
+void rt_sched_print_stats(void);
 /* Number of workers. */
 int rt_sched_nworkers(void);
 rt_worker_t *rt_sched_worker(int i);
+
+/* ---- core/signals.c, sup/sup.c ---- */
+/* Block SIGTERM and SIGINT in every thread and start the thread that waits
+ * for them (before the workers start, so that they inherit the mask). */
+void rt_signals_start(void);
+/* Start the ordered shutdown (rt_shutdown_signal is set): spawn the process
+ * that stops the supervision tree and main. */
+void rt_sup_begin_shutdown(void);
 
 /* ---- blocking.c ---- */
 /* Run fn(arg) on a helper thread while the calling process parks; `arg`
@@ -182,10 +223,44 @@ int64_t rt_proc_live_count(void);
  * (raises badarg when unknown). *err is set when it raised. */
 rt_proc_t *rt_proc_resolve(vm_ctx_t *ctx, const char *who, vm_val_t dest, int *err);
 
+/* Tasks (runtime/task/): what the calling process `self` holds for its
+ * monitor `ref` of `pid`: */
+enum {
+    RT_MON_NONE,     /* nothing: its DOWN was delivered, or self never held it */
+    RT_MON_HELD,     /* the monitor: its DOWN has not been delivered */
+    RT_MON_CANCELLED /* a cancellation record (rt_proc_cancel_monitored) */
+};
+int rt_proc_monitor_state(rt_proc_t *self, vm_val_t ref, vm_val_t pid);
+/* If self holds monitor (ref, pid): stop it (no DOWN of it will arrive),
+ * keep a cancellation record of ref in its place if `record`, make pid end
+ * with `reason` (an atom; untrappable, as kill), and return 1. Else 0. */
+int rt_proc_cancel_monitored(rt_proc_t *self, vm_val_t ref, vm_val_t pid, vm_val_t reason,
+                             int record);
+/* Add a cancellation record of ref; 0 if out of memory. */
+int rt_proc_record_cancelled(rt_proc_t *self, vm_val_t ref);
+/* Drop self's monitor or record `ref` (on self's side only). */
+void rt_proc_forget_monitor(rt_proc_t *self, vm_val_t ref);
+/* Make the process `pid` (if alive) end with `reason` (an atom, not
+ * copied) at its next safe point; untrappable, as kill. */
+void rt_proc_kill(vm_val_t pid, vm_val_t reason);
+
 /* ---- mailbox.c ---- */
 /* Deliver `msg` (already the receiver's copy) to p's mailbox, waking it;
  * 0 if out of memory (raised in ctx). */
 int rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg);
+/* The two halves of rt_mbox_deliver: a message node for `msg` (NULL if out
+ * of memory, raised), and pushing it to p's mailbox and waking p. */
+rt_msg_t *rt_msg_new(vm_ctx_t *ctx, vm_val_t msg);
+void rt_mbox_push(rt_proc_t *p, rt_msg_t *m);
+/* The running process p: move every message whose delivery completed
+ * before the call to its private list, waiting out senders that are
+ * between the two steps of a push ahead of it. Afterwards a message known
+ * to be delivered (a DOWN, by rt_proc_monitor_state) is in the list. */
+void rt_mbox_sync(rt_proc_t *p);
+/* The running process p: remove from its private list every message for
+ * which drop(env, msg) returns nonzero; returns how many. The receive
+ * cursor goes back to the oldest message. */
+int64_t rt_mbox_scan(rt_proc_t *p, int (*drop)(void *env, vm_val_t msg), void *env);
 
 /* ---- copy.c ---- */
 /* A copy of `v` that shares nothing mutable with it (strings, atoms,

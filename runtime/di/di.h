@@ -1,0 +1,19 @@
+/*
+ * runtime/di/di.h — dependency injection (docs/di.md): the declarations
+ * every module put in the section vm_deps are bound from the configuration
+ * (rt_config_di_binding) and the environment (VMRT_DI_<name>) before the
+ * program's main runs; di.get hands out the bound values.
+ */
+#ifndef VM_RT_DI_H
+#define VM_RT_DI_H
+
+#include "../rt.h"
+
+/* In the main process, before main: check every declaration and binding,
+ * then run the program-scoped providers in dependency order. Returns 1 when
+ * all is bound; otherwise 0 after printing every problem to stderr (the
+ * program must then end with status 1 without running main). Runs once;
+ * later calls return 1. */
+int rt_di_resolve(vm_ctx_t *ctx);
+
+#endif
