@@ -48,6 +48,8 @@ typedef struct vm_exc {
 vm_val_t rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...) RT_PRINTF(3, 4);
 /* Raise with a reason value and a message value (string or nil); returns 0. */
 vm_val_t rt_raise_val(vm_ctx_t *ctx, vm_val_t reason, vm_val_t message);
+/* Raise with a reason value and a printf-style message; returns 0. */
+vm_val_t rt_raise_valf(vm_ctx_t *ctx, vm_val_t reason, const char *fmt, ...) RT_PRINTF(3, 4);
 /* "WHO: expected a EXPECTED, got KIND" with reason `type`; returns 0. */
 vm_val_t rt_raise_type(vm_ctx_t *ctx, const char *who, const char *expected, vm_val_t got);
 /* The object in `v` if it is of `kind`; else NULL after raising type
@@ -128,6 +130,8 @@ typedef struct rt_buf {
 } rt_buf_t;
 void rt_buf_put(rt_buf_t *b, const char *s, size_t n);
 void rt_buf_put_val(rt_buf_t *b, vm_val_t v);
+/* The text of `v` in buf, cut to fit; returns buf. */
+const char *rt_val_text(vm_val_t v, char *buf, size_t cap);
 void rt_buf_free(rt_buf_t *b);
 
 /* ---- builtins/string.c ---- */

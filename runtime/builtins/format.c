@@ -288,3 +288,12 @@ vm_val_t vm_inspect(vm_ctx_t *ctx, vm_val_t v)
     rt_buf_free(&b);
     return s;
 }
+
+const char *rt_val_text(vm_val_t v, char *buf, size_t cap)
+{
+    rt_buf_t b = {0};
+    rt_buf_put_val(&b, v);
+    snprintf(buf, cap, "%.*s", (int)b.len, b.data ? b.data : "");
+    rt_buf_free(&b);
+    return buf;
+}

@@ -62,26 +62,28 @@ static const struct key {
 /* Groups a layer may hold besides the settings above. */
 static const char *const layer_groups[] = {"scheduler", "gc", "main", "di", NULL};
 
+static void vreport(const char *fmt, va_list ap)
+{
+    fflush(stdout);
+    fputs("vmrt: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void rt_config_error(const char *fmt, ...)
 {
     va_list ap;
-    fflush(stdout);
-    fputs("vmrt: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vreport(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 static __attribute__((noreturn, format(printf, 1, 2))) void fail(const char *fmt, ...)
 {
     va_list ap;
-    fflush(stdout);
-    fputs("vmrt: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vreport(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     exit(1);
 }
 

@@ -82,13 +82,11 @@ vm_val_t rt_raise_val(vm_ctx_t *ctx, vm_val_t reason, vm_val_t message)
     return 0;
 }
 
-vm_val_t rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
+/* Raise `reason` with the message fmt/ap (cut at 511 bytes). */
+static vm_val_t raise_v(vm_ctx_t *ctx, vm_val_t reason, const char *fmt, va_list ap)
 {
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     size_t len = n < 0 ? 0 : (size_t)n >= sizeof msg ? sizeof msg - 1 : (size_t)n;
     /* The message may quote user text cut anywhere: keep it valid UTF-8. */
     while (len > 0 && !rt_utf8_valid(msg, len))
@@ -96,7 +94,25 @@ vm_val_t rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
     vm_val_t m = rt_str_new(ctx, msg, len);
     if (!m)
         return 0;
-    return rt_raise_val(ctx, rt_atom(reason), m);
+    return rt_raise_val(ctx, reason, m);
+}
+
+vm_val_t rt_raise(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    raise_v(ctx, rt_atom(reason), fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+vm_val_t rt_raise_valf(vm_ctx_t *ctx, vm_val_t reason, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    raise_v(ctx, reason, fmt, ap);
+    va_end(ap);
+    return 0;
 }
 
 vm_val_t rt_raise_type(vm_ctx_t *ctx, const char *who, const char *expected, vm_val_t got)

@@ -103,16 +103,6 @@ static vm_val_t item(vm_val_t t, int i)
     return ((const vm_tuple_t *)t)->items[i];
 }
 
-/* The text of `v` (for messages), in a static-size buffer. */
-static const char *text(vm_val_t v, char *buf, size_t cap)
-{
-    rt_buf_t b = {0};
-    rt_buf_put_val(&b, v);
-    snprintf(buf, cap, "%.*s", (int)b.len, b.data ? b.data : "");
-    rt_buf_free(&b);
-    return buf;
-}
-
 /* Take the pending error out of ctx: its reason and message. */
 static void take_error(vm_ctx_t *ctx, vm_val_t *reason, vm_val_t *message)
 {
@@ -172,7 +162,8 @@ static vm_val_t wait_reply(vm_ctx_t *ctx, const char *who, vm_val_t pid, vm_val_
     if (item(m, 0) == A.down) {
         vm_val_t r = item(m, 4);
         if (r == A.noproc)
-            return rt_raise(ctx, "noproc", "%s: no supervisor %s", who, text(pid, b, sizeof b));
+            return rt_raise(ctx, "noproc", "%s: no supervisor %s", who,
+                            rt_val_text(pid, b, sizeof b));
         return rt_raise_val(ctx, r, 0);
     }
     if (item(m, 1) == A.ok && (item(m, 2) == A.stopping)) {
@@ -198,7 +189,7 @@ static vm_val_t call(vm_ctx_t *ctx, const char *who, vm_val_t dest, vm_val_t req
         return 0;
     char b[64];
     if (!p)
-        return rt_raise(ctx, "noproc", "%s: no supervisor %s", who, text(dest, b, sizeof b));
+        return rt_raise(ctx, "noproc", "%s: no supervisor %s", who, rt_val_text(dest, b, sizeof b));
     vm_val_t pid = p->pid;
     vm_val_t ref = vm_proc_monitor(ctx, pid);
     if (!ref)
@@ -290,7 +281,8 @@ static int check_keys(vm_ctx_t *ctx, const char *who, const char *what, vm_val_t
         vm_val_t k = vm_map_key_at(ctx, m, pos);
         if (!rt_is_atom(k) || one_of(k, keys, n) < 0) {
             char b[128];
-            rt_raise(ctx, "badarg", "%s: %s: unknown key %s", who, what, text(k, b, sizeof b));
+            rt_raise(ctx, "badarg", "%s: %s: unknown key %s", who, what,
+                     rt_val_text(k, b, sizeof b));
             return 0;
         }
     }
@@ -310,7 +302,7 @@ static int64_t get_count(vm_ctx_t *ctx, const char *who, const char *what, vm_va
     if (!val_is_int(v) || val_as_int(v) < 0) {
         char b[128];
         rt_raise(ctx, "badarg", "%s: %s: %s must be a non-negative int, got %s", who, what, key,
-                 text(v, b, sizeof b));
+                 rt_val_text(v, b, sizeof b));
         return -1;
     }
     return val_as_int(v);
@@ -324,12 +316,12 @@ static int parse_child(vm_ctx_t *ctx, child_t *c, vm_val_t spec, int need_id, co
     char b[128], what[160];
     if (!rt_is_kind(spec, VM_KIND_MAP)) {
         rt_raise(ctx, "badarg", "%s: a child spec must be a map, got %s", who,
-                 text(spec, b, sizeof b));
+                 rt_val_text(spec, b, sizeof b));
         return 0;
     }
     memset(c, 0, sizeof *c);
     c->id = get(ctx, spec, "id", VM_NIL);
-    snprintf(what, sizeof what, "child %s", text(c->id, b, sizeof b));
+    snprintf(what, sizeof what, "child %s", rt_val_text(c->id, b, sizeof b));
     if (!check_keys(ctx, who, what, spec, child_keys, 6))
         return 0;
     if (need_id && c->id == VM_NIL) {
@@ -339,7 +331,7 @@ static int parse_child(vm_ctx_t *ctx, child_t *c, vm_val_t spec, int need_id, co
     c->start = get(ctx, spec, "start", VM_NIL);
     if (!rt_is_kind(c->start, VM_KIND_FUNC)) {
         rt_raise(ctx, "badarg", "%s: %s: start must be a function, got %s", who, what,
-                 text(c->start, b, sizeof b));
+                 rt_val_text(c->start, b, sizeof b));
         return 0;
     }
     vm_val_t args = get(ctx, spec, "args", VM_NIL);
@@ -349,7 +341,7 @@ static int parse_child(vm_ctx_t *ctx, child_t *c, vm_val_t spec, int need_id, co
         args = vm_tuple_to_array(ctx, args);
     else if (!rt_is_kind(args, VM_KIND_ARRAY)) {
         rt_raise(ctx, "badarg", "%s: %s: args must be an array or a tuple, got %s", who, what,
-                 text(args, b, sizeof b));
+                 rt_val_text(args, b, sizeof b));
         return 0;
     }
     if (!args)
@@ -359,13 +351,13 @@ static int parse_child(vm_ctx_t *ctx, child_t *c, vm_val_t spec, int need_id, co
     c->restart = one_of(r, restart_names, 3);
     if (c->restart < 0) {
         rt_raise(ctx, "badarg", "%s: %s: restart must be permanent, transient or temporary, got %s",
-                 who, what, text(r, b, sizeof b));
+                 who, what, rt_val_text(r, b, sizeof b));
         return 0;
     }
     vm_val_t t = get(ctx, spec, "type", A.worker);
     if (t != A.worker && t != A.supervisor) {
         rt_raise(ctx, "badarg", "%s: %s: type must be worker or supervisor, got %s", who, what,
-                 text(t, b, sizeof b));
+                 rt_val_text(t, b, sizeof b));
         return 0;
     }
     c->is_sup = t == A.supervisor;
@@ -382,7 +374,7 @@ static int parse_child(vm_ctx_t *ctx, child_t *c, vm_val_t spec, int need_id, co
         rt_raise(ctx, "badarg",
                  "%s: %s: shutdown must be brutal_kill, infinity or a time in ms, "
                  "got %s",
-                 who, what, text(s, b, sizeof b));
+                 who, what, rt_val_text(s, b, sizeof b));
         return 0;
     }
     c->pid = VM_NIL;
@@ -420,7 +412,7 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec, const char *who)
         rt_raise(ctx, "badarg",
                  "%s: strategy must be one_for_one, one_for_all, rest_for_one or "
                  "simple_one_for_one, got %s",
-                 who, text(st, b, sizeof b));
+                 who, rt_val_text(st, b, sizeof b));
         return 0;
     }
     if ((s->intensity = get_count(ctx, who, "spec", spec, "intensity", 1)) < 0 ||
@@ -444,7 +436,7 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec, const char *who)
     vm_val_t name = get(ctx, spec, "name", VM_NIL);
     if (name != VM_NIL && !rt_is_atom(name)) {
         rt_raise(ctx, "badarg", "%s: spec: name must be an atom, got %s", who,
-                 text(name, b, sizeof b));
+                 rt_val_text(name, b, sizeof b));
         return 0;
     }
     s->name = name;
@@ -452,7 +444,7 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec, const char *who)
     if (bo != VM_NIL) {
         if (!rt_is_kind(bo, VM_KIND_MAP)) {
             rt_raise(ctx, "badarg", "%s: spec: backoff must be a map, got %s", who,
-                     text(bo, b, sizeof b));
+                     rt_val_text(bo, b, sizeof b));
             return 0;
         }
         if (!check_keys(ctx, who, "backoff", bo, backoff_keys, 2) ||
@@ -475,7 +467,7 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec, const char *who)
         return 0;
     if (!rt_is_kind(kids, VM_KIND_ARRAY)) {
         rt_raise(ctx, "badarg", "%s: spec: children must be an array, got %s", who,
-                 text(kids, b, sizeof b));
+                 rt_val_text(kids, b, sizeof b));
         return 0;
     }
     const vm_array_t *a = rt_as_array(kids);
@@ -495,7 +487,7 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec, const char *who)
         for (int64_t j = 0; j < s->n; j++)
             if (vm_cmp(ctx, s->kids[j].id, s->kids[s->n].id) == 0) {
                 rt_raise(ctx, "badarg", "%s: two children have the id %s", who,
-                         text(s->kids[j].id, b, sizeof b));
+                         rt_val_text(s->kids[j].id, b, sizeof b));
                 return 0;
             }
         s->n++;
@@ -518,7 +510,7 @@ static int start_child(vm_ctx_t *ctx, sup_t *s, int64_t k)
     }
     if (!val_is_pid(r)) {
         rt_raise(ctx, "badarg", "start function of child %s returned %s, not a pid",
-                 text(c->id, b, sizeof b), text(r, b2, sizeof b2));
+                 rt_val_text(c->id, b, sizeof b), rt_val_text(r, b2, sizeof b2));
         return 0;
     }
     vm_proc_link(ctx, r); /* a dead pid: noproc arrives as an EXIT */
@@ -573,7 +565,7 @@ static void report(sup_t *s, const char *fmt, ...) RT_PRINTF(2, 3);
 static void report(sup_t *s, const char *fmt, ...)
 {
     char who[64], name[64] = "";
-    text(s->self, who, sizeof who);
+    rt_val_text(s->self, who, sizeof who);
     if (s->name != VM_NIL)
         snprintf(name, sizeof name, " (%s)", rt_as_str(s->name)->bytes);
     fflush(stdout);
@@ -653,7 +645,8 @@ static void child_ended(vm_ctx_t *ctx, sup_t *s, int64_t k, vm_val_t reason)
         report(s,
                "reached the restart intensity (%" PRId64 " in %" PRId64
                " ms): child %s ended with %s; shutting down",
-               s->intensity, s->period_ms, text(c->id, b1, sizeof b1), text(reason, b2, sizeof b2));
+               s->intensity, s->period_ms, rt_val_text(c->id, b1, sizeof b1),
+               rt_val_text(reason, b2, sizeof b2));
         shut_down(ctx, s, A.shutdown);
     }
     int64_t now = rt_now_ns(), due = now + backoff_ns(s, c, now);
@@ -690,8 +683,8 @@ static void restart_due(vm_ctx_t *ctx, sup_t *s)
             vm_val_t r, msg;
             take_error(ctx, &r, &msg);
             char b1[64], b2[128];
-            report(s, "child %s failed to start again: %s", text(s->kids[k].id, b1, sizeof b1),
-                   text(r, b2, sizeof b2));
+            report(s, "child %s failed to start again: %s",
+                   rt_val_text(s->kids[k].id, b1, sizeof b1), rt_val_text(r, b2, sizeof b2));
             child_ended(ctx, s, k, r);
             k = -1; /* the list may have changed: look again from the start */
         }
@@ -760,7 +753,7 @@ static vm_val_t add_child(vm_ctx_t *ctx, sup_t *s, vm_val_t arg)
             return 0;
         if (find_child(ctx, s, c.id) >= 0)
             return rt_raise(ctx, "badarg", "sup.start_child: a child with id %s exists",
-                            text(c.id, b, sizeof b));
+                            rt_val_text(c.id, b, sizeof b));
     }
     s->kids[s->n++] = c;
     if (!start_child(ctx, s, s->n - 1)) {
@@ -777,13 +770,14 @@ static vm_val_t handle_call(vm_ctx_t *ctx, sup_t *s, vm_val_t req)
     if (req == A.which_children)
         return which_children(ctx, s);
     if (!is_tuple(req, 2))
-        return rt_raise(ctx, "badarg", "supervisor: unknown request %s", text(req, b, sizeof b));
+        return rt_raise(ctx, "badarg", "supervisor: unknown request %s",
+                        rt_val_text(req, b, sizeof b));
     vm_val_t op = item(req, 0), arg = item(req, 1);
     if (op == A.start_child)
         return add_child(ctx, s, arg);
     int64_t k = find_child(ctx, s, arg);
     if (k < 0)
-        return rt_raise(ctx, "badarg", "no child %s", text(arg, b, sizeof b));
+        return rt_raise(ctx, "badarg", "no child %s", rt_val_text(arg, b, sizeof b));
     if (op == A.terminate_child) {
         terminate(ctx, s, k);
         if (s->strategy == SIMPLE_ONE_FOR_ONE || s->kids[k].restart == TEMPORARY)
@@ -792,7 +786,7 @@ static vm_val_t handle_call(vm_ctx_t *ctx, sup_t *s, vm_val_t req)
     }
     if (op == A.restart_child) {
         if (s->kids[k].pid != VM_NIL)
-            return rt_raise(ctx, "badarg", "child %s is running", text(arg, b, sizeof b));
+            return rt_raise(ctx, "badarg", "child %s is running", rt_val_text(arg, b, sizeof b));
         s->kids[k].due_ns = 0;
         if (!start_child(ctx, s, k))
             return 0;
@@ -800,11 +794,11 @@ static vm_val_t handle_call(vm_ctx_t *ctx, sup_t *s, vm_val_t req)
     }
     if (op == A.delete_child) {
         if (s->kids[k].pid != VM_NIL)
-            return rt_raise(ctx, "badarg", "child %s is running", text(arg, b, sizeof b));
+            return rt_raise(ctx, "badarg", "child %s is running", rt_val_text(arg, b, sizeof b));
         remove_child(s, k);
         return A.ok;
     }
-    return rt_raise(ctx, "badarg", "supervisor: unknown request %s", text(req, b, sizeof b));
+    return rt_raise(ctx, "badarg", "supervisor: unknown request %s", rt_val_text(req, b, sizeof b));
 }
 
 /* Reply {ref, ok, v} or, with an error pending, {ref, error, R, M}. */
@@ -857,19 +851,14 @@ static int64_t sup_body(vm_ctx_t *ctx, vm_val_t *ssp, int64_t spec, int64_t pare
         if (start_child(ctx, s, k))
             continue;
         vm_val_t r, msg;
-        char b1[64], b2[128], m[400];
+        char b1[64], b2[128];
         take_error(ctx, &r, &msg);
-        int len = snprintf(m, sizeof m, "sup.start_link: child %s failed to start: %s",
-                           text(s->kids[k].id, b1, sizeof b1), text(r, b2, sizeof b2));
-        if (rt_is_kind(msg, VM_KIND_STRING) && len < (int)sizeof m)
-            len += snprintf(m + len, sizeof m - (size_t)len, ": %.*s", (int)rt_as_str(msg)->len,
-                            rt_as_str(msg)->bytes);
-        if (len >= (int)sizeof m)
-            len = (int)sizeof m - 1;
         vm_val_t why = tuple(ctx, 3, (vm_val_t[]){A.failed_to_start_child, s->kids[k].id, r});
-        vm_val_t text_msg = why ? rt_str_new(ctx, m, (size_t)len) : 0;
-        if (text_msg)
-            rt_raise_val(ctx, why, text_msg);
+        const vm_string_t *ms = rt_is_kind(msg, VM_KIND_STRING) ? rt_as_str(msg) : NULL;
+        if (why)
+            rt_raise_valf(ctx, why, "sup.start_link: child %s failed to start: %s%s%.*s",
+                          rt_val_text(s->kids[k].id, b1, sizeof b1), rt_val_text(r, b2, sizeof b2),
+                          ms ? ": " : "", ms ? (int)ms->len : 0, ms ? ms->bytes : "");
         ok = 0;
         s->n = k; /* children from k on never started */
     }

@@ -72,37 +72,11 @@ static vm_val_t *enter(vm_ctx_t *ctx, vm_val_t **saved, const vm_func_desc_t *de
 
 /* ---- errors ---- */
 
-/* Raise an error with reason value `reason` and a formatted message (cut at
- * 511 bytes on a character boundary). */
-RT_PRINTF(3, 4) static void raise_with(vm_ctx_t *ctx, vm_val_t reason, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    size_t len = n < 0 ? 0 : (size_t)n >= sizeof msg ? sizeof msg - 1 : (size_t)n;
-    while (len > 0 && !rt_utf8_valid(msg, len))
-        len--;
-    vm_val_t m = rt_str_new(ctx, msg, len);
-    if (m)
-        rt_raise_val(ctx, reason, m);
-}
-
-/* The text of `v` in buf (cut to fit). */
-static const char *text(char *buf, size_t cap, vm_val_t v)
-{
-    rt_buf_t b = {0};
-    rt_buf_put_val(&b, v);
-    snprintf(buf, cap, "%.*s", (int)b.len, b.data ? b.data : "");
-    rt_buf_free(&b);
-    return buf;
-}
-
 static void raise_cancelled(vm_ctx_t *ctx, const char *who, vm_val_t pid)
 {
     char p[64];
-    raise_with(ctx, atom(A_CANCELLED), "%s: task %s was cancelled", who, text(p, sizeof p, pid));
+    rt_raise_valf(ctx, atom(A_CANCELLED), "%s: task %s was cancelled", who,
+                  rt_val_text(pid, p, sizeof p));
 }
 
 /* ---- the task process ---- */
@@ -236,7 +210,7 @@ static int parse_task(vm_ctx_t *ctx, const char *who, vm_val_t t, vm_val_t *pid,
         return 1;
     }
     char v[128];
-    rt_raise(ctx, "badarg", "%s: not a task: %s", who, text(v, sizeof v, t));
+    rt_raise(ctx, "badarg", "%s: not a task: %s", who, rt_val_text(t, v, sizeof v));
     return 0;
 }
 
@@ -429,8 +403,8 @@ static void raise_failure(vm_ctx_t *ctx, const char *who, vm_val_t m)
         }
     }
     char p[64], r[256];
-    raise_with(ctx, reason, "%s: task %s ended with reason %s", who, text(p, sizeof p, d->items[3]),
-               text(r, sizeof r, reason));
+    rt_raise_valf(ctx, reason, "%s: task %s ended with reason %s", who,
+                  rt_val_text(d->items[3], p, sizeof p), rt_val_text(reason, r, sizeof r));
 }
 
 /* Give up every task left in s: stop the monitor of each one still held
@@ -483,7 +457,7 @@ static tset_t *collect(vm_ctx_t *ctx, const char *who, vm_val_t arr, vm_val_t *s
             if (!strict)
                 continue;
             char v[128];
-            rt_raise(ctx, "badarg", "%s: task %s is given twice", who, text(v, sizeof v, t));
+            rt_raise(ctx, "badarg", "%s: task %s is given twice", who, rt_val_text(t, v, sizeof v));
             return NULL;
         }
         unseen += tst == T_UNSEEN;
@@ -500,7 +474,7 @@ static tset_t *collect(vm_ctx_t *ctx, const char *who, vm_val_t arr, vm_val_t *s
         if (e->st == T_UNSEEN) {
             char v[128];
             rt_raise(ctx, "badarg", "%s: %s is not a task of this process, or was already awaited",
-                     who, text(v, sizeof v, t));
+                     who, rt_val_text(t, v, sizeof v));
             return NULL;
         }
     }
@@ -619,7 +593,7 @@ vm_val_t vm_task_await(vm_ctx_t *ctx, vm_val_t task, int64_t ms)
         else
             rt_raise(ctx, "badarg",
                      "task.await: %s is not a task of this process, or was already awaited",
-                     text(v, sizeof v, task));
+                     rt_val_text(task, v, sizeof v));
         goto out;
     }
     s[1] = m;
