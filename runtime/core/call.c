@@ -76,7 +76,8 @@ vm_val_t vm_apply(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
         return rt_raise(ctx, "badarg", "apply: %llu arguments; at most %d",
                         (unsigned long long)a->len, VM_MAX_CALL_ARGS);
     vm_val_t copy[VM_MAX_CALL_ARGS];
-    memcpy(copy, a->items, a->len * sizeof *copy);
+    if (a->len) /* an empty array may have no storage */
+        memcpy(copy, a->items, a->len * sizeof *copy);
     return rt_call_fn(ctx, fn, (uint32_t)a->len, copy);
 }
 
