@@ -95,6 +95,8 @@ vm_val_t rt_atom(const char *name);
 vm_val_t rt_atom_n(const char *name, size_t len);
 
 /* ---- core/call.c ---- */
+/* A new tuple of items[0..n); 0 if out of memory (raised). */
+vm_val_t rt_tuple(vm_ctx_t *ctx, int n, const vm_val_t *items);
 /* Call function value `fn` with `nargs` arguments from C. Returns the
  * result, or 0 with ctx->exc set (not a function: type; wrong count:
  * arity; or whatever the callee raised). */

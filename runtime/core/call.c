@@ -30,6 +30,14 @@ vm_val_t vm_tuple_alloc(vm_ctx_t *ctx, int64_t n)
     return (vm_val_t)t;
 }
 
+vm_val_t rt_tuple(vm_ctx_t *ctx, int n, const vm_val_t *items)
+{
+    vm_val_t t = vm_tuple_alloc(ctx, n);
+    if (t)
+        memcpy(((vm_tuple_t *)t)->items, items, (size_t)n * sizeof(vm_val_t));
+    return t;
+}
+
 void vm_badcall(vm_ctx_t *ctx, vm_val_t fn, int64_t nargs)
 {
     if (!rt_is_kind(fn, VM_KIND_FUNC)) {

@@ -248,3 +248,19 @@ void vm_proc_sleep(vm_ctx_t *ctx, int64_t ms)
     }
     p->timed_out = 0;
 }
+
+vm_val_t rt_recv_match(vm_ctx_t *ctx, int (*match)(void *env, vm_val_t msg), void *env,
+                       int64_t timeout_ms)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    /* A new receive from the oldest message; one the caller left half done
+     * ends here, with its timer, as a sleep would end it. */
+    end_receive(p);
+    for (;;) {
+        if (!vm_recv_wait(ctx, timeout_ms))
+            return 0;
+        if (match(env, vm_recv_peek(ctx)))
+            return vm_recv_accept(ctx);
+        vm_recv_skip(ctx);
+    }
+}

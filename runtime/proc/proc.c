@@ -289,15 +289,6 @@ static void kill_proc(rt_proc_t *p, vm_val_t reason)
     rt_sched_wake(p);
 }
 
-static vm_val_t make_tuple(vm_ctx_t *ctx, int n, const vm_val_t *items)
-{
-    vm_val_t t = vm_tuple_alloc(ctx, n);
-    if (!t)
-        return 0;
-    memcpy(((vm_tuple_t *)t)->items, items, (size_t)n * sizeof(vm_val_t));
-    return t;
-}
-
 /* Deliver the exit signal (from, reason) to `to`. `link`: it comes from a
  * link (dropped if `to` no longer has it); else from proc.exit_pid. */
 static void exit_signal(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t from, vm_val_t reason, int link)
@@ -315,7 +306,7 @@ static void exit_signal(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t from, vm_val_t re
     }
     if (atomic_load(&to->trap_exit)) {
         vm_val_t r = rt_copy(ctx, reason);
-        vm_val_t t = r ? make_tuple(ctx, 3, (vm_val_t[]){atom_exit, from, r}) : 0;
+        vm_val_t t = r ? rt_tuple(ctx, 3, (vm_val_t[]){atom_exit, from, r}) : 0;
         if (!t || !rt_mbox_deliver(ctx, to, t))
             rt_fatal(NULL, "out_of_memory", "cannot deliver an exit signal");
         return;
@@ -328,7 +319,7 @@ static void exit_signal(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t from, vm_val_t re
 static rt_msg_t *down_msg(vm_ctx_t *ctx, vm_val_t ref, vm_val_t pid, vm_val_t reason)
 {
     vm_val_t r = rt_copy(ctx, reason);
-    vm_val_t t = r ? make_tuple(ctx, 5, (vm_val_t[]){atom_down, ref, atom_process, pid, r}) : 0;
+    vm_val_t t = r ? rt_tuple(ctx, 5, (vm_val_t[]){atom_down, ref, atom_process, pid, r}) : 0;
     rt_msg_t *m = t ? rt_msg_new(ctx, t) : NULL;
     if (!m)
         rt_fatal(NULL, "out_of_memory", "cannot deliver a DOWN message");
@@ -627,7 +618,7 @@ vm_val_t vm_proc_spawn_monitor(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
 {
     vm_val_t ref = 0;
     rt_proc_t *p = spawn(ctx, "proc.spawn_monitor", fn, args, SPAWN_MONITOR, &ref);
-    return p ? make_tuple(ctx, 2, (vm_val_t[]){p->pid, ref}) : 0;
+    return p ? rt_tuple(ctx, 2, (vm_val_t[]){p->pid, ref}) : 0;
 }
 
 vm_val_t vm_proc_self(vm_ctx_t *ctx)
@@ -1035,7 +1026,9 @@ void rt_proc_describe(vm_ctx_t *ctx, char *buf, size_t cap)
         return;
     rt_buf_t b = {0};
     rt_buf_put_val(&b, p->pid);
-    vm_val_t name = p->name; /* only this process changes its own name */
+    lock(p); /* proc.register may name it from another process */
+    vm_val_t name = p->name;
+    unlock(p);
     if (name) {
         rt_buf_put(&b, " (", 2);
         rt_buf_put_val(&b, name);

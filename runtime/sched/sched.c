@@ -42,8 +42,6 @@
 #include "../core/config.h"
 #include "sched.h"
 
-#include "../core/config.h"
-
 /* Stack the scheduler loop may use below its own frame (the collector,
  * signal handlers and reaping run there). */
 #define RT_SCHED_RESERVE (64 * 1024)
@@ -645,6 +643,7 @@ void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
         w->ss_base = rt_map_shadow_stack(ss_slots);
         w->ss_limit = w->ss_base + ss_slots;
     }
+    rt_sup_init();
     rt_signals_start();
     rt_proc_t *main_proc = rt_proc_new(NULL, 0, 0);
     if (!main_proc)

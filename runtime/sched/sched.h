@@ -193,6 +193,8 @@ rt_worker_t *rt_sched_worker(int i);
 /* Block SIGTERM and SIGINT in every thread and start the thread that waits
  * for them (before the workers start, so that they inherit the mask). */
 void rt_signals_start(void);
+/* Intern the supervisors' atoms (before the workers start). */
+void rt_sup_init(void);
 /* Start the ordered shutdown (rt_shutdown_signal is set): spawn the process
  * that stops the supervision tree and main. */
 void rt_sup_begin_shutdown(void);
@@ -261,6 +263,12 @@ void rt_mbox_sync(rt_proc_t *p);
  * which drop(env, msg) returns nonzero; returns how many. The receive
  * cursor goes back to the oldest message. */
 int64_t rt_mbox_scan(rt_proc_t *p, int (*drop)(void *env, vm_val_t msg), void *env);
+/* Selective receive for runtime code: remove and return the oldest message
+ * for which match(env, msg) holds, waiting up to timeout_ms (< 0: forever,
+ * 0: only look); 0 on timeout. Other messages stay, in order. A receive the
+ * process left half done (cursor, timer) ends first. */
+vm_val_t rt_recv_match(vm_ctx_t *ctx, int (*match)(void *env, vm_val_t msg), void *env,
+                       int64_t timeout_ms);
 
 /* ---- copy.c ---- */
 /* A copy of `v` that shares nothing mutable with it (strings, atoms,

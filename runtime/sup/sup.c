@@ -57,9 +57,8 @@ static struct {
         which_children, start_child, terminate_child, restart_child, delete_child, stop,
         failed_to_start_child, noproc, stopping;
 } A;
-static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
-
-static void init_atoms(void)
+/* Interned once, before the workers start (rt_sched_main). */
+void rt_sup_init(void)
 {
     A.exit = rt_atom("EXIT");
     A.down = rt_atom("DOWN");
@@ -85,14 +84,6 @@ static void init_atoms(void)
 
 /* ---- small helpers ---- */
 
-static vm_val_t tuple(vm_ctx_t *ctx, int n, const vm_val_t *items)
-{
-    vm_val_t t = vm_tuple_alloc(ctx, n);
-    if (t)
-        memcpy(((vm_tuple_t *)t)->items, items, (size_t)n * sizeof(vm_val_t));
-    return t;
-}
-
 static int is_tuple(vm_val_t v, uint32_t n)
 {
     return rt_is_kind(v, VM_KIND_TUPLE) && ((const vm_tuple_t *)v)->hdr.aux == n;
@@ -112,39 +103,25 @@ static void take_error(vm_ctx_t *ctx, vm_val_t *reason, vm_val_t *message)
     ctx->exc = 0;
 }
 
-typedef int (*match_fn)(vm_val_t msg, const vm_val_t *key);
+/* Matchers for rt_recv_match; env points at the key(s). */
 
-/* Selective receive: remove and return the oldest message for which
- * match(msg, key) holds, waiting up to timeout_ms (< 0: forever); 0 on
- * timeout. Other messages stay, in order. */
-static vm_val_t recv_match(vm_ctx_t *ctx, match_fn match, const vm_val_t *key, int64_t timeout_ms)
+/* {'EXIT', *pid, _} */
+static int match_exit(void *pid, vm_val_t m)
 {
-    for (;;) {
-        if (!vm_recv_wait(ctx, timeout_ms))
-            return 0;
-        vm_val_t m = vm_recv_peek(ctx);
-        if (match(m, key))
-            return vm_recv_accept(ctx);
-        vm_recv_skip(ctx);
-    }
+    return is_tuple(m, 3) && item(m, 0) == A.exit && item(m, 1) == *(vm_val_t *)pid;
 }
 
-/* {'EXIT', key[0], _} */
-static int match_exit(vm_val_t m, const vm_val_t *pid)
+/* {'DOWN', *ref, process, _, _} */
+static int match_down(void *ref, vm_val_t m)
 {
-    return is_tuple(m, 3) && item(m, 0) == A.exit && item(m, 1) == *pid;
+    return is_tuple(m, 5) && item(m, 0) == A.down && item(m, 1) == *(vm_val_t *)ref;
 }
 
-/* {'DOWN', key[0], process, _, _} */
-static int match_down(vm_val_t m, const vm_val_t *ref)
+/* a reply {refs[0], ok, V} / {refs[0], error, R, M}, or {'DOWN', refs[1], ...} */
+static int match_reply(void *env, vm_val_t m)
 {
-    return is_tuple(m, 5) && item(m, 0) == A.down && item(m, 1) == *ref;
-}
-
-/* a reply {key[0], ok, V} / {key[0], error, R, M}, or {'DOWN', key[1], ...} */
-static int match_reply(vm_val_t m, const vm_val_t *refs)
-{
-    return ((is_tuple(m, 3) || is_tuple(m, 4)) && item(m, 0) == refs[0]) || match_down(m, &refs[1]);
+    vm_val_t *refs = env;
+    return ((is_tuple(m, 3) || is_tuple(m, 4)) && item(m, 0) == refs[0]) || match_down(&refs[1], m);
 }
 
 /* ---- the caller's side: a request and its reply ---- */
@@ -158,7 +135,7 @@ static vm_val_t wait_reply(vm_ctx_t *ctx, const char *who, vm_val_t pid, vm_val_
 {
     char b[64];
     vm_val_t refs[2] = {ref, mref};
-    vm_val_t m = recv_match(ctx, match_reply, refs, -1);
+    vm_val_t m = rt_recv_match(ctx, match_reply, refs, -1);
     if (item(m, 0) == A.down) {
         vm_val_t r = item(m, 4);
         if (r == A.noproc)
@@ -168,11 +145,14 @@ static vm_val_t wait_reply(vm_ctx_t *ctx, const char *who, vm_val_t pid, vm_val_
     }
     if (item(m, 1) == A.ok && (item(m, 2) == A.stopping)) {
         /* sup.stop and shutdown: return once the supervisor is gone */
-        recv_match(ctx, match_down, &mref, -1);
+        rt_recv_match(ctx, match_down, &mref, -1);
         return A.ok;
     }
+    /* A DOWN delivered before the demonitor is dropped: once every push
+     * under way has landed (rt_mbox_sync), none can come later. */
     vm_proc_demonitor(ctx, mref);
-    recv_match(ctx, match_down, &mref, 0);
+    rt_mbox_sync(rt_proc_of(ctx));
+    rt_recv_match(ctx, match_down, &mref, 0);
     if (item(m, 1) == A.ok)
         return item(m, 2);
     return rt_raise_val(ctx, item(m, 2), item(m, 3));
@@ -180,7 +160,6 @@ static vm_val_t wait_reply(vm_ctx_t *ctx, const char *who, vm_val_t pid, vm_val_
 
 static vm_val_t call(vm_ctx_t *ctx, const char *who, vm_val_t dest, vm_val_t req)
 {
-    pthread_once(&atoms_once, init_atoms);
     if (!rt_ctx_is_process(ctx))
         return rt_raise(ctx, "badarg", "%s: not in a process", who);
     int err;
@@ -194,7 +173,7 @@ static vm_val_t call(vm_ctx_t *ctx, const char *who, vm_val_t dest, vm_val_t req
     vm_val_t ref = vm_proc_monitor(ctx, pid);
     if (!ref)
         return 0;
-    vm_val_t msg = tuple(ctx, 4, (vm_val_t[]){A.sup, rt_proc_of(ctx)->pid, ref, req});
+    vm_val_t msg = rt_tuple(ctx, 4, (vm_val_t[]){A.sup, rt_proc_of(ctx)->pid, ref, req});
     if (!msg)
         return 0;
     vm_proc_send(ctx, pid, msg);
@@ -539,13 +518,15 @@ static vm_val_t terminate(vm_ctx_t *ctx, sup_t *s, int64_t k)
     s->kids[k].pid = VM_NIL;
     vm_val_t mref = vm_proc_monitor(ctx, pid);
     vm_proc_unlink(ctx, pid);
-    /* An EXIT that came before the unlink: the child is gone already. */
-    recv_match(ctx, match_exit, &pid, 0);
+    /* An EXIT that came before the unlink (none comes after it once the
+     * pushes under way have landed): the child is gone already. */
+    rt_mbox_sync(rt_proc_of(ctx));
+    rt_recv_match(ctx, match_exit, &pid, 0);
     vm_proc_exit_pid(ctx, pid, shutdown == SHUTDOWN_BRUTAL ? A.kill : A.shutdown);
-    vm_val_t m = recv_match(ctx, match_down, &mref, shutdown == SHUTDOWN_BRUTAL ? -1 : shutdown);
+    vm_val_t m = rt_recv_match(ctx, match_down, &mref, shutdown == SHUTDOWN_BRUTAL ? -1 : shutdown);
     if (!m) {
         vm_proc_exit_pid(ctx, pid, A.kill);
-        m = recv_match(ctx, match_down, &mref, -1);
+        m = rt_recv_match(ctx, match_down, &mref, -1);
     }
     return item(m, 4);
 }
@@ -567,7 +548,7 @@ static void report(sup_t *s, const char *fmt, ...)
     char who[64], name[64] = "";
     rt_val_text(s->self, who, sizeof who);
     if (s->name != VM_NIL)
-        snprintf(name, sizeof name, " (%s)", rt_as_str(s->name)->bytes);
+        snprintf(name, sizeof name, " (%s)", rt_val_text(s->name, who + 32, 32));
     fflush(stdout);
     fprintf(stderr, "supervisor %s%s: ", who, name);
     va_list ap;
@@ -657,24 +638,27 @@ static void child_ended(vm_ctx_t *ctx, sup_t *s, int64_t k, vm_val_t reason)
         c->due_ns = due;
         return;
     }
-    /* one_for_all / rest_for_one: stop the others concerned, last first,
-     * then restart them all in order. */
-    vm_val_t id = c->id;
+    /* one_for_all / rest_for_one: stop the others concerned, last first;
+     * they and the crashed one start again in order. Children that were
+     * not running (terminated, ignored, ended normally) stay so; temporary
+     * ones leave (the crashed child is not temporary: it restarts). */
     for (int64_t j = s->n - 1; j >= from; j--) {
+        int ran = j == k || s->kids[j].pid != VM_NIL;
         terminate(ctx, s, j);
-        if (s->kids[j].restart == TEMPORARY && s->kids[j].id != id)
+        if (s->kids[j].restart == TEMPORARY)
             remove_child(s, j);
+        else if (ran)
+            s->kids[j].due_ns = due;
     }
-    for (int64_t j = from; j < s->n; j++)
-        s->kids[j].due_ns = due;
 }
 
 /* Start the children whose restart is due, in order. A start that fails
  * counts as another failure of the child. */
 static void restart_due(vm_ctx_t *ctx, sup_t *s)
 {
+    int64_t now = rt_now_ns();
     for (int64_t k = 0; k < s->n; k++) {
-        if (!s->kids[k].due_ns || s->kids[k].due_ns > rt_now_ns())
+        if (!s->kids[k].due_ns || s->kids[k].due_ns > now)
             continue;
         s->kids[k].due_ns = 0;
         s->kids[k].restarts++;
@@ -718,9 +702,9 @@ static vm_val_t which_children(vm_ctx_t *ctx, sup_t *s)
     vm_val_t out = vm_array_new(ctx);
     for (int64_t k = 0; out && k < s->n; k++) {
         child_t *c = &s->kids[k];
-        vm_val_t t = tuple(ctx, 4,
-                           (vm_val_t[]){c->id, c->pid, c->is_sup ? A.supervisor : A.worker,
-                                        val_from_int(c->restarts)});
+        vm_val_t t = rt_tuple(ctx, 4,
+                              (vm_val_t[]){c->id, c->pid, c->is_sup ? A.supervisor : A.worker,
+                                           val_from_int(c->restarts)});
         if (!t)
             return 0;
         vm_array_push(ctx, out, t);
@@ -808,9 +792,9 @@ static void reply(vm_ctx_t *ctx, vm_val_t to, vm_val_t ref, vm_val_t v)
     if (ctx->exc) {
         vm_val_t r, msg;
         take_error(ctx, &r, &msg);
-        m = tuple(ctx, 4, (vm_val_t[]){ref, A.error, r, msg});
+        m = rt_tuple(ctx, 4, (vm_val_t[]){ref, A.error, r, msg});
     } else {
-        m = tuple(ctx, 3, (vm_val_t[]){ref, A.ok, v});
+        m = rt_tuple(ctx, 3, (vm_val_t[]){ref, A.ok, v});
     }
     if (m)
         vm_proc_send(ctx, to, m);
@@ -853,7 +837,7 @@ static int64_t sup_body(vm_ctx_t *ctx, vm_val_t *ssp, int64_t spec, int64_t pare
         vm_val_t r, msg;
         char b1[64], b2[128];
         take_error(ctx, &r, &msg);
-        vm_val_t why = tuple(ctx, 3, (vm_val_t[]){A.failed_to_start_child, s->kids[k].id, r});
+        vm_val_t why = rt_tuple(ctx, 3, (vm_val_t[]){A.failed_to_start_child, s->kids[k].id, r});
         const vm_string_t *ms = rt_is_kind(msg, VM_KIND_STRING) ? rt_as_str(msg) : NULL;
         if (why)
             rt_raise_valf(ctx, why, "sup.start_link: child %s failed to start: %s%s%.*s",
@@ -915,13 +899,12 @@ static int64_t sup_body(vm_ctx_t *ctx, vm_val_t *ssp, int64_t spec, int64_t pare
 
 vm_val_t vm_sup_start_link(vm_ctx_t *ctx, vm_val_t spec)
 {
-    pthread_once(&atoms_once, init_atoms);
     if (!rt_expect(ctx, "sup.start_link", spec, VM_KIND_MAP))
         return 0;
     if (!rt_ctx_is_process(ctx))
         return rt_raise(ctx, "badarg", "sup.start_link: not in a process");
     vm_val_t ref = vm_make_ref(ctx);
-    vm_val_t args = tuple(ctx, 3, (vm_val_t[]){spec, rt_proc_of(ctx)->pid, ref});
+    vm_val_t args = rt_tuple(ctx, 3, (vm_val_t[]){spec, rt_proc_of(ctx)->pid, ref});
     if (!args)
         return 0;
     vm_val_t pid = vm_proc_spawn_link(ctx, (vm_val_t)&sup_fn, args);
@@ -936,40 +919,37 @@ vm_val_t vm_sup_start_link(vm_ctx_t *ctx, vm_val_t spec)
 
 vm_val_t vm_sup_which_children(vm_ctx_t *ctx, vm_val_t sup)
 {
-    pthread_once(&atoms_once, init_atoms);
     return call(ctx, "sup.which_children", sup, A.which_children);
 }
 
-static vm_val_t call2(vm_ctx_t *ctx, const char *who, vm_val_t sup, vm_val_t *op, vm_val_t arg)
+static vm_val_t call2(vm_ctx_t *ctx, const char *who, vm_val_t sup, vm_val_t op, vm_val_t arg)
 {
-    pthread_once(&atoms_once, init_atoms);
-    vm_val_t req = tuple(ctx, 2, (vm_val_t[]){*op, arg});
+    vm_val_t req = rt_tuple(ctx, 2, (vm_val_t[]){op, arg});
     return req ? call(ctx, who, sup, req) : 0;
 }
 
 vm_val_t vm_sup_start_child(vm_ctx_t *ctx, vm_val_t sup, vm_val_t arg)
 {
-    return call2(ctx, "sup.start_child", sup, &A.start_child, arg);
+    return call2(ctx, "sup.start_child", sup, A.start_child, arg);
 }
 
 void vm_sup_terminate_child(vm_ctx_t *ctx, vm_val_t sup, vm_val_t key)
 {
-    call2(ctx, "sup.terminate_child", sup, &A.terminate_child, key);
+    call2(ctx, "sup.terminate_child", sup, A.terminate_child, key);
 }
 
 vm_val_t vm_sup_restart_child(vm_ctx_t *ctx, vm_val_t sup, vm_val_t key)
 {
-    return call2(ctx, "sup.restart_child", sup, &A.restart_child, key);
+    return call2(ctx, "sup.restart_child", sup, A.restart_child, key);
 }
 
 void vm_sup_delete_child(vm_ctx_t *ctx, vm_val_t sup, vm_val_t key)
 {
-    call2(ctx, "sup.delete_child", sup, &A.delete_child, key);
+    call2(ctx, "sup.delete_child", sup, A.delete_child, key);
 }
 
 void vm_sup_stop(vm_ctx_t *ctx, vm_val_t sup)
 {
-    pthread_once(&atoms_once, init_atoms);
     call(ctx, "sup.stop", sup, A.stop);
 }
 
@@ -989,7 +969,6 @@ static int64_t shutdown_body(vm_ctx_t *ctx, vm_val_t *ssp, int64_t a0, int64_t a
 {
     (void)a0, (void)a1, (void)a2, (void)a3;
     rt_cframe_push(ctx, ssp, &shutdown_fn_desc);
-    pthread_once(&atoms_once, init_atoms);
     vm_val_t root;
     while ((root = last_root())) {
         call(ctx, "shutdown", root, A.shutdown);
