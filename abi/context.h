@@ -136,14 +136,15 @@ typedef struct vm_dep_decl {
     int64_t line;       /* line of the `.dep` directive, 0 if unknown */
 } vm_dep_decl_t;
 
+/* An exported function that can be a provider: its static function value
+ * (as fn.ref makes), whose descriptor names it "module.function" and whose
+ * header holds its arity. */
 typedef struct vm_export {
-    const char *name;         /* "module.function" */
-    const struct vm_func *fn; /* its static function value (as fn.ref makes) */
-    int64_t arity;
+    const struct vm_func *fn;
 } vm_export_t;
 
 _Static_assert(sizeof(vm_dep_decl_t) == 40, "a dependency is {ptr, ptr, ptr, ptr, i64}");
-_Static_assert(sizeof(vm_export_t) == 24, "an export is {ptr, ptr, i64}");
+_Static_assert(sizeof(vm_export_t) == 8, "an export is {ptr}");
 
 /* The entry point vmcc emits in the module that defines `main`. It returns
  * the program's exit status; an uncaught error is left in ctx->exc. The

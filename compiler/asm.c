@@ -97,6 +97,8 @@ typedef struct parser {
     uint32_t nfuncs, cap_funcs;
     dep_t *deps;
     uint32_t ndeps, cap_deps;
+    uint32_t *dep_of_str; /* per string index: 1 + the dependency it names, or 0 */
+    uint32_t cap_dep_of_str;
 } parser_t;
 
 NORETURN PRINTF_LIKE(3, 4) static void fail_at(parser_t *p, src_loc_t loc, const char *fmt, ...)
@@ -875,10 +877,19 @@ static void parse_dep(parser_t *p)
     if (!vm_di_parse_kind(s, (size_t)(e - s), &k, msg, sizeof msg, &off))
         fail_at(p, (src_loc_t){p->line, col_of(p, s + off), 0}, "%s", msg);
     uint32_t id = intern_tok(p, &name);
-    for (uint32_t i = 0; i < p->ndeps; i++)
-        if (p->deps[i].name == id)
-            fail_at(p, tok_loc(&name), "dependency '%.*s' is declared twice (first at line %u)",
-                    (int)name.len, name.p, p->deps[i].loc.line);
+    if (id >= p->cap_dep_of_str) { /* linear, not quadratic, in the number of deps */
+        uint32_t cap = p->cap_dep_of_str ? p->cap_dep_of_str : 64;
+        while (cap <= id)
+            cap *= 2;
+        p->dep_of_str = xrealloc(p->dep_of_str, cap * sizeof *p->dep_of_str);
+        memset(p->dep_of_str + p->cap_dep_of_str, 0,
+               (cap - p->cap_dep_of_str) * sizeof *p->dep_of_str);
+        p->cap_dep_of_str = cap;
+    }
+    if (p->dep_of_str[id])
+        fail_at(p, tok_loc(&name), "dependency '%.*s' is declared twice (first at line %u)",
+                (int)name.len, name.p, p->deps[p->dep_of_str[id] - 1].loc.line);
+    p->dep_of_str[id] = p->ndeps + 1;
     if (p->ndeps >= VM_MAX_DEPS)
         fail_at(p, tok_loc(&name), "more than %u dependencies in one module", VM_MAX_DEPS);
     char *canon = xmalloc((size_t)(e - s) + 1);
@@ -1004,6 +1015,7 @@ module_t *asm_parse(const char *path, const uint8_t *text, size_t len)
     free(p.tries);
     free(p.funcs);
     free(p.deps);
+    free(p.dep_of_str);
     free(p.rtypes);
     free(p.rnames);
     if (!ok) {

@@ -772,8 +772,6 @@ static void emit_deps(lower_t *L)
 static void emit_exports(lower_t *L)
 {
     const module_t *m = L->m;
-    LLVMTypeRef ft[] = {L->t_ptr, L->t_ptr, L->t_i64};
-    LLVMTypeRef ty = LLVMStructTypeInContext(L->llc, ft, 3, 0);
     LLVMValueRef *elems = xmalloc((m->nfuncs ? m->nfuncs : 1) * sizeof *elems);
     unsigned n = 0;
     for (uint32_t i = 0; i < m->nfuncs; i++) {
@@ -781,17 +779,11 @@ static void emit_exports(lower_t *L)
         bool ok = f->exported && !f->imported && !f->ncaptures && f->ret == TY_VAL;
         for (uint32_t r = 0; ok && r < f->nparams; r++)
             ok = f->reg_types[r] == TY_VAL;
-        if (!ok)
-            continue;
-        buf_t name = {0};
-        buf_printf(&name, "%s.%s", mod_str(m, m->name), mod_str(m, f->name));
-        LLVMValueRef fields[] = {const_cstring(L, (const char *)name.data, name.len, "export"),
-                                 lw_fn_ref(L, i), lw_i64(L, f->nparams)};
-        buf_free(&name);
-        elems[n++] = LLVMConstNamedStruct(ty, fields, 3);
+        if (ok)
+            elems[n++] = lw_fn_ref(L, i);
     }
     if (n)
-        emit_table(L, ty, elems, n, "vm.exports", VM_EXPORTS_SECTION);
+        emit_table(L, L->t_ptr, elems, n, "vm.exports", VM_EXPORTS_SECTION);
     free(elems);
 }
 

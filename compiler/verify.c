@@ -478,9 +478,9 @@ static void check_deps(vctx_t *v)
         const vstr_t *name = &m->strs[d->name], *kind = &m->strs[d->kind];
         if (!vm_di_name_valid(name->s, name->len))
             err(v, d->loc, "'%s' is not a valid dependency name", name->s);
-        for (uint32_t j = 0; j < i; j++)
-            if (m->deps[j].name == d->name)
-                err(v, d->loc, "dependency '%s' is declared twice", name->s);
+        if (v->stamp[d->name] == UINT32_MAX) /* the functions' marks are done with */
+            err(v, d->loc, "dependency '%s' is declared twice", name->s);
+        v->stamp[d->name] = UINT32_MAX;
         vm_di_kind_t k;
         char msg[256];
         size_t at;

@@ -743,6 +743,8 @@ static void read_deps(reader_t *r)
     module_t *m = r->m;
     uint32_t n = read_count(r, VM_MAX_DEPS, "dependencies");
     m->deps = arena_alloc(&m->arena, (n ? n : 1) * sizeof(dep_t));
+    bool *named = arena_alloc(&m->arena, m->nstrs ? m->nstrs : 1); /* duplicates in O(n) */
+    memset(named, 0, m->nstrs ? m->nstrs : 1);
     for (uint32_t i = 0; i < n; i++) {
         dep_t *d = &m->deps[i];
         size_t at = r->pos;
@@ -754,9 +756,9 @@ static void read_deps(reader_t *r)
                     "dependency %u: '%s' is not a valid dependency name (a letter, then letters, "
                     "digits and '_')",
                     i, name->s);
-        for (uint32_t j = 0; j < i; j++)
-            if (m->deps[j].name == d->name)
-                fail_at(r, at, "dependency '%s' is declared twice", name->s);
+        if (named[d->name])
+            fail_at(r, at, "dependency '%s' is declared twice", name->s);
+        named[d->name] = true;
         at = r->pos;
         d->kind = read_str(r);
         const vstr_t *kind = &m->strs[d->kind];

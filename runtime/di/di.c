@@ -29,7 +29,9 @@
  * of its dependency in each process; its result is cached in the process
  * record (rt_proc_t.di_cache, scanned with the record) and returned as is.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -56,12 +58,11 @@ typedef struct dep {
     const char *name;
     const vm_dep_decl_t *decl; /* its first declaration (by module, then line) */
     vm_di_kind_t kind;
-    vm_val_t atom;
-    int bound;         /* B_* */
-    int process_scope; /* a provider run once per process */
-    const vm_export_t *provider;
-    char *where;     /* "bound at app.conf:4", "bound by VMRT_DI_x" */
-    uint32_t *needs; /* a provider's: the dependencies its module declares */
+    int bound;                 /* B_* */
+    int process_scope;         /* a provider run once per process */
+    const vm_func_t *provider; /* its descriptor names it */
+    char *where;               /* "bound at app.conf:4", "bound by VMRT_DI_x" */
+    uint32_t *needs;           /* a provider's: the dependencies its module declares */
     uint32_t nneeds;
     _Atomic int state; /* ST_*: values[i] is ready once ST_DONE */
 } dep_t;
@@ -233,7 +234,7 @@ static void collect(void)
         if (!vm_di_name_valid(x->name, strlen(x->name)) ||
             !vm_di_parse_kind(x->kind, strlen(x->kind), &k, msg, sizeof msg, &at)) {
             char *place = decl_place(x); /* not from vmcc: it checks both */
-            add_problem(x->name, fmt("%s: a malformed declaration %s", x->name, place));
+            add_problem(x->name, fmt("%s: a malformed declaration %s (%s)", x->name, place, msg));
             free(place);
             continue;
         }
@@ -479,12 +480,14 @@ static void bind_text(vm_ctx_t *ctx, dep_t *d, const char *text, const char *bou
     if (tag == VM_DI_INT || tag == VM_DI_NUMBER) {
         errno = 0;
         long long n = strtoll(text, &end, 10);
-        if (len && !*end && !errno && val_int_fits(n))
+        if (len && !isspace((unsigned char)*text) && !*end && !errno && val_int_fits(n))
             v = val_from_int(n);
     }
-    if (!v && (tag == VM_DI_FLOAT || tag == VM_DI_NUMBER)) {
+    if (!v && (tag == VM_DI_FLOAT || tag == VM_DI_NUMBER) && len &&
+        !isspace((unsigned char)*text)) {
+        errno = 0;
         double x = strtod(text, &end);
-        if (len && !*end)
+        if (!*end && !errno && isfinite(x)) /* a number, not nan, inf or out of range */
             v = made(d, vm_box_f64(ctx, x));
     }
     if (tag == VM_DI_BOOL && (!strcmp(text, "true") || !strcmp(text, "false")))
@@ -514,13 +517,13 @@ static void bind_text(vm_ctx_t *ctx, dep_t *d, const char *text, const char *bou
     free(kind);
 }
 
-static const vm_export_t *find_export(const char *name)
+static const vm_func_t *find_export(const char *name)
 {
     if (!__start_vm_exports)
         return NULL;
     for (const vm_export_t *e = __start_vm_exports; e < __stop_vm_exports; e++)
-        if (strcmp(e->name, name) == 0)
-            return e;
+        if (strcmp(e->fn->desc->name, name) == 0)
+            return e->fn;
     return NULL;
 }
 
@@ -548,7 +551,7 @@ static void bind_provider(dep_t *d, const config_setting_t *prov, const config_s
         return;
     }
     const char *name = config_setting_get_string(prov);
-    const vm_export_t *e = find_export(name);
+    const vm_func_t *e = find_export(name);
     if (!e) {
         if (!strchr(name, '.'))
             problem(d, "%s to the provider %s, which is not a name \"module.function\"", bound,
@@ -560,9 +563,9 @@ static void bind_provider(dep_t *d, const config_setting_t *prov, const config_s
                     bound, name);
         return;
     }
-    if (e->arity != 0) {
-        problem(d, "%s to the provider %s, which takes %lld argument%s (a provider takes none)",
-                bound, name, (long long)e->arity, e->arity == 1 ? "" : "s");
+    if (e->hdr.aux != 0) {
+        problem(d, "%s to the provider %s, which takes %u argument%s (a provider takes none)",
+                bound, name, e->hdr.aux, e->hdr.aux == 1 ? "" : "s");
         return;
     }
     if (!ok)
@@ -690,7 +693,7 @@ static void find_needs(void)
         dep_t *d = &deps[i];
         if (d->bound != B_PROVIDER)
             continue;
-        const char *pname = d->provider->name, *dot = strchr(pname, '.');
+        const char *pname = d->provider->desc->name, *dot = strchr(pname, '.');
         size_t mlen = dot ? (size_t)(dot - pname) : strlen(pname);
         d->needs = malloc((n ? n : 1) * sizeof *d->needs);
         if (!d->needs)
@@ -720,7 +723,7 @@ static void report_cycle(const uint32_t *stack, uint32_t from, uint32_t top)
     size_t cap = 256;
     for (uint32_t i = from; i < top; i++)
         cap += 2 * strlen(deps[stack[i]].name) + strlen(deps[stack[i]].where) +
-               strlen(deps[stack[i]].provider->name) + 64;
+               strlen(deps[stack[i]].provider->desc->name) + 64;
     char *path = malloc(cap), *why = malloc(cap);
     if (!path || !why)
         rt_fatal(NULL, "out_of_memory", "dependency injection: no memory");
@@ -731,7 +734,7 @@ static void report_cycle(const uint32_t *stack, uint32_t from, uint32_t top)
         wl += (size_t)snprintf(why + wl, cap - wl,
                                "%s%s is %s to the provider %s, whose module "
                                "declares %s",
-                               i > from ? "; " : "", d->name, d->where, d->provider->name,
+                               i > from ? "; " : "", d->name, d->where, d->provider->desc->name,
                                next->name);
     }
     snprintf(path + pl, cap - pl, "%s", first->name);
@@ -780,7 +783,7 @@ static void check_cycles(void)
 static vm_val_t run_provider(vm_ctx_t *ctx, const dep_t *d, char *why, size_t cap)
 {
     why[0] = 0;
-    vm_val_t r = rt_call_fn(ctx, (vm_val_t)d->provider->fn, 0, NULL);
+    vm_val_t r = rt_call_fn(ctx, (vm_val_t)d->provider, 0, NULL);
     if (!r)
         return 0;
     return fits(ctx, d, r, why, cap) ? r : 0;
@@ -789,8 +792,8 @@ static vm_val_t run_provider(vm_ctx_t *ctx, const dep_t *d, char *why, size_t ca
 static vm_val_t raise_misfit(vm_ctx_t *ctx, const dep_t *d, const char *why)
 {
     char *kind = kind_noun(d);
-    rt_raise(ctx, "type", "di.get: the provider %s of %s returned %s, not %s", d->provider->name,
-             d->name, why, kind);
+    rt_raise(ctx, "type", "di.get: the provider %s of %s returned %s, not %s",
+             d->provider->desc->name, d->name, why, kind);
     free(kind);
     return 0;
 }
@@ -833,14 +836,14 @@ static int force(vm_ctx_t *ctx, dep_t *d, int at_start)
     if (ctx->exc) {
         rt_config_error("dependency injection failed: the provider %s of %s (%s, declared %s) "
                         "raised an error",
-                        d->provider->name, d->name, d->decl->kind, place);
+                        d->provider->desc->name, d->name, d->decl->kind, place);
         rt_report_uncaught(ctx);
         ctx->exc = 0;
     } else {
         char *kind = kind_noun(d);
         rt_config_error("dependency injection failed: the provider %s of %s (%s, declared %s) "
                         "returned %s, not %s",
-                        d->provider->name, d->name, d->decl->kind, place, why, kind);
+                        d->provider->desc->name, d->name, d->decl->kind, place, why, kind);
         free(kind);
     }
     free(place);
@@ -852,6 +855,10 @@ int rt_di_resolve(vm_ctx_t *ctx)
     if (resolve_ran)
         return 1;
     resolve_ran = 1;
+    /* Nothing declared and nothing bound: nothing to do (a binding with no
+     * declaration is still reported below, as a likely typo). */
+    if (!ndecls() && !rt_config_di_group(0) && !rt_config_di_group(1))
+        return 1;
     collect();
     check_bindings_declared();
     if (ndeps) {
@@ -860,10 +867,8 @@ int rt_di_resolve(vm_ctx_t *ctx)
             rt_fatal(NULL, "out_of_memory", "dependency injection: no memory for the values");
         memset(values, 0, ndeps * sizeof *values);
     }
-    for (uint32_t i = 0; i < ndeps; i++) {
-        deps[i].atom = rt_atom(deps[i].name);
+    for (uint32_t i = 0; i < ndeps; i++)
         bind(ctx, &deps[i]);
-    }
     find_needs();
     check_cycles();
     if (nproblems) {
@@ -910,10 +915,14 @@ vm_val_t vm_di_get(vm_ctx_t *ctx, vm_val_t name)
 {
     if (!rt_is_atom(name))
         return rt_raise_type(ctx, "di.get", "an atom", name);
+    const vm_string_t *n = rt_as_str(name);
+    char key[256];
     dep_t *d = NULL;
-    for (uint32_t i = 0; i < ndeps && !d; i++)
-        if (deps[i].atom == name)
-            d = &deps[i];
+    if (n->len < sizeof key) { /* longer is no valid name */
+        memcpy(key, n->bytes, n->len);
+        key[n->len] = 0;
+        d = find_dep(key);
+    }
     if (!d)
         return rt_raise(ctx, "badarg", "di.get: no module declares the dependency %.*s",
                         (int)rt_as_str(name)->len, rt_as_str(name)->bytes);
