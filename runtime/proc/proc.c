@@ -238,29 +238,86 @@ static int add_mon(rt_mon_t **arr, uint32_t *n, uint32_t *cap, vm_val_t ref, vm_
     return 1;
 }
 
-/* Remove the monitor (ref, pid) exactly: a cancellation record of the same
- * ref (pid = the atom cancelled, see rt_proc_cancel_monitored) stays. */
-static int remove_mon_exact(rt_mon_t *arr, uint32_t *n, vm_val_t ref, vm_val_t pid)
-{
-    for (uint32_t i = 0; i < *n; i++)
-        if (arr[i].ref == ref && arr[i].pid == pid) {
-            arr[i] = arr[--*n];
-            return 1;
-        }
-    return 0;
-}
-
-/* Remove the monitor `ref`; its other pid in *pid. */
-static int remove_mon(rt_mon_t *arr, uint32_t *n, vm_val_t ref, vm_val_t *pid)
+/* Remove the monitor `ref` from a list of watchers. */
+static void remove_mon(rt_mon_t *arr, uint32_t *n, vm_val_t ref)
 {
     for (uint32_t i = 0; i < *n; i++)
         if (arr[i].ref == ref) {
-            if (pid)
-                *pid = arr[i].pid;
             arr[i] = arr[--*n];
-            return 1;
+            return;
         }
-    return 0;
+}
+
+/* ---- the monitors a process holds (under its lock) ----
+ *
+ * `watching` is a hash table by ref (open addressing, linear probing, at
+ * most half full; capwatching is 0 or a power of two), so that finding the
+ * monitor of a ref costs the same however many a process holds: an owner
+ * of many tasks pays O(1) per DOWN, cancellation and look-up, not O(tasks).
+ * A cancellation record is the entry of its ref with the atom cancelled in
+ * place of the pid (rt_proc_cancel_monitored). */
+
+static uint32_t held_home(const rt_proc_t *p, vm_val_t ref)
+{
+    return (uint32_t)((ref >> 3) * 0x9E3779B97F4A7C15ULL) & (p->capwatching - 1);
+}
+
+/* The entry of ref, or the free slot where it would go (the table has one). */
+static rt_mon_t *held_slot(rt_proc_t *p, vm_val_t ref)
+{
+    uint32_t mask = p->capwatching - 1, i = held_home(p, ref);
+    while (p->watching[i].ref && p->watching[i].ref != ref)
+        i = (i + 1) & mask;
+    return &p->watching[i];
+}
+
+static rt_mon_t *held_find(rt_proc_t *p, vm_val_t ref)
+{
+    if (!p->nwatching)
+        return NULL;
+    rt_mon_t *e = held_slot(p, ref);
+    return e->ref ? e : NULL;
+}
+
+/* Hold (ref, pid); 0 if out of memory. */
+static int held_add(rt_proc_t *p, vm_val_t ref, vm_val_t pid)
+{
+    if (2 * ((uint64_t)p->nwatching + 1) > p->capwatching) {
+        if (p->capwatching >= UINT32_C(1) << 31)
+            return 0;
+        uint32_t cap = p->capwatching ? 2 * p->capwatching : 4, oldcap = p->capwatching;
+        rt_mon_t *old = p->watching, *t = GC_MALLOC((size_t)cap * sizeof *t); /* zeroed */
+        if (!t)
+            return 0;
+        p->watching = t;
+        p->capwatching = cap;
+        for (uint32_t i = 0; i < oldcap; i++)
+            if (old[i].ref)
+                *held_slot(p, old[i].ref) = old[i];
+    }
+    rt_mon_t *e = held_slot(p, ref);
+    if (!e->ref)
+        p->nwatching++;
+    *e = (rt_mon_t){ref, pid};
+    return 1;
+}
+
+/* Backward-shift deletion: probing stays exact without tombstones. */
+static void held_del(rt_proc_t *p, rt_mon_t *e)
+{
+    uint32_t mask = p->capwatching - 1, i = (uint32_t)(e - p->watching), j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!p->watching[j].ref)
+            break;
+        uint32_t h = held_home(p, p->watching[j].ref);
+        if (((j - h) & mask) >= ((j - i) & mask)) {
+            p->watching[i] = p->watching[j];
+            i = j;
+        }
+    }
+    p->watching[i] = (rt_mon_t){0, 0};
+    p->nwatching--;
 }
 
 /* ---- exit signals ---- */
@@ -333,22 +390,25 @@ static void send_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid, 
 }
 
 /* The DOWN of monitor `ref` of the ended process `pid`, for its watcher
- * `to`: delivered only if `to` still holds the monitor, which ends with it.
- * The test and the push are made under to's lock, so that a process that
- * looks at its monitors under its lock knows whether the DOWN of one is in
- * its mailbox already or not at all (task.await and task.cancel rely on it),
- * and no DOWN arrives after proc.demonitor. */
+ * `to`: delivered only if `to` still holds the monitor, which ends with it
+ * (exactly (ref, pid): a cancellation record of ref does not match). The
+ * test and the push are made under to's lock, so that a process that looks
+ * at its monitors under its lock knows whether the DOWN of one is in its
+ * mailbox already or not at all (task.await and task.cancel rely on it),
+ * and no DOWN arrives after proc.demonitor. An exiting `to` holds no
+ * monitor any more (rt_proc_reap empties its table with `exiting` set, and
+ * only a running process adds to its own). */
 static void send_monitor_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid,
                               vm_val_t reason)
 {
     rt_msg_t *m = down_msg(ctx, ref, pid, reason);
     lock(to);
-    int held = !to->exiting && remove_mon_exact(to->watching, &to->nwatching, ref, pid);
-    if (held)
-        rt_mpsc_push(&to->in, &m->link);
+    rt_mon_t *e = held_find(to, ref);
+    if (e && e->pid == pid) {
+        held_del(to, e);
+        rt_mbox_push(to, m); /* wakes `to`: takes no lock */
+    }
     unlock(to);
-    if (held)
-        rt_sched_wake(to);
 }
 
 /* ---- the life of a process ---- */
@@ -478,10 +538,10 @@ void rt_proc_reap(rt_proc_t *p)
     uint32_t nlinks = p->nlinks;
     rt_mon_t *watchers = p->watchers;
     uint32_t nwatchers = p->nwatchers;
-    rt_mon_t *watching = p->watching;
-    uint32_t nwatching = p->nwatching;
+    rt_mon_t *watching = p->watching; /* a hash table: capwatching slots */
+    uint32_t capwatching = p->capwatching;
     vm_val_t name = p->name;
-    p->nlinks = p->nwatchers = p->nwatching = 0;
+    p->nlinks = p->nwatchers = p->nwatching = p->capwatching = 0;
     unlock(p);
     if (name)
         vm_proc_unregister(ctx, name);
@@ -503,12 +563,13 @@ void rt_proc_reap(rt_proc_t *p)
         if (q)
             send_monitor_down(ctx, q, watchers[i].ref, p->pid, reason);
     }
-    for (uint32_t i = 0; i < nwatching; i++) {
+    for (uint32_t i = 0; i < capwatching; i++) {
+        /* a free slot (ref 0) or a record (the atom cancelled) finds none */
         rt_proc_t *q = rt_proc_lookup(watching[i].pid);
         if (!q)
             continue;
         lock(q);
-        remove_mon(q->watchers, &q->nwatchers, watching[i].ref, NULL);
+        remove_mon(q->watchers, &q->nwatchers, watching[i].ref);
         unlock(q);
     }
     if (p->respawn_main) {
@@ -529,22 +590,37 @@ void rt_proc_reap(rt_proc_t *p)
 
 /* ---- spawn ---- */
 
-/* Copies of the arguments `args` (tuple, array or nil) in a new array. */
-static vm_val_t args_array(vm_ctx_t *ctx, const char *who, vm_val_t args)
+int rt_args_items(vm_ctx_t *ctx, const char *who, vm_val_t args, const vm_val_t **items,
+                  uint64_t *n)
 {
-    if (val_is_nil(args))
-        return rt_array_new(ctx, 0);
-    const vm_val_t *items;
-    uint64_t n;
-    if (rt_is_kind(args, VM_KIND_TUPLE)) {
-        items = ((const vm_tuple_t *)args)->items;
-        n = ((const vm_tuple_t *)args)->hdr.aux;
+    if (val_is_nil(args)) {
+        *items = NULL;
+        *n = 0;
+    } else if (rt_is_kind(args, VM_KIND_TUPLE)) {
+        *items = ((const vm_tuple_t *)args)->items;
+        *n = ((const vm_tuple_t *)args)->hdr.aux;
     } else if (rt_is_kind(args, VM_KIND_ARRAY)) {
-        items = rt_as_array(args)->items;
-        n = rt_as_array(args)->len;
+        *items = rt_as_array(args)->items;
+        *n = rt_as_array(args)->len;
     } else {
-        return rt_raise_type(ctx, who, "a tuple, an array or nil of arguments", args);
+        rt_raise_type(ctx, who, "a tuple, an array or nil of arguments", args);
+        return 0;
     }
+    return 1;
+}
+
+int rt_check_arity(vm_ctx_t *ctx, const char *who, const vm_func_t *f, uint64_t n)
+{
+    if (n == f->hdr.aux)
+        return 1;
+    rt_raise(ctx, "arity", "%s: %s takes %u argument%s, given %llu", who, f->desc->name, f->hdr.aux,
+             f->hdr.aux == 1 ? "" : "s", (unsigned long long)n);
+    return 0;
+}
+
+/* Copies of the arguments items[0..n) in a new array. */
+static vm_val_t args_array(vm_ctx_t *ctx, const vm_val_t *items, uint64_t n)
+{
     vm_val_t a = rt_array_new(ctx, n);
     for (uint64_t i = 0; a && i < n; i++)
         if (!rt_array_push(ctx, a, items[i]))
@@ -561,16 +637,13 @@ static rt_proc_t *spawn(vm_ctx_t *ctx, const char *who, vm_val_t fn, vm_val_t ar
                         vm_val_t *ref)
 {
     const vm_func_t *f = rt_expect(ctx, who, fn, VM_KIND_FUNC);
-    if (!f)
+    const vm_val_t *items;
+    uint64_t n;
+    if (!f || !rt_args_items(ctx, who, args, &items, &n) || !rt_check_arity(ctx, who, f, n))
         return NULL;
-    vm_val_t a = args_array(ctx, who, args);
+    vm_val_t a = args_array(ctx, items, n);
     if (!a)
         return NULL;
-    if (rt_as_array(a)->len != f->hdr.aux) {
-        rt_raise(ctx, "arity", "%s: %s takes %u argument%s, given %llu", who, f->desc->name,
-                 f->hdr.aux, f->hdr.aux == 1 ? "" : "s", (unsigned long long)rt_as_array(a)->len);
-        return NULL;
-    }
     vm_val_t fn2 = rt_copy(ctx, fn);
     if (!fn2)
         return NULL;
@@ -591,7 +664,7 @@ static rt_proc_t *spawn(vm_ctx_t *ctx, const char *who, vm_val_t fn, vm_val_t ar
     } else if (how == SPAWN_MONITOR) {
         *ref = vm_make_ref(ctx);
         lock(self);
-        int ok = add_mon(&self->watching, &self->nwatching, &self->capwatching, *ref, p->pid);
+        int ok = held_add(self, *ref, p->pid);
         unlock(self);
         if (!ok || !add_mon(&p->watchers, &p->nwatchers, &p->capwatchers, *ref, self->pid)) {
             rt_raise(ctx, "out_of_memory", "%s: cannot record the monitor", who);
@@ -751,7 +824,7 @@ vm_val_t vm_proc_monitor(vm_ctx_t *ctx, vm_val_t pid)
         return ref;
     }
     lock(self);
-    int ok = add_mon(&self->watching, &self->nwatching, &self->capwatching, ref, pid);
+    int ok = held_add(self, ref, pid);
     unlock(self);
     if (!ok)
         return rt_raise(ctx, "out_of_memory", "proc.monitor: cannot record the monitor");
@@ -765,39 +838,32 @@ void vm_proc_demonitor(vm_ctx_t *ctx, vm_val_t ref)
         return;
     }
     rt_proc_t *self = rt_proc_of(ctx);
-    vm_val_t target = 0;
+    vm_val_t target = 0; /* a record's atom cancelled names no process */
     lock(self);
-    int had = remove_mon(self->watching, &self->nwatching, ref, &target);
+    rt_mon_t *e = held_find(self, ref);
+    if (e) {
+        target = e->pid;
+        held_del(self, e);
+    }
     unlock(self);
-    rt_proc_t *q = had ? rt_proc_lookup(target) : NULL;
+    rt_proc_t *q = target ? rt_proc_lookup(target) : NULL;
     if (q) {
         lock(q);
-        remove_mon(q->watchers, &q->nwatchers, ref, NULL);
+        remove_mon(q->watchers, &q->nwatchers, ref);
         unlock(q);
     }
 }
 
 /* ---- for tasks (runtime/task/) ---- */
 
-void rt_proc_kill(vm_val_t pid, vm_val_t reason)
-{
-    rt_proc_t *q = rt_proc_lookup(pid);
-    if (q)
-        kill_proc(q, reason);
-}
-
 int rt_proc_monitor_state(rt_proc_t *self, vm_val_t ref, vm_val_t pid)
 {
-    int st = RT_MON_NONE;
     lock(self);
-    for (uint32_t i = 0; i < self->nwatching; i++)
-        if (self->watching[i].ref == ref) {
-            if (self->watching[i].pid == pid)
-                st = RT_MON_HELD;
-            else if (self->watching[i].pid == atom_cancelled)
-                st = RT_MON_CANCELLED;
-            break;
-        }
+    const rt_mon_t *e = held_find(self, ref);
+    int st = !e                         ? RT_MON_NONE
+             : e->pid == pid            ? RT_MON_HELD
+             : e->pid == atom_cancelled ? RT_MON_CANCELLED
+                                        : RT_MON_NONE;
     unlock(self);
     return st;
 }
@@ -805,17 +871,13 @@ int rt_proc_monitor_state(rt_proc_t *self, vm_val_t ref, vm_val_t pid)
 int rt_proc_cancel_monitored(rt_proc_t *self, vm_val_t ref, vm_val_t pid, vm_val_t reason,
                              int record)
 {
-    int held = 0;
     lock(self);
-    for (uint32_t i = 0; i < self->nwatching; i++)
-        if (self->watching[i].ref == ref && self->watching[i].pid == pid) {
-            held = 1;
-            if (record)
-                self->watching[i].pid = atom_cancelled;
-            else
-                self->watching[i] = self->watching[--self->nwatching];
-            break;
-        }
+    rt_mon_t *e = held_find(self, ref);
+    int held = e && e->pid == pid;
+    if (held && record)
+        e->pid = atom_cancelled;
+    else if (held)
+        held_del(self, e);
     unlock(self);
     if (!held)
         return 0;
@@ -823,7 +885,7 @@ int rt_proc_cancel_monitored(rt_proc_t *self, vm_val_t ref, vm_val_t pid, vm_val
     rt_proc_t *q = rt_proc_lookup(pid);
     if (q) {
         lock(q);
-        remove_mon(q->watchers, &q->nwatchers, ref, NULL);
+        remove_mon(q->watchers, &q->nwatchers, ref);
         unlock(q);
         kill_proc(q, reason);
     }
@@ -833,7 +895,7 @@ int rt_proc_cancel_monitored(rt_proc_t *self, vm_val_t ref, vm_val_t pid, vm_val
 int rt_proc_record_cancelled(rt_proc_t *self, vm_val_t ref)
 {
     lock(self);
-    int ok = add_mon(&self->watching, &self->nwatching, &self->capwatching, ref, atom_cancelled);
+    int ok = held_add(self, ref, atom_cancelled);
     unlock(self);
     return ok;
 }
@@ -841,7 +903,9 @@ int rt_proc_record_cancelled(rt_proc_t *self, vm_val_t ref)
 void rt_proc_forget_monitor(rt_proc_t *self, vm_val_t ref)
 {
     lock(self);
-    remove_mon(self->watching, &self->nwatching, ref, NULL);
+    rt_mon_t *e = held_find(self, ref);
+    if (e)
+        held_del(self, e);
     unlock(self);
 }
 

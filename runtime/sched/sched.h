@@ -55,8 +55,8 @@ typedef struct rt_msg {
 
 typedef struct rt_mon {
     vm_val_t ref;
-    vm_val_t pid; /* the watcher (in the target's list) or the target (in the watcher's);
-                   * in the watcher's, the atom cancelled marks a cancelled task's record */
+    vm_val_t pid; /* the watcher (in the target's list) or the target (in the watcher's
+                   * table); there, the atom cancelled marks a cancelled task's record */
 } rt_mon_t;
 
 /* Stacks saved in a process record when they fit (most idle processes):
@@ -115,7 +115,7 @@ typedef struct rt_proc {
     uint32_t nlinks, caplinks;
     rt_mon_t *watchers; /* monitors of this process */
     uint32_t nwatchers, capwatchers;
-    rt_mon_t *watching; /* monitors this process holds */
+    rt_mon_t *watching; /* monitors this process holds: a hash table by ref (proc.c) */
     uint32_t nwatching, capwatching;
     vm_val_t name; /* registered name or 0 */
     /* dependency injection (runtime/di): this process's results of
@@ -224,9 +224,17 @@ int64_t rt_proc_live_count(void);
 /* The process `dest` names: a pid (NULL if dead) or a registered atom
  * (raises badarg when unknown). *err is set when it raised. */
 rt_proc_t *rt_proc_resolve(vm_ctx_t *ctx, const char *who, vm_val_t dest, int *err);
+/* The items of the argument list `args` of a call (a tuple, an array or
+ * nil) in *items and *n; 0 with type raised if it is none of them. */
+int rt_args_items(vm_ctx_t *ctx, const char *who, vm_val_t args, const vm_val_t **items,
+                  uint64_t *n);
+/* 1 if function f takes n arguments, else 0 with arity raised (the
+ * message of a spawn: "who: f takes 2 arguments, given 1"). */
+int rt_check_arity(vm_ctx_t *ctx, const char *who, const vm_func_t *f, uint64_t n);
 
-/* Tasks (runtime/task/): what the calling process `self` holds for its
- * monitor `ref` of `pid`: */
+/* Tasks (runtime/task/). Each of these costs O(1) however many monitors
+ * self holds (a hash table by ref). What the calling process `self` holds
+ * for its monitor `ref` of `pid`: */
 enum {
     RT_MON_NONE,     /* nothing: its DOWN was delivered, or self never held it */
     RT_MON_HELD,     /* the monitor: its DOWN has not been delivered */
@@ -242,9 +250,6 @@ int rt_proc_cancel_monitored(rt_proc_t *self, vm_val_t ref, vm_val_t pid, vm_val
 int rt_proc_record_cancelled(rt_proc_t *self, vm_val_t ref);
 /* Drop self's monitor or record `ref` (on self's side only). */
 void rt_proc_forget_monitor(rt_proc_t *self, vm_val_t ref);
-/* Make the process `pid` (if alive) end with `reason` (an atom, not
- * copied) at its next safe point; untrappable, as kill. */
-void rt_proc_kill(vm_val_t pid, vm_val_t reason);
 
 /* ---- mailbox.c ---- */
 /* Deliver `msg` (already the receiver's copy) to p's mailbox, waking it;

@@ -11,8 +11,8 @@
  * proc.exit). The task value is the tuple {'$task', Pid, Ref}.
  *
  * Waiting is a selective receive in the owner for the DOWN of the refs it
- * waits for (recv.wait / peek / skip / accept, so timeouts are the
- * receive's timers): only the owner's green thread parks, never a worker.
+ * waits for (rt_recv_match, so timeouts are the receive's timers): only the
+ * owner's green thread parks, never a worker.
  *
  * What the owner holds for a task tells its state (proc.c, under the
  * owner's lock): the monitor (not ended, or its DOWN not yet delivered), a
@@ -25,8 +25,6 @@
  * slots of a shadow-stack frame of the builtin (cbody.h); sets of tasks are
  * atomic GC memory (refs and pids are immediates) held in such a slot.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "../proc/cbody.h"
@@ -53,8 +51,7 @@ static vm_val_t atom(int i)
 
 #define FRAME(var, name, nslots) static const vm_func_desc_t var = {name, "", 0, nslots}
 FRAME(async_desc, "task.async", 1);
-FRAME(await_desc, "task.await", 2);
-FRAME(cancel_desc, "task.cancel", 1);
+FRAME(await_desc, "task.await", 1);
 FRAME(all_desc, "task.all", 3);
 FRAME(race_desc, "task.race", 2);
 FRAME(gspawn_desc, "task.group_spawn", 2);
@@ -81,25 +78,6 @@ static void raise_cancelled(vm_ctx_t *ctx, const char *who, vm_val_t pid)
 
 /* ---- the task process ---- */
 
-/* The items of an argument list: a tuple, an array or nil; 0 if it is
- * none of them. */
-static int arg_items(vm_val_t args, const vm_val_t **items, uint64_t *n)
-{
-    if (val_is_nil(args)) {
-        *items = NULL;
-        *n = 0;
-    } else if (rt_is_kind(args, VM_KIND_TUPLE)) {
-        *items = ((const vm_tuple_t *)args)->items;
-        *n = ((const vm_tuple_t *)args)->hdr.aux;
-    } else if (rt_is_kind(args, VM_KIND_ARRAY)) {
-        *items = rt_as_array(args)->items;
-        *n = rt_as_array(args)->len;
-    } else {
-        return 0;
-    }
-    return 1;
-}
-
 static int64_t task_run(vm_ctx_t *ctx, vm_val_t *ssp, int64_t a0, int64_t a1, int64_t a2,
                         int64_t a3);
 RT_CFUNC(task_run_fn, "task.run", task_run, 2, 2);
@@ -117,7 +95,7 @@ static int64_t task_run(vm_ctx_t *ctx, vm_val_t *ssp, int64_t a0, int64_t a1, in
     s[1] = (vm_val_t)a1;
     const vm_val_t *items;
     uint64_t n;
-    if (!arg_items(s[1], &items, &n))
+    if (!rt_args_items(ctx, "task.run", s[1], &items, &n))
         rt_unreachable("task.run: bad arguments"); /* checked by the spawning builtin */
     vm_val_t r = rt_call_fn(ctx, s[0], (uint32_t)n, items);
     vm_val_t tag = atom(A_OK);
@@ -138,28 +116,14 @@ static int64_t task_run(vm_ctx_t *ctx, vm_val_t *ssp, int64_t a0, int64_t a1, in
     rt_proc_die(p, t);
 }
 
-static int check_arity(vm_ctx_t *ctx, const char *who, const vm_func_t *f, uint64_t n)
-{
-    if (n == f->hdr.aux)
-        return 1;
-    rt_raise(ctx, "arity", "%s: %s takes %u argument%s, given %llu", who, f->desc->name, f->hdr.aux,
-             f->hdr.aux == 1 ? "" : "s", (unsigned long long)n);
-    return 0;
-}
-
-/* fn must be a function taking the arguments in args (tuple, array, nil). */
+/* fn must be a function taking the arguments in args (tuple, array, nil):
+ * the checks and messages of proc.spawn. */
 static int check_call(vm_ctx_t *ctx, const char *who, vm_val_t fn, vm_val_t args)
 {
     const vm_func_t *f = rt_expect(ctx, who, fn, VM_KIND_FUNC);
-    if (!f)
-        return 0;
     const vm_val_t *items;
     uint64_t n;
-    if (!arg_items(args, &items, &n)) {
-        rt_raise_type(ctx, who, "a tuple, an array or nil of arguments", args);
-        return 0;
-    }
-    return check_arity(ctx, who, f, n);
+    return f && rt_args_items(ctx, who, args, &items, &n) && rt_check_arity(ctx, who, f, n);
 }
 
 /* A new task of the caller running fn(args...) (checked): 1 with its pid
@@ -217,11 +181,9 @@ static int parse_task(vm_ctx_t *ctx, const char *who, vm_val_t t, vm_val_t *pid,
 /* ---- sets of tasks: ref -> entry, open addressing ---- */
 
 enum {
-    T_WAIT,   /* the monitor is held: its DOWN will come */
-    T_MAIL,   /* its DOWN is in the mailbox */
+    T_LIVE,   /* the monitor is held (its DOWN will come) or its DOWN is in the mailbox */
     T_UNSEEN, /* nothing held: its DOWN should be in the mailbox (to check) */
-    T_CANC,   /* a cancellation record is held */
-    T_DONE
+    T_CANC    /* a cancellation record is held */
 };
 
 typedef struct tent {
@@ -301,8 +263,9 @@ static void tset_del(tset_t *s, tent_t *e)
     s->len--;
 }
 
-/* The entry of s whose DOWN message m is, or NULL. */
-static tent_t *down_of(tset_t *s, vm_val_t m)
+/* m as the DOWN of a process monitor, {'DOWN', Ref, process, Pid, Reason},
+ * or NULL. */
+static const vm_tuple_t *as_down(vm_val_t m)
 {
     if (!rt_is_kind(m, VM_KIND_TUPLE))
         return NULL;
@@ -310,52 +273,45 @@ static tent_t *down_of(tset_t *s, vm_val_t m)
     if (t->hdr.aux != 5 || t->items[0] != atom(A_DOWN) || t->items[2] != atom(A_PROCESS) ||
         !val_is_ref(t->items[1]))
         return NULL;
-    tent_t *e = tset_find(s, t->items[1]);
-    return e && e->pid == t->items[3] ? e : NULL;
+    return t;
+}
+
+/* The entry of s whose DOWN message m is, or NULL. */
+static tent_t *down_of(tset_t *s, vm_val_t m)
+{
+    const vm_tuple_t *d = as_down(m);
+    tent_t *e = d ? tset_find(s, d->items[1]) : NULL;
+    return e && e->pid == d->items[3] ? e : NULL;
+}
+
+/* One task, for the matchers: no set, no allocation. */
+typedef struct tkey {
+    vm_val_t ref, pid;
+} tkey_t;
+
+/* Matchers for rt_recv_match and rt_mbox_scan: m is the DOWN of a task of
+ * the set env, or of the one task env (a tkey_t). */
+static int is_down_in(void *env, vm_val_t m)
+{
+    return down_of(env, m) != NULL;
+}
+
+static int is_down_of(void *env, vm_val_t m)
+{
+    const tkey_t *k = env;
+    const vm_tuple_t *d = as_down(m);
+    return d && d->items[1] == k->ref && d->items[3] == k->pid;
 }
 
 static int see_down(void *env, vm_val_t m)
 {
     tent_t *e = down_of(env, m);
     if (e && e->st == T_UNSEEN)
-        e->st = T_MAIL;
+        e->st = T_LIVE;
     return 0;
 }
 
-static int drop_down(void *env, vm_val_t m)
-{
-    tent_t *e = down_of(env, m);
-    if (!e || e->st != T_MAIL)
-        return 0;
-    e->st = T_DONE;
-    return 1;
-}
-
 /* ---- waiting ---- */
-
-/* A receive of our own: take the oldest DOWN of a task of s in state
- * T_WAIT or T_MAIL, waiting up to ms (< 0: forever). Returns its entry and
- * the message in *msg (the caller roots it), or NULL on timeout. */
-static tent_t *take_down(vm_ctx_t *ctx, tset_t *s, int64_t ms, vm_val_t *msg)
-{
-    rt_proc_t *p = rt_proc_of(ctx);
-    /* A new receive from the oldest message; one the caller left half done
-     * ends here, with its timer, as a sleep would end it. */
-    p->cursor = (rt_mpsc_node_t **)&p->first;
-    if (p->timer_pos >= 0)
-        rt_sched_cancel_timer(p);
-    p->timed_out = 0;
-    for (;;) {
-        if (!vm_recv_wait(ctx, ms))
-            return NULL;
-        tent_t *e = down_of(s, vm_recv_peek(ctx));
-        if (e && (e->st == T_WAIT || e->st == T_MAIL)) {
-            *msg = vm_recv_accept(ctx);
-            return e;
-        }
-        vm_recv_skip(ctx);
-    }
-}
 
 static int64_t deadline_of(int64_t ms)
 {
@@ -407,31 +363,27 @@ static void raise_failure(vm_ctx_t *ctx, const char *who, vm_val_t m)
                   rt_val_text(d->items[3], p, sizeof p), rt_val_text(reason, r, sizeof r));
 }
 
-/* Give up every task left in s: stop the monitor of each one still held
- * and end it with reason cancelled (no record), drop the DOWNs already
- * delivered and the cancellation records. Raises nothing, allocates nothing. */
+/* Give up every task left in s: end each one whose monitor is still held
+ * with reason cancelled (the monitor stopped, no record), forget the
+ * cancellation records, drop the DOWNs already delivered. Raises nothing,
+ * allocates nothing. */
 static void give_up(vm_ctx_t *ctx, tset_t *s)
 {
     rt_proc_t *self = rt_proc_of(ctx);
     int flush = 0;
     for (uint64_t i = 0; i <= s->mask; i++) {
         tent_t *e = &s->e[i];
-        if (!e->ref || e->st == T_DONE)
+        if (!e->ref)
             continue;
-        if (e->st == T_WAIT &&
-            rt_proc_cancel_monitored(self, e->ref, e->pid, atom(A_CANCELLED), 0)) {
-            e->st = T_DONE;
-        } else if (e->st == T_CANC) {
+        if (e->st == T_CANC)
             rt_proc_forget_monitor(self, e->ref);
-            e->st = T_DONE;
-        } else {
-            e->st = T_MAIL; /* delivered meanwhile, or to look for */
-            flush = 1;
-        }
+        else if (!rt_proc_cancel_monitored(self, e->ref, e->pid, atom(A_CANCELLED), 0))
+            flush = 1; /* not held: its DOWN was delivered (or it is not ours) */
     }
+    /* Only the tasks not held can have a DOWN in the mailbox. */
     if (flush) {
         rt_mbox_sync(self);
-        rt_mbox_scan(self, drop_down, s);
+        rt_mbox_scan(self, is_down_in, s);
     }
 }
 
@@ -451,8 +403,8 @@ static tset_t *collect(vm_ctx_t *ctx, const char *who, vm_val_t arr, vm_val_t *s
         vm_val_t t = rt_as_array(arr)->items[i], pid, ref;
         if (!parse_task(ctx, who, t, &pid, &ref))
             return NULL;
-        int st = rt_proc_monitor_state(self, ref, pid);
-        int64_t tst = st == RT_MON_HELD ? T_WAIT : st == RT_MON_CANCELLED ? T_CANC : T_UNSEEN;
+        int st = rt_proc_monitor_state(self, ref, pid); /* O(1) */
+        int64_t tst = st == RT_MON_HELD ? T_LIVE : st == RT_MON_CANCELLED ? T_CANC : T_UNSEEN;
         if (!tset_add(s, ref, pid, (int64_t)i, tst)) {
             if (!strict)
                 continue;
@@ -462,12 +414,12 @@ static tset_t *collect(vm_ctx_t *ctx, const char *who, vm_val_t arr, vm_val_t *s
         }
         unseen += tst == T_UNSEEN;
     }
-    if (!unseen)
+    /* Unless strict, an unseen task is left for give_up, which looks for
+     * its DOWN anyway. */
+    if (!strict || !unseen)
         return s;
     rt_mbox_sync(self);
     rt_mbox_scan(self, see_down, s);
-    if (!strict)
-        return s;
     for (uint64_t i = 0; i < rt_as_array(arr)->len; i++) {
         vm_val_t t = rt_as_array(arr)->items[i];
         tent_t *e = tset_find(s, ((const vm_tuple_t *)t)->items[2]);
@@ -503,6 +455,27 @@ static void fail_cancelled(vm_ctx_t *ctx, const char *who, tset_t *s, tent_t *c)
     raise_cancelled(ctx, who, pid);
 }
 
+/* Wait up to ms for the next task of set to end, and take it out of set:
+ * 1 with its result in *r and its index in *idx; 0 if it failed, with the
+ * tasks left given up and its failure raised; -1 on timeout, with nothing
+ * given up or raised. The DOWN is kept in *slot. */
+static int settle_one(vm_ctx_t *ctx, const char *who, tset_t *set, int64_t ms, vm_val_t *slot,
+                      vm_val_t *r, int64_t *idx)
+{
+    vm_val_t m = rt_recv_match(ctx, is_down_in, set, ms);
+    if (!m)
+        return -1;
+    *slot = m;
+    tent_t *e = down_of(set, m);
+    *idx = e->idx;
+    tset_del(set, e);
+    if (result_of(m, r))
+        return 1;
+    give_up(ctx, set);
+    raise_failure(ctx, who, m);
+    return 0;
+}
+
 /* task.all over array `arr` with slots s[0..3); `group`, if not 0, is
  * emptied once the tasks are collected. */
 static vm_val_t wait_all(vm_ctx_t *ctx, const char *who, vm_val_t arr, int64_t ms, vm_val_t *s,
@@ -530,23 +503,17 @@ static vm_val_t wait_all(vm_ctx_t *ctx, const char *who, vm_val_t arr, int64_t m
         return 0;
     }
     while (set->len) {
-        vm_val_t m, r;
-        tent_t *e = take_down(ctx, set, ms_left(deadline), &m);
-        if (!e) {
+        vm_val_t r;
+        int64_t idx;
+        int st = settle_one(ctx, who, set, ms_left(deadline), &s[2], &r, &idx);
+        if (st < 0) {
             uint64_t left = set->len;
             give_up(ctx, set);
             rt_raise(ctx, "timeout", "%s: %llu of %llu tasks did not finish within %lld ms", who,
                      (unsigned long long)left, (unsigned long long)n, (long long)ms);
-            return 0;
         }
-        s[2] = m;
-        int64_t idx = e->idx;
-        tset_del(set, e);
-        if (!result_of(m, &r)) {
-            give_up(ctx, set);
-            raise_failure(ctx, who, m);
+        if (st <= 0)
             return 0;
-        }
         rt_as_array(res)->items[idx] = r;
     }
     return res;
@@ -568,25 +535,21 @@ vm_val_t vm_task_async(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
 
 vm_val_t vm_task_await(vm_ctx_t *ctx, vm_val_t task, int64_t ms)
 {
-    vm_val_t pid, ref;
-    if (!parse_task(ctx, "task.await", task, &pid, &ref))
+    tkey_t k; /* on this stack: a process's stack keeps its addresses while it waits */
+    if (!parse_task(ctx, "task.await", task, &k.pid, &k.ref))
         return 0;
     rt_proc_t *self = rt_proc_of(ctx);
     vm_val_t *saved, *s = enter(ctx, &saved, &await_desc), r = 0;
-    int st = rt_proc_monitor_state(self, ref, pid);
+    int st = rt_proc_monitor_state(self, k.ref, k.pid);
     if (st == RT_MON_CANCELLED) {
-        rt_proc_forget_monitor(self, ref);
-        raise_cancelled(ctx, "task.await", pid);
+        rt_proc_forget_monitor(self, k.ref);
+        raise_cancelled(ctx, "task.await", k.pid);
         goto out;
     }
-    tset_t *set = tset_new(ctx, 1, &s[0]);
-    if (!set)
-        goto out;
-    tset_add(set, ref, pid, 0, st == RT_MON_HELD ? T_WAIT : T_MAIL);
     if (st == RT_MON_NONE)
         rt_mbox_sync(self); /* its DOWN is there now, if it is anywhere */
-    vm_val_t m;
-    if (!take_down(ctx, set, st == RT_MON_HELD ? ms : 0, &m)) {
+    vm_val_t m = rt_recv_match(ctx, is_down_of, &k, st == RT_MON_HELD ? ms : 0);
+    if (!m) {
         char v[128];
         if (st == RT_MON_HELD)
             rt_raise(ctx, "timeout", "task.await: no result within %lld ms", (long long)ms);
@@ -596,7 +559,7 @@ vm_val_t vm_task_await(vm_ctx_t *ctx, vm_val_t task, int64_t ms)
                      rt_val_text(task, v, sizeof v));
         goto out;
     }
-    s[1] = m;
+    s[0] = m;
     if (!result_of(m, &r))
         raise_failure(ctx, "task.await", m);
 out:
@@ -604,31 +567,20 @@ out:
     return r;
 }
 
-static int drop_one(void *env, vm_val_t m)
-{
-    return down_of(env, m) != NULL;
-}
-
 void vm_task_cancel(vm_ctx_t *ctx, vm_val_t task)
 {
-    vm_val_t pid, ref;
-    if (!parse_task(ctx, "task.cancel", task, &pid, &ref))
+    tkey_t k;
+    if (!parse_task(ctx, "task.cancel", task, &k.pid, &k.ref))
         return;
     rt_proc_t *self = rt_proc_of(ctx);
-    if (rt_proc_cancel_monitored(self, ref, pid, atom(A_CANCELLED), 1))
+    if (rt_proc_cancel_monitored(self, k.ref, k.pid, atom(A_CANCELLED), 1))
         return; /* it ends with reason cancelled; no DOWN will come */
-    if (rt_proc_monitor_state(self, ref, pid) == RT_MON_CANCELLED)
+    if (rt_proc_monitor_state(self, k.ref, k.pid) == RT_MON_CANCELLED)
         return;
     /* It ended: drop its outcome if it was not awaited yet. */
-    vm_val_t *saved, *s = enter(ctx, &saved, &cancel_desc);
-    tset_t *set = tset_new(ctx, 1, &s[0]);
-    if (set) {
-        tset_add(set, ref, pid, 0, T_MAIL);
-        rt_mbox_sync(self);
-        if (rt_mbox_scan(self, drop_one, set) && !rt_proc_record_cancelled(self, ref))
-            rt_raise(ctx, "out_of_memory", "task.cancel: cannot record the cancellation");
-    }
-    ctx->ssp = saved;
+    rt_mbox_sync(self);
+    if (rt_mbox_scan(self, is_down_of, &k) && !rt_proc_record_cancelled(self, k.ref))
+        rt_raise(ctx, "out_of_memory", "task.cancel: cannot record the cancellation");
 }
 
 vm_val_t vm_task_all(vm_ctx_t *ctx, vm_val_t tasks, int64_t ms)
@@ -656,18 +608,15 @@ vm_val_t vm_task_race(vm_ctx_t *ctx, vm_val_t tasks, int64_t ms)
         fail_cancelled(ctx, "task.race", set, c);
         goto out;
     }
-    vm_val_t m;
-    tent_t *e = take_down(ctx, set, ms, &m);
-    if (!e) {
-        give_up(ctx, set);
+    vm_val_t got;
+    int64_t idx;
+    int st = settle_one(ctx, "task.race", set, ms, &s[1], &got, &idx);
+    if (st != 0)
+        give_up(ctx, set); /* the others lose */
+    if (st < 0)
         rt_raise(ctx, "timeout", "task.race: no task finished within %lld ms", (long long)ms);
-        goto out;
-    }
-    s[1] = m;
-    tset_del(set, e);
-    give_up(ctx, set);
-    if (!result_of(m, &r))
-        raise_failure(ctx, "task.race", m);
+    if (st > 0)
+        r = got;
 out:
     ctx->ssp = saved;
     return r;
@@ -728,7 +677,7 @@ vm_val_t vm_task_foreach(vm_ctx_t *ctx, vm_val_t arr, vm_val_t fn, int64_t limit
     if (!rt_expect(ctx, who, arr, VM_KIND_ARRAY))
         return 0;
     const vm_func_t *f = rt_expect(ctx, who, fn, VM_KIND_FUNC);
-    if (!f || !check_arity(ctx, who, f, 1))
+    if (!f || !rt_check_arity(ctx, who, f, 1))
         return 0;
     uint64_t n = rt_as_array(arr)->len;
     uint64_t lim = limit <= 0 || (uint64_t)limit > n ? n : (uint64_t)limit;
@@ -757,16 +706,11 @@ vm_val_t vm_task_foreach(vm_ctx_t *ctx, vm_val_t arr, vm_val_t fn, int64_t limit
                 res = 0;
                 goto out;
             }
-            tset_add(set, ref, pid, (int64_t)next++, T_WAIT);
+            tset_add(set, ref, pid, (int64_t)next++, T_LIVE);
         }
-        vm_val_t m, r;
-        tent_t *e = take_down(ctx, set, -1, &m);
-        s[2] = m;
-        int64_t idx = e->idx;
-        tset_del(set, e);
-        if (!result_of(m, &r)) {
-            give_up(ctx, set);
-            raise_failure(ctx, who, m);
+        vm_val_t r;
+        int64_t idx;
+        if (settle_one(ctx, who, set, -1, &s[2], &r, &idx) <= 0) { /* no timeout: failed */
             res = 0;
             goto out;
         }
