@@ -15,17 +15,22 @@
  *   4. the woken process retries from 1.
  *
  * A send or a receive wakes one waiter of the other side; a close wakes
- * all. The token is set under the channel's lock, so once a process has
- * left every queue (under each lock) no stale token can reach it later,
- * and whether it is still queued can be read from its token (one
- * channel) or from the queue (select). A waiter that was taken out of a
- * queue but leaves without using the wake-up (killed, timed out, served
- * by another channel of a select) hands it to the next waiter of that
- * queue, so no wake-up is lost. Dead pids in a queue are skipped.
+ * all (it sets their tokens and detaches both queues under the lock, and
+ * wakes them after unlocking). The token is set under the channel's lock,
+ * so once a process has left every queue (under each lock) no stale token
+ * can reach it later, and whether it is still queued can be read from its
+ * token (one channel) or from the queue (select). A select leaves its
+ * queues when it wakes; where it finds itself taken out and nothing served
+ * it yet, it takes that channel's item (or its close) right there. A
+ * waiter that was taken out of a queue but leaves without using the
+ * wake-up (killed, timed out, served by another channel of a select) hands
+ * it to the next waiter of that queue, so no wake-up is lost. Dead pids in
+ * a queue are skipped.
  *
- * Nothing allocates or raises while a lock is held: buffers grow between
- * an unlock and the retry. The values in transit sit in C locals, which
- * the collector scans (a parked process's saved stack is a root).
+ * Nothing allocates, raises or wakes a process while a lock is held: rings
+ * grow between an unlock and the retry, and results are allocated before
+ * an item is taken. The values in transit sit in C locals, which the
+ * collector scans (a parked process's saved stack is a root).
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -82,129 +87,86 @@ static void chan_unlock(rt_chan_t *c)
     atomic_store_explicit(&c->lock, 0, memory_order_release);
 }
 
-/* ---- items ---- */
+/* ---- rings: the items and the queues of waiting processes ---- */
 
-static void buf_push(rt_chan_t *c, vm_val_t v)
+/* Slot of the k-th oldest entry of `r`. */
+static uint64_t ring_at(const rt_chan_ring_t *r, uint64_t k)
 {
-    uint64_t i = c->head + c->len;
-    if (i >= c->bufcap)
-        i -= c->bufcap;
-    c->buf[i] = v;
-    c->len++;
+    uint64_t i = r->head + k;
+    return i >= r->cap ? i - r->cap : i;
 }
 
-static vm_val_t buf_take(rt_chan_t *c)
+/* Lock held, r->len < r->cap. */
+static void ring_push(rt_chan_ring_t *r, vm_val_t v)
 {
-    vm_val_t v = c->buf[c->head];
-    c->buf[c->head] = 0; /* the collector may have it once it is taken */
-    if (++c->head == c->bufcap)
-        c->head = 0;
-    c->len--;
+    r->items[ring_at(r, r->len)] = v;
+    r->len++;
+}
+
+/* Lock held, r->len > 0: the oldest entry. */
+static vm_val_t ring_pop(rt_chan_ring_t *r)
+{
+    vm_val_t v = r->items[r->head];
+    r->items[r->head] = 0; /* the collector may have it once it is taken */
+    if (++r->head == r->cap)
+        r->head = 0;
+    r->len--;
     return v;
 }
 
-static int has_room(const rt_chan_t *c)
+/* Lock held: remove one entry `v` (the newest: a waiter's pid is most
+ * likely at the end); 0 if there is none. */
+static int ring_remove(rt_chan_ring_t *r, vm_val_t v)
 {
-    return !c->cap || c->len < c->cap;
-}
-
-/* Called unlocked: make the ring hold at least one more item than it held
- * when the caller looked (`seen` = bufcap then). 0 if out of memory
- * (raised). */
-static int grow_buf(vm_ctx_t *ctx, rt_chan_t *c, uint64_t seen)
-{
-    uint64_t want = seen ? 2 * seen : 8;
-    if (c->cap && want > c->cap)
-        want = c->cap;
-    vm_val_t *nb = rt_gc_alloc_raw(ctx, want * sizeof(vm_val_t), 0);
-    if (!nb)
-        return 0;
-    chan_lock(c);
-    if (c->bufcap < want) {
-        for (uint64_t k = 0, i = c->head; k < c->len; k++) {
-            nb[k] = c->buf[i];
-            if (++i == c->bufcap)
-                i = 0;
-        }
-        c->buf = nb;
-        c->bufcap = want;
-        c->head = 0;
-    }
-    chan_unlock(c);
-    return 1;
-}
-
-/* ---- queues of waiting processes ---- */
-
-static void q_push(rt_waitq_t *q, vm_val_t pid)
-{
-    uint32_t i = q->head + q->len;
-    if (i >= q->cap)
-        i -= q->cap;
-    q->pids[i] = pid;
-    q->len++;
-}
-
-static vm_val_t q_pop(rt_waitq_t *q)
-{
-    vm_val_t pid = q->pids[q->head];
-    if (++q->head == q->cap)
-        q->head = 0;
-    q->len--;
-    return pid;
-}
-
-/* Remove one entry `pid` (the newest: the one most likely at the end);
- * 0 if there is none. */
-static int q_remove(rt_waitq_t *q, vm_val_t pid)
-{
-    for (uint32_t k = q->len; k-- > 0;) {
-        uint32_t i = (uint32_t)(((uint64_t)q->head + k) % q->cap);
-        if (q->pids[i] != pid)
+    for (uint64_t k = r->len; k-- > 0;) {
+        if (r->items[ring_at(r, k)] != v)
             continue;
-        for (uint32_t m = k; m + 1 < q->len; m++) {
-            uint32_t a = (uint32_t)(((uint64_t)q->head + m) % q->cap);
-            uint32_t b = a + 1 == q->cap ? 0 : a + 1;
-            q->pids[a] = q->pids[b];
-        }
-        q->len--;
+        for (uint64_t m = k; m + 1 < r->len; m++)
+            r->items[ring_at(r, m)] = r->items[ring_at(r, m + 1)];
+        r->len--;
+        r->items[ring_at(r, r->len)] = 0;
         return 1;
     }
     return 0;
 }
 
-/* Called unlocked: room for one more waiter in `q` of `c` (like grow_buf). */
-static int grow_q(vm_ctx_t *ctx, rt_chan_t *c, rt_waitq_t *q, uint32_t seen)
+/* Called unlocked: make `r`, a ring of `c` that the caller saw full with
+ * `seen` slots, hold at least one more entry, `max` at most (0: no limit);
+ * atomic memory if `atomic` (pids). 0 if out of memory (raised). */
+static int ring_grow(vm_ctx_t *ctx, rt_chan_t *c, rt_chan_ring_t *r, uint64_t seen, uint64_t max,
+                     int atomic)
 {
-    if (seen >= UINT32_MAX / 2) {
-        rt_raise(ctx, "system_limit", "too many processes waiting on one channel");
-        return 0;
-    }
-    uint32_t want = seen ? 2 * seen : 4;
-    vm_val_t *np = rt_gc_alloc_raw(ctx, (size_t)want * sizeof(vm_val_t), 1);
-    if (!np)
+    uint64_t want = seen ? 2 * seen : 8;
+    if (max && want > max)
+        want = max;
+    vm_val_t *items = rt_gc_alloc_raw(ctx, want * sizeof(vm_val_t), atomic);
+    if (!items)
         return 0;
     chan_lock(c);
-    if (q->cap < want) {
-        for (uint32_t k = 0, i = q->head; k < q->len; k++) {
-            np[k] = q->pids[i];
-            if (++i == q->cap)
-                i = 0;
-        }
-        q->pids = np;
-        q->cap = want;
-        q->head = 0;
+    if (r->cap < want) {
+        for (uint64_t k = 0; k < r->len; k++)
+            items[k] = r->items[ring_at(r, k)];
+        r->items = items;
+        r->cap = want;
+        r->head = 0;
     }
     chan_unlock(c);
     return 1;
 }
 
+static int has_room(const rt_chan_t *c)
+{
+    return !c->cap || c->buf.len < c->cap;
+}
+
+/* ---- waking ---- */
+
 /* Lock held: take the oldest live waiter out of `q` and set its token;
  * the caller wakes it (rt_sched_wake) after unlocking. NULL if none. */
-static rt_proc_t *take_waiter(rt_waitq_t *q)
+static rt_proc_t *take_waiter(rt_chan_ring_t *q)
 {
     while (q->len) {
-        rt_proc_t *p = rt_proc_lookup(q_pop(q));
+        rt_proc_t *p = rt_proc_lookup(ring_pop(q));
         if (p) {
             atomic_store(&p->notified, 1);
             return p;
@@ -219,12 +181,21 @@ static void wake(rt_proc_t *p)
         rt_sched_wake(p);
 }
 
-/* Lock held: wake every waiter of `q` (a close). */
-static void wake_all(rt_waitq_t *q)
+/* Lock held, c->buf.len > 0: take the oldest item. A bounded channel now
+ * has room: *w is the sender to wake after unlocking (or NULL). */
+static vm_val_t take_locked(rt_chan_t *c, rt_proc_t **w)
 {
-    rt_proc_t *p;
-    while ((p = take_waiter(q)))
-        rt_sched_wake(p);
+    vm_val_t v = ring_pop(&c->buf);
+    *w = c->cap ? take_waiter(&c->sendq) : NULL;
+    return v;
+}
+
+/* Lock held, room in c->buf: append `v`; returns the receiver to wake
+ * after unlocking (or NULL). */
+static rt_proc_t *put_locked(rt_chan_t *c, vm_val_t v)
+{
+    ring_push(&c->buf, v);
+    return take_waiter(&c->recvq);
 }
 
 /* Process `pid` stops waiting in the receive (recv_side) or send queue of
@@ -233,9 +204,9 @@ static void wake_all(rt_waitq_t *q)
 static void leave(rt_chan_t *c, int recv_side, vm_val_t pid)
 {
     chan_lock(c);
-    rt_waitq_t *q = recv_side ? &c->recvq : &c->sendq;
+    rt_chan_ring_t *q = recv_side ? &c->recvq : &c->sendq;
     rt_proc_t *w = NULL;
-    if (!q_remove(q, pid) && (recv_side ? c->len > 0 : has_room(c)))
+    if (!ring_remove(q, pid) && (recv_side ? c->buf.len > 0 : has_room(c)))
         w = take_waiter(q);
     chan_unlock(c);
     wake(w);
@@ -246,11 +217,6 @@ static void leave(rt_chan_t *c, int recv_side, vm_val_t pid)
 static rt_proc_t *self_of(vm_ctx_t *ctx)
 {
     return rt_ctx_is_process(ctx) ? rt_proc_of(ctx) : NULL;
-}
-
-static rt_chan_t *expect_chan(vm_ctx_t *ctx, const char *who, vm_val_t v)
-{
-    return rt_expect(ctx, who, v, VM_KIND_CHAN);
 }
 
 static int is_token(const rt_chan_t *c)
@@ -283,10 +249,10 @@ static vm_val_t make_chan(vm_ctx_t *ctx, uint64_t cap, uint32_t flags)
     c->cap = cap;
     if (!(flags & RT_CHAN_TOKEN)) {
         uint64_t n = cap && cap < 8 ? cap : 8;
-        c->buf = rt_gc_alloc_raw(ctx, n * sizeof(vm_val_t), 0);
-        if (!c->buf)
+        c->buf.items = rt_gc_alloc_raw(ctx, n * sizeof(vm_val_t), 0);
+        if (!c->buf.items)
             return 0;
-        c->bufcap = n;
+        c->buf.cap = n;
     }
     return (vm_val_t)c;
 }
@@ -299,6 +265,73 @@ static uint64_t next_rand(void)
     x ^= x >> 7;
     x ^= x << 17;
     return x;
+}
+
+/* ---- sending ---- */
+
+enum { SENT, FULL, CLOSED, FAILED };
+
+/* Append `copy` (the sender's copy of the item) to `c`, growing its ring
+ * as needed, and wake a receiver. While `c` is full, the process `self`
+ * waits for room; with `self` NULL the answer is FULL instead. CLOSED: `c`
+ * is closed; FAILED: out of memory (raised). Inlined into both callers:
+ * a call here costs chan.send a frame, which every switch of a process
+ * parked in it copies. */
+static inline __attribute__((always_inline)) int send_op(vm_ctx_t *ctx, rt_chan_t *c, vm_val_t copy,
+                                                         rt_proc_t *self)
+{
+    int waiting = 0; /* self queued in c->sendq, or taken out by a waker (token set) */
+    for (;;) {
+        chan_lock(c);
+        int queued = waiting && !atomic_load(&self->notified);
+        int room = has_room(c);
+        if (c->closed || (!room && !self)) {
+            int r = c->closed ? CLOSED : FULL;
+            if (queued)
+                ring_remove(&c->sendq, self->pid);
+            chan_unlock(c);
+            return r;
+        }
+        if (room) {
+            if (c->buf.len == c->buf.cap) {
+                uint64_t seen = c->buf.cap;
+                chan_unlock(c);
+                if (!ring_grow(ctx, c, &c->buf, seen, c->cap, 0)) {
+                    if (waiting)
+                        leave(c, 0, self->pid);
+                    return FAILED;
+                }
+                continue;
+            }
+            if (queued)
+                ring_remove(&c->sendq, self->pid);
+            rt_proc_t *w = put_locked(c, copy);
+            chan_unlock(c);
+            wake(w);
+            return SENT;
+        }
+        if (!queued) {
+            if (c->sendq.len == c->sendq.cap) {
+                uint64_t seen = c->sendq.cap;
+                chan_unlock(c);
+                if (!ring_grow(ctx, c, &c->sendq, seen, 0, 1)) {
+                    if (waiting)
+                        leave(c, 0, self->pid);
+                    return FAILED;
+                }
+                continue;
+            }
+            ring_push(&c->sendq, self->pid);
+            atomic_store(&self->notified, 0);
+            waiting = 1;
+        }
+        chan_unlock(c);
+        rt_sched_park(self, 0);
+        if (atomic_load(&self->kill_reason)) {
+            leave(c, 0, self->pid);
+            rt_proc_check_kill(self);
+        }
+    }
 }
 
 /* ---- builtins ---- */
@@ -317,7 +350,7 @@ vm_val_t vm_token_new(vm_ctx_t *ctx)
 
 void vm_chan_send(vm_ctx_t *ctx, vm_val_t chv, vm_val_t v)
 {
-    rt_chan_t *c = expect_chan(ctx, "chan.send", chv);
+    rt_chan_t *c = rt_expect(ctx, "chan.send", chv, VM_KIND_CHAN);
     if (!c)
         return;
     if (is_token(c)) {
@@ -327,66 +360,16 @@ void vm_chan_send(vm_ctx_t *ctx, vm_val_t chv, vm_val_t v)
     vm_val_t copy = rt_copy(ctx, v);
     if (!copy)
         return;
-    rt_proc_t *self = self_of(ctx);
-    int waiting = 0; /* self queued in c->sendq, or taken out by a waker (token set) */
-    for (;;) {
-        chan_lock(c);
-        int queued = waiting && !atomic_load(&self->notified);
-        if (c->closed) {
-            if (queued)
-                q_remove(&c->sendq, self->pid);
-            chan_unlock(c);
-            raise_closed(ctx, "chan.send");
-            return;
-        }
-        if (has_room(c)) {
-            if (c->len == c->bufcap) {
-                uint64_t seen = c->bufcap;
-                chan_unlock(c);
-                if (!grow_buf(ctx, c, seen)) {
-                    if (waiting)
-                        leave(c, 0, self->pid);
-                    return;
-                }
-                continue;
-            }
-            buf_push(c, copy);
-            if (queued)
-                q_remove(&c->sendq, self->pid);
-            rt_proc_t *w = take_waiter(&c->recvq);
-            chan_unlock(c);
-            wake(w);
-            return;
-        }
-        if (!self) {
-            chan_unlock(c);
-            would_block(ctx, "chan.send");
-            return;
-        }
-        if (!queued) {
-            if (c->sendq.len == c->sendq.cap) {
-                uint32_t seen = c->sendq.cap;
-                chan_unlock(c);
-                if (!grow_q(ctx, c, &c->sendq, seen))
-                    return; /* not queued: nothing to undo */
-                continue;
-            }
-            q_push(&c->sendq, self->pid);
-            atomic_store(&self->notified, 0);
-            waiting = 1;
-        }
-        chan_unlock(c);
-        rt_sched_park(self, 0);
-        if (atomic_load(&self->kill_reason)) {
-            leave(c, 0, self->pid);
-            rt_proc_check_kill(self);
-        }
+    switch (send_op(ctx, c, copy, self_of(ctx))) {
+    case FULL: would_block(ctx, "chan.send"); break; /* outside a process */
+    case CLOSED: raise_closed(ctx, "chan.send"); break;
+    default: break; /* SENT, or FAILED (raised) */
     }
 }
 
 vm_val_t vm_chan_recv(vm_ctx_t *ctx, vm_val_t chv)
 {
-    rt_chan_t *c = expect_chan(ctx, "chan.recv", chv);
+    rt_chan_t *c = rt_expect(ctx, "chan.recv", chv, VM_KIND_CHAN);
     if (!c)
         return 0;
     rt_proc_t *self = self_of(ctx);
@@ -394,18 +377,18 @@ vm_val_t vm_chan_recv(vm_ctx_t *ctx, vm_val_t chv)
     for (;;) {
         chan_lock(c);
         int queued = waiting && !atomic_load(&self->notified);
-        if (c->len) {
-            vm_val_t v = buf_take(c);
+        if (c->buf.len) {
             if (queued)
-                q_remove(&c->recvq, self->pid);
-            rt_proc_t *w = c->cap ? take_waiter(&c->sendq) : NULL;
+                ring_remove(&c->recvq, self->pid);
+            rt_proc_t *w;
+            vm_val_t v = take_locked(c, &w);
             chan_unlock(c);
             wake(w);
             return v;
         }
         if (c->closed) {
             if (queued)
-                q_remove(&c->recvq, self->pid);
+                ring_remove(&c->recvq, self->pid);
             chan_unlock(c);
             return raise_closed(ctx, "chan.recv");
         }
@@ -415,13 +398,16 @@ vm_val_t vm_chan_recv(vm_ctx_t *ctx, vm_val_t chv)
         }
         if (!queued) {
             if (c->recvq.len == c->recvq.cap) {
-                uint32_t seen = c->recvq.cap;
+                uint64_t seen = c->recvq.cap;
                 chan_unlock(c);
-                if (!grow_q(ctx, c, &c->recvq, seen))
+                if (!ring_grow(ctx, c, &c->recvq, seen, 0, 1)) {
+                    if (waiting)
+                        leave(c, 1, self->pid);
                     return 0;
+                }
                 continue;
             }
-            q_push(&c->recvq, self->pid);
+            ring_push(&c->recvq, self->pid);
             atomic_store(&self->notified, 0);
             waiting = 1;
         }
@@ -436,101 +422,90 @@ vm_val_t vm_chan_recv(vm_ctx_t *ctx, vm_val_t chv)
 
 vm_val_t vm_chan_try_send(vm_ctx_t *ctx, vm_val_t chv, vm_val_t v)
 {
-    rt_chan_t *c = expect_chan(ctx, "chan.try_send", chv);
+    rt_chan_t *c = rt_expect(ctx, "chan.try_send", chv, VM_KIND_CHAN);
     if (!c)
         return 0;
     if (is_token(c))
         return no_items(ctx, "chan.try_send");
-    /* Look first: a full or closed channel costs no copy. */
-    chan_lock(c);
-    int closed = c->closed, room = has_room(c);
-    chan_unlock(c);
-    if (closed)
-        return atom_closed();
-    if (!room)
-        return atom_full();
     vm_val_t copy = rt_copy(ctx, v);
     if (!copy)
         return 0;
-    for (;;) {
-        chan_lock(c);
-        if (c->closed) {
-            chan_unlock(c);
-            return atom_closed();
-        }
-        if (!has_room(c)) {
-            chan_unlock(c);
-            return atom_full();
-        }
-        if (c->len == c->bufcap) {
-            uint64_t seen = c->bufcap;
-            chan_unlock(c);
-            if (!grow_buf(ctx, c, seen))
-                return 0;
-            continue;
-        }
-        buf_push(c, copy);
-        rt_proc_t *w = take_waiter(&c->recvq);
-        chan_unlock(c);
-        wake(w);
-        return atom_ok();
+    switch (send_op(ctx, c, copy, NULL)) {
+    case SENT: return atom_ok();
+    case FULL: return atom_full();
+    case CLOSED: return atom_closed();
+    default: return 0;
     }
 }
 
 vm_val_t vm_chan_try_recv(vm_ctx_t *ctx, vm_val_t chv)
 {
-    rt_chan_t *c = expect_chan(ctx, "chan.try_recv", chv);
+    rt_chan_t *c = rt_expect(ctx, "chan.try_recv", chv, VM_KIND_CHAN);
     if (!c)
         return 0;
+    /* The answer first: once an item is taken, nothing may fail. */
+    vm_val_t t = vm_tuple_alloc(ctx, 2);
+    if (!t)
+        return 0;
     chan_lock(c);
-    if (!c->len) {
+    if (!c->buf.len) {
         int closed = c->closed;
         chan_unlock(c);
         return closed ? atom_closed() : atom_empty();
     }
-    vm_val_t v = buf_take(c);
-    rt_proc_t *w = c->cap ? take_waiter(&c->sendq) : NULL;
+    rt_proc_t *w;
+    vm_val_t v = take_locked(c, &w);
     chan_unlock(c);
     wake(w);
-    vm_val_t t = vm_tuple_alloc(ctx, 2);
-    if (!t)
-        return 0;
     ((vm_tuple_t *)t)->items[0] = atom_ok();
     ((vm_tuple_t *)t)->items[1] = v;
     return t;
 }
 
-/* Close `c`; 0 if it was closed already. Wakes every waiter. */
+/* Close `c`; 0 if it was closed already. Wakes every waiter: their tokens
+ * are set under the lock, and the queues detached (nothing queues on a
+ * closed channel), so that the wake-ups can be made after unlocking. */
 static int close_chan(rt_chan_t *c)
 {
+    rt_chan_ring_t qs[2] = {{0}, {0}};
     chan_lock(c);
     int was = c->closed;
     if (!was) {
         c->closed = 1;
-        wake_all(&c->recvq);
-        wake_all(&c->sendq);
+        qs[0] = c->recvq;
+        qs[1] = c->sendq;
+        c->recvq = c->sendq = (rt_chan_ring_t){0};
+        for (int j = 0; j < 2; j++)
+            for (uint64_t k = 0; k < qs[j].len; k++) {
+                rt_proc_t *p = rt_proc_lookup(qs[j].items[ring_at(&qs[j], k)]);
+                if (p)
+                    atomic_store(&p->notified, 1);
+            }
     }
     chan_unlock(c);
+    for (int j = 0; j < 2; j++)
+        for (uint64_t k = 0; k < qs[j].len; k++)
+            wake(rt_proc_lookup(qs[j].items[ring_at(&qs[j], k)]));
     return !was;
 }
 
 void vm_chan_close(vm_ctx_t *ctx, vm_val_t chv)
 {
-    rt_chan_t *c = expect_chan(ctx, "chan.close", chv);
+    rt_chan_t *c = rt_expect(ctx, "chan.close", chv, VM_KIND_CHAN);
     if (c && !close_chan(c))
         rt_raise(ctx, "badarg", "chan.close: the channel is closed already");
 }
 
 void vm_token_cancel(vm_ctx_t *ctx, vm_val_t chv)
 {
-    rt_chan_t *c = expect_chan(ctx, "token.cancel", chv);
+    rt_chan_t *c = rt_expect(ctx, "token.cancel", chv, VM_KIND_CHAN);
     if (c)
         close_chan(c);
 }
 
 static int64_t is_closed(vm_ctx_t *ctx, const char *who, vm_val_t chv)
 {
-    rt_chan_t *c = expect_chan(ctx, who, chv);
+    rt_chan_t *c = rt_expect(ctx, who, chv, VM_KIND_CHAN);
     if (!c)
         return 0;
     chan_lock(c);
@@ -551,32 +526,72 @@ int64_t vm_token_cancelled(vm_ctx_t *ctx, vm_val_t chv)
 
 int64_t vm_chan_len(vm_ctx_t *ctx, vm_val_t chv)
 {
-    rt_chan_t *c = expect_chan(ctx, "chan.len", chv);
+    rt_chan_t *c = rt_expect(ctx, "chan.len", chv, VM_KIND_CHAN);
     if (!c)
         return 0;
     chan_lock(c);
-    int64_t n = (int64_t)c->len;
+    int64_t n = (int64_t)c->buf.len;
     chan_unlock(c);
     return n;
 }
 
 int64_t vm_chan_cap(vm_ctx_t *ctx, vm_val_t chv)
 {
-    rt_chan_t *c = expect_chan(ctx, "chan.cap", chv);
+    rt_chan_t *c = rt_expect(ctx, "chan.cap", chv, VM_KIND_CHAN);
     return c ? (int64_t)c->cap : 0; /* fixed at creation: no lock */
 }
 
 /* ---- select ---- */
 
-/* Leave the receive queues of chans[(start + k) % n] for k < nreg. */
-static void leave_all(const vm_val_t *chans, uint64_t n, uint64_t start, uint64_t nreg,
-                      vm_val_t pid)
+/* One call of select: the channels it looks at, in the order
+ * chans[start], chans[start + 1] ... (wrapping), and what served it. */
+typedef struct sel {
+    const vm_val_t *chans;
+    uint64_t n, start;
+    vm_val_t pid; /* of the selecting process, if it waits */
+    int64_t got;  /* the index served; -1: none yet */
+    int item;     /* it gave an item (else it is closed and drained) */
+    vm_val_t v;   /* the item */
+} sel_t;
+
+static uint64_t sel_index(const sel_t *s, uint64_t k)
+{
+    uint64_t i = s->start + k;
+    return i >= s->n ? i - s->n : i;
+}
+
+/* Lock of c = chans[i] held, c has an item or is closed: c serves the
+ * select. Returns the sender to wake after unlocking (or NULL). */
+static rt_proc_t *sel_serve_locked(sel_t *s, rt_chan_t *c, uint64_t i)
+{
+    rt_proc_t *w = NULL;
+    s->got = (int64_t)i;
+    s->item = c->buf.len > 0;
+    if (s->item)
+        s->v = take_locked(c, &w);
+    return w;
+}
+
+/* Leave the receive queues of the first `nreg` channels looked at. Where
+ * a waker took the process out already, the select is served right there
+ * if it may still be (`serve`, nothing served yet, and the channel has an
+ * item or is closed); otherwise the wake-up goes to the next receiver if
+ * the channel has an item for it. */
+static void sel_leave(sel_t *s, uint64_t nreg, int serve)
 {
     for (uint64_t k = 0; k < nreg; k++) {
-        uint64_t i = start + k;
-        if (i >= n)
-            i -= n;
-        leave((rt_chan_t *)chans[i], 1, pid);
+        uint64_t i = sel_index(s, k);
+        rt_chan_t *c = (rt_chan_t *)s->chans[i];
+        rt_proc_t *w = NULL;
+        chan_lock(c);
+        if (!ring_remove(&c->recvq, s->pid)) {
+            if (serve && s->got < 0 && (c->buf.len || c->closed))
+                w = sel_serve_locked(s, c, i);
+            else if (c->buf.len)
+                w = take_waiter(&c->recvq);
+        }
+        chan_unlock(c);
+        wake(w);
     }
 }
 
@@ -589,91 +604,71 @@ vm_val_t vm_chan_select(vm_ctx_t *ctx, vm_val_t chans, int64_t timeout_ms)
         if (!rt_is_kind(a->items[i], VM_KIND_CHAN))
             return rt_raise(ctx, "type", "chan.select: item %llu: expected a channel, got %s",
                             (unsigned long long)i, rt_kind_name(a->items[i]));
+    /* The answer first: once an item is taken, nothing may fail. */
+    vm_val_t t = vm_tuple_alloc(ctx, 3);
+    if (!t)
+        return 0;
     rt_proc_t *self = self_of(ctx);
-    int timed = self && timeout_ms > 0;
-    if (timed) {
-        /* One timer per process: this ends a receive's pending timeout,
-         * as a sleep does (docs/processes.md). */
+    int timed = self && timeout_ms > 0, armed = 0;
+    /* One timer per process: this ends a receive's pending timeout, as a
+     * sleep does (docs/processes.md). It is armed before the first park. */
+    if (timed)
         rt_sched_cancel_timer(self);
-        rt_sched_arm_timer(self, timeout_ms);
-    }
     /* The array belongs to this process and is not changed while it
      * waits here; a channel is never freed while the array holds it. */
-    const vm_val_t *items = a->items;
-    uint64_t n = a->len;
-    uint64_t start = n ? next_rand() % n : 0;
-    int64_t got = -1; /* the index served */
-    int item = 0;     /* it gave an item (else it is closed and drained) */
-    vm_val_t v = VM_NIL;
+    sel_t s = {.chans = a->items, .n = a->len, .got = -1, .v = VM_NIL};
+    s.start = s.n ? next_rand() % s.n : 0;
+    s.pid = self ? self->pid : 0;
     for (;;) {
         int may_wait = self && timeout_ms != 0 && !(timed && self->timed_out);
         if (may_wait)
             atomic_store(&self->notified, 0); /* in no queue now: no stale token can come */
-        uint64_t nreg = 0, k;
-        int retry = 0;
-        for (k = 0; k < n; k++) {
-            uint64_t i = start + k;
-            if (i >= n)
-                i -= n;
-            rt_chan_t *c = (rt_chan_t *)items[i];
+        uint64_t nreg = 0, seen = 0;
+        rt_chan_t *grow = NULL; /* a receive queue to grow before the next pass */
+        for (uint64_t k = 0; k < s.n && s.got < 0 && !grow; k++) {
+            uint64_t i = sel_index(&s, k);
+            rt_chan_t *c = (rt_chan_t *)s.chans[i];
+            rt_proc_t *w = NULL;
             chan_lock(c);
-            if (c->len) {
-                v = buf_take(c);
-                rt_proc_t *w = c->cap ? take_waiter(&c->sendq) : NULL;
-                chan_unlock(c);
-                wake(w);
-                got = (int64_t)i;
-                item = 1;
-                break;
-            }
-            if (c->closed) {
-                chan_unlock(c);
-                got = (int64_t)i;
-                break;
-            }
-            if (may_wait) {
-                if (c->recvq.len == c->recvq.cap) {
-                    uint32_t seen = c->recvq.cap;
-                    chan_unlock(c);
-                    leave_all(items, n, start, nreg, self->pid);
-                    nreg = 0;
-                    if (!grow_q(ctx, c, &c->recvq, seen)) {
-                        if (timed)
-                            rt_sched_cancel_timer(self);
-                        return 0;
-                    }
-                    retry = 1;
-                    break;
-                }
-                q_push(&c->recvq, self->pid);
+            if (c->buf.len || c->closed) {
+                w = sel_serve_locked(&s, c, i);
+            } else if (may_wait && c->recvq.len == c->recvq.cap) {
+                grow = c;
+                seen = c->recvq.cap;
+            } else if (may_wait) {
+                ring_push(&c->recvq, s.pid);
                 nreg = k + 1;
             }
             chan_unlock(c);
+            wake(w);
         }
-        if (retry)
-            continue;
-        if (got < 0 && may_wait)
+        if (s.got < 0 && may_wait && !grow) {
+            if (timed && !armed) {
+                rt_sched_arm_timer(self, timeout_ms);
+                armed = 1;
+            }
             rt_sched_park(self, timed);
-        /* Served, timed out, killed or woken: leave every queue. */
-        if (nreg)
-            leave_all(items, n, start, nreg, self->pid);
-        if (got >= 0 || !may_wait)
+        }
+        /* Served, timed out, killed or woken: leave every queue (a killed
+         * process takes nothing: it would die with the item). */
+        int killed = self && atomic_load(&self->kill_reason);
+        sel_leave(&s, nreg, !killed);
+        if (s.got >= 0 || !may_wait)
             break;
+        if (grow && !ring_grow(ctx, grow, &grow->recvq, seen, 0, 1)) {
+            if (armed)
+                rt_sched_cancel_timer(self);
+            return 0;
+        }
         rt_proc_check_kill(self);
     }
-    if (timed)
+    if (armed)
         rt_sched_cancel_timer(self);
-    if (got < 0) {
-        if (!self && timeout_ms != 0)
-            return would_block(ctx, "chan.select");
-        return atom_timeout();
-    }
-    vm_val_t t = vm_tuple_alloc(ctx, 3);
-    if (!t)
-        return 0;
+    if (s.got < 0)
+        return !self && timeout_ms != 0 ? would_block(ctx, "chan.select") : atom_timeout();
     vm_val_t *it = ((vm_tuple_t *)t)->items;
-    it[0] = item ? atom_ok() : atom_closed();
-    it[1] = val_from_int(got);
-    it[2] = v;
+    it[0] = s.item ? atom_ok() : atom_closed();
+    it[1] = val_from_int(s.got);
+    it[2] = s.v;
     return t;
 }

@@ -16,11 +16,12 @@
 
 #include "../rt.h"
 
-/* A FIFO of waiting processes: pids[head .. head + len) modulo cap. */
-typedef struct rt_waitq {
-    vm_val_t *pids;
-    uint32_t head, len, cap;
-} rt_waitq_t;
+/* A FIFO of values: items[head .. head + len) modulo cap. A channel's
+ * items and its two queues of waiting processes (pids) are such rings. */
+typedef struct rt_chan_ring {
+    vm_val_t *items;
+    uint64_t head, len, cap;
+} rt_chan_ring_t;
 
 /* hdr.aux flags. */
 #define RT_CHAN_TOKEN 1u /* a cancellation token: capacity 1, never holds an item */
@@ -29,12 +30,11 @@ typedef struct rt_chan {
     vm_obj_header_t hdr;   /* kind VM_KIND_CHAN, aux RT_CHAN_* */
     _Atomic uint32_t lock; /* guards everything below */
     uint32_t closed;
-    uint64_t serial; /* #Chan<serial>; the order and the hash */
-    uint64_t cap;    /* most items it holds; 0: unbounded */
-    vm_val_t *buf;   /* items: buf[head .. head + len) modulo bufcap (bufcap <= cap if bounded) */
-    uint64_t bufcap, head, len;
-    rt_waitq_t recvq; /* receivers (recv, select) waiting for an item or the close */
-    rt_waitq_t sendq; /* senders waiting for room */
+    uint64_t serial;      /* #Chan<serial>; the order and the hash */
+    uint64_t cap;         /* most items it holds; 0: unbounded */
+    rt_chan_ring_t buf;   /* items, scanned memory (buf.cap <= cap if bounded) */
+    rt_chan_ring_t recvq; /* pids of receivers (recv, select) waiting for an item or the close */
+    rt_chan_ring_t sendq; /* pids of senders waiting for room */
 } rt_chan_t;
 
 static inline uint64_t rt_chan_serial(vm_val_t v)

@@ -116,6 +116,41 @@ Test(chan, close_lets_items_drain)
     expect_raised("badarg");
 }
 
+Test(chan, try_send_of_a_mutable_item_to_a_full_or_closed_channel)
+{
+    vm_val_t c = vm_chan_new(&ctx, 1);
+    vm_val_t a = arr(2, I(1), I(2));
+    cr_assert_eq(vm_chan_try_send(&ctx, c, a), atom("ok"));
+    cr_assert_eq(vm_chan_try_send(&ctx, c, a), atom("full"));
+    cr_assert_eq(vm_chan_len(&ctx, c), 1);
+    vm_chan_close(&ctx, c);
+    cr_assert_eq(vm_chan_try_send(&ctx, c, a), atom("closed"));
+    cr_assert_eq(vm_chan_len(&ctx, c), 1);
+    vm_val_t r = got(vm_chan_try_recv(&ctx, c));
+    cr_assert_neq(r, a);
+    cr_assert_str_eq(text(r), "[1, 2]");
+    cr_assert_eq(vm_chan_try_recv(&ctx, c), atom("closed"));
+    cr_assert_eq(ctx.exc, 0);
+}
+
+Test(chan, select_drains_a_closed_channel_before_answering_closed)
+{
+    vm_val_t c = vm_chan_new(&ctx, 0);
+    vm_chan_send(&ctx, c, I(1));
+    vm_chan_send(&ctx, c, I(2));
+    vm_chan_close(&ctx, c);
+    vm_val_t cs = arr(2, c, c); /* the same channel twice */
+    vm_val_t r = vm_chan_select(&ctx, cs, 0);
+    cr_assert_eq(((vm_tuple_t *)r)->items[2], I(1), "%s", text(r));
+    r = vm_chan_select(&ctx, cs, 0);
+    cr_assert_eq(((vm_tuple_t *)r)->items[2], I(2), "%s", text(r));
+    r = vm_chan_select(&ctx, cs, 0);
+    cr_assert_eq(((vm_tuple_t *)r)->items[0], atom("closed"), "%s", text(r));
+    cr_assert_eq(((vm_tuple_t *)r)->items[2], VM_NIL);
+    cr_assert_eq(vm_chan_len(&ctx, c), 0);
+    cr_assert_eq(ctx.exc, 0);
+}
+
 Test(chan, tokens)
 {
     vm_val_t t = vm_token_new(&ctx);
