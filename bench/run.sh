@@ -622,6 +622,8 @@ bench_sup_restart() {
             echo "- ${R_LABEL[i]}: $rate"
         done
     } | tee -a "$out/sup_restart.md"
+}
+
 # chan_pingpong: two processes bounce an integer N times (default
 # 1,000,000 round trips) over two bounded(1) channels (docs/channels.md);
 # prints N. The peers live beside the vmcc program in bench/chan_pingpong/

@@ -738,6 +738,16 @@ t_di_disasm_round_trip() {
     cmp -s lib.vmbc lib2.vmbc || bad "text -> binary -> text -> binary changed the bytes"
 }
 
+# The benchmark script parses and lists every benchmark (it is run by hand,
+# not by the suite: a syntax error would otherwise go unnoticed).
+t_bench_script_parses() {
+    bash -n "$root/bench/run.sh" || { echo "bench/run.sh does not parse"; return 1; }
+    rc=0
+    "$root/bench/run.sh" no_such_benchmark > "$out" 2> "$err" || rc=$?
+    want_rc 2 "bench/run.sh" || return 1
+    want_err_has "sup_restart chan_pingpong"
+}
+
 for fn in $(grep -oE '^t_[A-Za-z0-9_]+' "${BASH_SOURCE[0]}"); do
     name=${fn#t_}
     [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
