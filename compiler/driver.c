@@ -33,6 +33,7 @@ typedef struct options {
     out_kind_t kind;
     int opt;
     bool verbose;
+    bool debug; /* -g */
     const target_info_t *target;
     const char **inputs;
     size_t ninputs, cap_inputs;
@@ -48,6 +49,7 @@ static const char usage[] =
     "  -o FILE              write the output to FILE ('-' is stdout for text outputs)\n"
     "  -c                   compile to an object file, do not link (--emit=obj)\n"
     "  -O0 -O1 -O2 -O3      optimisation level (default -O0)\n"
+    "  -g                   emit DWARF debug information (source lines, function names)\n"
     "  --emit=KIND          exe (default), obj, asm, llvm-ir, or vmbc (binary module)\n"
     "  --disasm             print binary (or text) modules as text assembly\n"
     "  --target=TRIPLE      target to compile for (default: this machine)\n"
@@ -131,6 +133,8 @@ static void parse_args(options_t *o, int argc, char **argv)
             if (o->output)
                 usage_error("-o given twice");
             o->output = argv[i];
+        } else if (strcmp(a, "-g") == 0) {
+            o->debug = true;
         } else if (strcmp(a, "-c") == 0) {
             o->kind = OUT_OBJ;
         } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
@@ -299,7 +303,7 @@ static bool compile(const options_t *o, const module_t *m, emit_kind_t kind, con
         return false;
     }
     LLVMContextRef llc = LLVMContextCreate();
-    lower_opts_t lo = {.sp_register = o->target->sp_register};
+    lower_opts_t lo = {.sp_register = o->target->sp_register, .debug = o->debug};
     LLVMModuleRef mod = lower_module(llc, m, &lo);
     bool ok = emit_module(mod, tm, o->target->llvm_triple, o->opt, kind, path);
     LLVMDisposeModule(mod);
