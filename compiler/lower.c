@@ -787,6 +787,21 @@ static void emit_exports(lower_t *L)
     free(elems);
 }
 
+/* The target and ABI version this object is built for (VM_TARGET_SECTION). */
+static void emit_target(lower_t *L)
+{
+    char tag[96];
+    int n = snprintf(tag, sizeof tag, "%s abi %d", L->opts.target, VM_ABI_VERSION);
+    LLVMValueRef init = LLVMConstStringInContext2(L->llc, tag, (size_t)n, 0);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init), "vm.target");
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetSection(g, VM_TARGET_SECTION);
+    LLVMSetAlignment(g, 1);
+    keep_global(L, g);
+}
+
 /* llvm.compiler.used: keeps the atom list entries and the tables above
  * through optimisation. */
 static void emit_used(lower_t *L)
@@ -831,6 +846,7 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
             make_entry(&L, i);
     emit_deps(&L);
     emit_exports(&L);
+    emit_target(&L);
     emit_used(&L);
     LLVMDisposeBuilder(L.b);
     free(L.fn_values);

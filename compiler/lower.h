@@ -20,6 +20,7 @@
 typedef struct lower_opts {
     const char *sp_register; /* name of the stack pointer for llvm.read_register */
     bool debug;              /* -g: emit DWARF (compiler/lower_debug.c) */
+    const char *target;      /* the triple recorded in VM_TARGET_SECTION */
 } lower_opts_t;
 
 typedef struct lower {

@@ -159,6 +159,140 @@ t_target_spellings() {
     [ "$(elf_machine_of sep.o)" = 183 ] || bad "--target arm64 (two arguments): wrong machine"
 }
 
+# --cpu=help lists the target's CPUs and features; the host's adds native.
+t_cpu_help() {
+    vm --target=riscv64 --cpu=help
+    want_rc 0 && want_out_has "CPUs for riscv64-linux-gnu (default generic-rv64):" &&
+        want_out_has "  sifive-u74" && want_out_has "Features for riscv64-linux-gnu" || return 1
+    grep -qx "  m" "$out" && grep -qx "  v" "$out" || bad "features m and v not listed" || return 1
+    grep -q native "$out" && bad "native offered for a cross target" && return 1
+    vm --cpu help
+    want_rc 0 && want_out_has "CPUs for $(host_target)" && want_out_has "  native" && want_files
+}
+
+# An unknown CPU or feature is a usage error naming it; nothing is written.
+t_bad_cpu_features() {
+    vm --target=aarch64 --cpu=pentium4 -c "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err "vmcc: error: unknown CPU 'pentium4' for aarch64-linux-gnu (vmcc --target=aarch64-linux-gnu --cpu=help lists them)" &&
+        want_files || return 1
+    vm --target=riscv64 --features=+m,+bogus -c "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err_has "unknown feature '+bogus' for riscv64-linux-gnu" && want_files || return 1
+    vm --features=avx2 -c "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err_has "unknown feature 'avx2'" && want_err_has "+NAME or -NAME" &&
+        want_files || return 1
+    vm --target=aarch64 --cpu=native -c "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err_has "--cpu=native is for the host" && want_files || return 1
+    vm --cpu= -c "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err_has "--cpu needs a CPU name" && want_files
+}
+
+# --cpu and --features reach the code: riscv64 +v adds the vector extension to
+# the object's ISA string, and CPU-specific x86 code runs on this machine.
+t_cpu_features_used() {
+    vm --target=riscv64 --emit=asm "$ex/fib.vmasm" -o plain.s
+    want_rc 0 || return 1
+    grep -q '^[[:space:]]*\.attribute[[:space:]]*5, "rv64i.*_m.*_a.*_f.*_d.*_c' plain.s ||
+        bad "default riscv64 ISA is not rv64gc: $(grep attribute plain.s | head -2)" || return 1
+    grep -q '_v1p0' plain.s && bad "vector extension without +v" && return 1
+    vm --target=riscv64 --features=+v --emit=asm "$ex/fib.vmasm" -o v.s
+    want_rc 0 && grep -q '_v1p0' v.s || bad "+v is not in the ISA string" || return 1
+    vm --target=riscv64 --cpu=sifive-u74 -c "$ex/fib.vmasm" -o u74.o
+    want_rc 0 "--cpu=sifive-u74" || return 1
+    vm --cpu=native -O2 "$ex/fib.vmasm" -o fib
+    want_rc 0 "--cpu=native" && run_exe ./fib && want_rc 0 fib && want_out "9227465"
+}
+
+# Every object records its target and ABI version in the vm_target section.
+t_object_records_target() {
+    local abi
+    abi=$(awk '/^#define VM_ABI_VERSION/ {print $3}' "$root/abi/value.h")
+    vm -c "$ex/fib.vmasm" -o fib.o
+    want_rc 0 && readelf -p vm_target fib.o > rec.txt 2>&1 || bad "no vm_target section" || return 1
+    grep -q "$(host_target) abi $abi\$" rec.txt || bad "record: $(cat rec.txt)" || return 1
+    vm --target=riscv64 -c "$ex/fib.vmasm" -o rv.o
+    want_rc 0 && readelf -p vm_target rv.o | grep -q "riscv64-linux-gnu abi $abi\$" ||
+        bad "riscv64 record: $(readelf -p vm_target rv.o 2>&1)"
+}
+
+# Objects of another target or ABI version are refused before linking.
+t_mismatched_objects() {
+    write_app_lib
+    vm -c app.vmasm -o app.o && vm --target=aarch64 -c lib.vmasm -o lib.o
+    want_rc 0 || return 1
+    vm app.o lib.o -o app
+    want_rc 1 && want_err "vmcc: error: lib.o was compiled for target aarch64-linux-gnu; this link is for $(host_target) (recompile it with --target=$(host_target))" || return 1
+    vm -c lib.vmasm -o lib.o
+    want_rc 0 || return 1
+    # the same object, its record edited to an older ABI (same length)
+    sed 's/linux-gnu abi [0-9]/linux-gnu abi 1/' lib.o > old.o
+    cmp -s lib.o old.o && bad "could not edit the record" && return 1
+    vm app.o old.o -o app
+    want_rc 1 && want_err_has "old.o was compiled for runtime ABI 1; this vmcc links ABI" || return 1
+    # an object vmcc did not compile: its ELF machine decides
+    printf 'int helper(void) { return 1; }\n' > c.c
+    if command -v aarch64-linux-gnu-gcc > /dev/null; then
+        aarch64-linux-gnu-gcc -c c.c -o c.o
+        vm app.o lib.o c.o -o app
+        want_rc 1 && want_err "vmcc: error: c.o is an object for aarch64-linux-gnu; this link is for $(host_target)" || return 1
+    fi
+    cc -c c.c -o c.o && vm app.o lib.o c.o -o app
+    want_rc 0 "host C object" && run_exe ./app && want_out 42 || return 1
+    rm -f app && want_files app.vmasm lib.vmasm app.o lib.o old.o c.c c.o
+}
+
+# A runtime built for another ABI or target is refused, naming the script.
+t_runtime_mismatch() {
+    local host
+    host=$(host_target)
+    mkdir -p bin lib/vmcc && cp "$vmcc" bin/vmcc &&
+        cp -r "$build/lib/vmcc/$host" lib/vmcc/ || return 1
+    printf 'target %s\nabi 1\n' "$host" > "lib/vmcc/$host/runtime.txt"
+    rc=0
+    bin/vmcc "$ex/hello.vmasm" -o hello > "$out" 2> "$err" || rc=$?
+    want_rc 1 && want_err_has "is built for ABI 1; this vmcc needs ABI" &&
+        want_err_has "rebuild it with scripts/build.sh" && want_files bin lib || return 1
+    printf 'target riscv64-linux-gnu\nabi 1\n' > "lib/vmcc/$host/runtime.txt"
+    rc=0
+    bin/vmcc "$ex/hello.vmasm" -o hello > "$out" 2> "$err" || rc=$?
+    want_rc 1 && want_err_has "is built for riscv64-linux-gnu, not $host" || return 1
+    rm "lib/vmcc/$host/runtime.txt"
+    rc=0
+    bin/vmcc "$ex/hello.vmasm" -o hello > "$out" 2> "$err" || rc=$?
+    want_rc 1 && want_err_has "has no runtime.txt" && want_files bin lib
+}
+
+# A cross target without its runtime or its linker names the script to run.
+t_missing_cross_runtime_or_linker() {
+    mkdir -p bin && cp "$vmcc" bin/vmcc || return 1
+    rc=0
+    bin/vmcc --target=riscv64 "$ex/hello.vmasm" -o hello > "$out" 2> "$err" || rc=$?
+    want_rc 1 && want_err_has "no runtime for target riscv64-linux-gnu" &&
+        want_err_has "(build it with scripts/build-cross.sh riscv64)" && want_files bin || return 1
+    local rt=lib/vmcc/aarch64-linux-gnu
+    mkdir -p $rt && : > $rt/libbuiltins.a && echo -lm > $rt/link-flags-static.txt &&
+        printf 'target aarch64-linux-gnu\nabi %s\n' \
+            "$(awk '/^#define VM_ABI_VERSION/ {print $3}' "$root/abi/value.h")" > $rt/runtime.txt
+    rc=0
+    env PATH="$PWD/nothing" bin/vmcc --target=aarch64 "$ex/hello.vmasm" -o hello \
+        > "$out" 2> "$err" || rc=$?
+    want_rc 1 && want_err "vmcc: error: no linker for target aarch64-linux-gnu: aarch64-linux-gnu-gcc is not installed (install the cross toolchain with scripts/setup-cross.sh aarch64)" &&
+        want_files bin lib
+}
+
+# --static links a fully static, position-independent executable that runs;
+# the host default is dynamic.
+t_static() {
+    vm --static "$ex/hello.vmasm" -o hello
+    want_rc 0 || return 1
+    readelf -d hello > dyn.txt 2>&1
+    grep -q NEEDED dyn.txt && bad "static executable needs shared libraries" && return 1
+    readelf -h hello | grep -q 'DYN (Position-Independent' || bad "--static is not PIE" || return 1
+    readelf -l hello | grep -q INTERP && bad "--static has an interpreter" && return 1
+    run_exe ./hello && want_rc 0 hello && want_out_has "Hello, world!" || return 1
+    vm "$ex/hello.vmasm" -o dyn
+    want_rc 0 && readelf -d dyn | grep -q 'NEEDED.*libgc' || bad "the default is not dynamic"
+}
+
 # --print-targets: the three targets, the host's runtime installed.
 t_print_targets() {
     vm --print-targets
