@@ -3,6 +3,8 @@
 # packages (libgc-dev:arm64 ...), installed by scripts/setup-cross.sh into
 # the multiarch folders, found through their pkg-config files.
 set(CMAKE_SYSTEM_NAME Linux)
+# Passed on to CMake's compiler checks, which read this file again.
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES VMCC_DEPS_DIR)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
 set(CMAKE_ASM_COMPILER aarch64-linux-gnu-gcc)

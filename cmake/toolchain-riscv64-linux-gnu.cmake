@@ -4,6 +4,8 @@
 # from Debian's source packages by scripts/setup-cross.sh into
 # VMCC_DEPS_DIR/riscv64-linux-gnu, found through its pkg-config files.
 set(CMAKE_SYSTEM_NAME Linux)
+# Passed on to CMake's compiler checks, which read this file again.
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES VMCC_DEPS_DIR)
 set(CMAKE_SYSTEM_PROCESSOR riscv64)
 set(CMAKE_C_COMPILER riscv64-linux-gnu-gcc)
 set(CMAKE_ASM_COMPILER riscv64-linux-gnu-gcc)

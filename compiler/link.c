@@ -10,8 +10,9 @@
  *   <prefix>/lib/vmcc/<triple>/link-flags-static.txt  (the same, --static)
  *   <prefix>/lib/vmcc/<triple>/runtime.txt      ("target T", "abi N")
  * so the build tree and an installed tree work alike. The host links with
- * `cc`, another target with its cross gcc; --static links -static-pie (a
- * static executable that is still position-independent, for ASLR).
+ * `cc`, another target with its cross gcc; --static links -static-pie where
+ * the target's C library can (a static executable that is still
+ * position-independent, for ASLR), else -static (target_info_t).
  */
 #include "link.h"
 
@@ -203,7 +204,7 @@ bool link_executable(const target_info_t *t, const link_opts_t *lo, char *const 
     size_t k = 0;
     argv[k++] = (char *)cc;
     if (lo->static_link)
-        argv[k++] = "-static-pie";
+        argv[k++] = (char *)t->static_flag;
     argv[k++] = "-o";
     argv[k++] = (char *)out;
     for (size_t i = 0; i < nobjs; i++)

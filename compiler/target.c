@@ -17,21 +17,33 @@
 /* ELF machine numbers (elf.h's EM_*), spelled here to need no elf.h. */
 enum { ELF_X86_64 = 62, ELF_AARCH64 = 183, ELF_RISCV = 243 };
 
-static const target_info_t x86_64 = {
-    "x86_64-linux-gnu", "x86_64-unknown-linux-gnu", "x86-64", "", "", "rsp", "qemu-x86_64",
-    ELF_X86_64};
-static const target_info_t aarch64 = {
-    "aarch64-linux-gnu", "aarch64-unknown-linux-gnu", "generic", "", "", "sp", "qemu-aarch64",
-    ELF_AARCH64};
-/* riscv64: RV64GC with the hard-float ABI, as Debian's riscv64 port. */
-static const target_info_t riscv64 = {"riscv64-linux-gnu",
-                                      "riscv64-unknown-linux-gnu",
-                                      "generic-rv64",
-                                      "+m,+a,+f,+d,+c",
-                                      "lp64d",
-                                      "sp",
-                                      "qemu-riscv64",
-                                      ELF_RISCV};
+static const target_info_t x86_64 = {.name = "x86_64-linux-gnu",
+                                     .llvm_triple = "x86_64-unknown-linux-gnu",
+                                     .cpu = "x86-64",
+                                     .features = "",
+                                     .abi = "",
+                                     .sp_register = "rsp",
+                                     .elf_machine = ELF_X86_64,
+                                     .static_flag = "-static-pie"};
+static const target_info_t aarch64 = {.name = "aarch64-linux-gnu",
+                                      .llvm_triple = "aarch64-unknown-linux-gnu",
+                                      .cpu = "generic",
+                                      .features = "",
+                                      .abi = "",
+                                      .sp_register = "sp",
+                                      .elf_machine = ELF_AARCH64,
+                                      .static_flag = "-static-pie"};
+/* riscv64: RV64GC with the hard-float ABI, as Debian's riscv64 port.
+ * Static executables are not PIE: Debian 12's riscv64 cross glibc has no
+ * static-pie start file (rcrt1.o). */
+static const target_info_t riscv64 = {.name = "riscv64-linux-gnu",
+                                      .llvm_triple = "riscv64-unknown-linux-gnu",
+                                      .cpu = "generic-rv64",
+                                      .features = "+m,+a,+f,+d,+c",
+                                      .abi = "lp64d",
+                                      .sp_register = "sp",
+                                      .elf_machine = ELF_RISCV,
+                                      .static_flag = "-static"};
 const target_info_t *const target_all[] = {&x86_64, &aarch64, &riscv64, NULL};
 
 /* Architecture spellings -> target. */

@@ -13,8 +13,8 @@ typedef struct target_info {
     const char *features;    /* default features */
     const char *abi;         /* target ABI name, or "" */
     const char *sp_register; /* stack pointer, for llvm.read_register */
-    const char *qemu;        /* the qemu-user program that runs it */
     unsigned elf_machine;    /* e_machine of its ELF objects */
+    const char *static_flag; /* the linker driver's flag for --static */
 } target_info_t;
 
 /* What a target machine is made for: a target and, optionally, a CPU and

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the runtime (libbuiltins.a), the standard library and the runtime's
-# unit tests for another target, and stages them where the host vmcc looks:
+# unit tests (where the target has Criterion: aarch64) for another target, and stages them where the host vmcc looks:
 # build/lib/vmcc/<triple>/. Installs the cross toolchain and libraries first
 # if missing (scripts/setup-cross.sh) and builds the host vmcc if needed.
 #   scripts/build-cross.sh aarch64        (or arm64, aarch64-linux-gnu)
@@ -19,7 +19,7 @@ case ${1:-} in
     *) echo "usage: scripts/build-cross.sh aarch64|riscv64|all" >&2; exit 1 ;;
 esac
 
-VMCC_DEPS_DIR=$deps "$root/scripts/setup-cross.sh" "${triples[@]%%-*}"
+VMCC_DEPS_DIR=$deps "$root/scripts/setup-cross.sh" "$1"
 [ -x "$build/bin/vmcc" ] || BUILD_DIR=$build "$root/scripts/build.sh"
 
 for triple in "${triples[@]}"; do

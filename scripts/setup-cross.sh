@@ -65,7 +65,43 @@ setup_aarch64() {
   # native one that scripts/setup.sh installs for the unit tests.
   # pkgconf:arm64 provides aarch64-linux-gnu-pkg-config.
   ensure_packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user pkgconf:arm64 \
-    libgc-dev:arm64 libutf8proc-dev:arm64 libconfig-dev:arm64
+    libgc-dev:arm64 libutf8proc-dev:arm64 libconfig-dev:arm64 libffi8:arm64 libgit2-1.5:arm64
+  setup_aarch64_criterion
+}
+
+# Criterion for the runtime's unit tests on aarch64: its packages are
+# unpacked (dpkg-deb -x, not installed) into
+# ${VMCC_DEPS_DIR}/aarch64-linux-gnu/root, with a criterion.pc that links
+# it with an RPATH there. Its other libraries (libffi8, libgit2-1.5) are
+# Multi-Arch and installed above.
+aarch64_criterion_debs=(libcriterion-dev libcriterion3 libnanomsg5)
+setup_aarch64_criterion() {
+  local prefix=$deps/aarch64-linux-gnu stamp versions p
+  versions=$(for p in "${aarch64_criterion_debs[@]}"; do
+               apt-cache policy "$p:arm64" | awk -v p="$p" '/Candidate:/ {print p, $2}'
+             done)
+  stamp=$(printf 'prefix %s\n%s\n' "$prefix" "$versions")
+  [ "$(cat "$prefix/.stamp" 2>/dev/null)" = "$stamp" ] && return 0
+  echo "setup-cross: unpacking Criterion for aarch64-linux-gnu into $prefix"
+  rm -rf "$prefix" && mkdir -p "$prefix/debs" "$prefix/root" "$prefix/lib/pkgconfig"
+  local debs=("${aarch64_criterion_debs[@]/%/:arm64}")
+  if ! (cd "$prefix/debs" && apt-get -q -o APT::Sandbox::User=root download "${debs[@]}") \
+       > "$prefix/download.log" 2>&1; then
+    [ $updated -eq 1 ] || apt_update
+    (cd "$prefix/debs" && apt-get -q -o APT::Sandbox::User=root download "${debs[@]}")
+  fi
+  for p in "$prefix"/debs/*.deb; do dpkg-deb -x "$p" "$prefix/root"; done
+  local lib=$prefix/root/usr/lib/aarch64-linux-gnu
+  # RPATH, not RUNPATH: libcriterion.so.3 finds libnanomsg.so.5 through it too.
+  cat > "$prefix/lib/pkgconfig/criterion.pc" << PC
+Name: criterion
+Description: Criterion unpacked for aarch64-linux-gnu by scripts/setup-cross.sh
+Version: $(echo "$versions" | awk 'NR == 1 {print $2}')
+Cflags: -I$prefix/root/usr/include
+Libs: -L$lib -lcriterion -Wl,--disable-new-dtags,-rpath,$lib,-rpath-link,$lib
+PC
+  rm -rf "$prefix/debs" "$prefix/download.log"
+  echo "$stamp" > "$prefix/.stamp"
 }
 
 # ---- riscv64 -----------------------------------------------------------------
