@@ -18,9 +18,12 @@
 #   ;! nostress    skipped under VMRT_GC_STRESS=1 (say why in the file)
 #
 # Usage: tests/run_e2e.sh [build-dir] [filter]   (env OPT_LEVELS="0 2")
+# VMCC_FLAGS adds options to every vmcc command (VMCC_FLAGS=-g: the same
+# programs with debug information must behave the same).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh" e2e "$@"
 levels=${OPT_LEVELS:-"0 2"}
+read -r -a extra_flags <<< "${VMCC_FLAGS:-}"
 
 check() { # name opt file
     local name=$1 opt=$2 file=$3 exe="$work/$1.O$2"
@@ -38,7 +41,7 @@ check() { # name opt file
             ";! nostderr") nostderr=1 ;;
         esac
     done < "$file"
-    if ! "$vmcc" "-O$opt" "$file" "${withs[@]}" -o "$exe" 2> "$work/cc.err"; then
+    if ! "$vmcc" "${extra_flags[@]}" "-O$opt" "$file" "${withs[@]}" -o "$exe" 2> "$work/cc.err"; then
         echo "FAIL $name -O$opt: does not compile"; sed 's/^/    /' "$work/cc.err"; return 1
     fi
     local rc=0
