@@ -338,8 +338,10 @@ static bool compile(const options_t *o, const module_t *m, emit_kind_t kind, con
         return false;
     }
     LLVMContextRef llc = LLVMContextCreate();
-    lower_opts_t lo = {
-        .sp_register = o->target.t->sp_register, .debug = o->debug, .target = o->target.t->name};
+    lower_opts_t lo = {.sp_register = o->target.t->sp_register,
+                       .debug = o->debug,
+                       .optimized = o->opt > 0,
+                       .target = o->target.t->name};
     LLVMModuleRef mod = lower_module(llc, m, &lo);
     bool ok = emit_module(mod, tm, o->target.t->llvm_triple, o->opt, kind, path);
     LLVMDisposeModule(mod);

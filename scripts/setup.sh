@@ -12,6 +12,7 @@ packages=(
   libconfig-dev                                # runtime configuration files
   libcriterion-dev                             # unit tests
   clang-format                                 # style check (.clang-format)
+  gdb                                          # debug information tests (vmcc -g)
 )
 if [ "${1:-}" = bench ]; then
   packages+=(hyperfine jq luajit lua5.4 erlang-nox golang-go time)
