@@ -14,7 +14,7 @@ packages=(
   clang-format                                 # style check (.clang-format)
 )
 if [ "${1:-}" = bench ]; then
-  packages+=(hyperfine jq luajit lua5.4 erlang-nox golang-go time)
+  packages+=(hyperfine jq luajit lua5.4 erlang-nox golang-go crystal time)
 fi
 
 missing=()
