@@ -705,7 +705,7 @@ cs_row() {
 
 # compile_speed: how fast vmcc compiles. bench/compile_speed/gen.c writes a
 # module of exactly S bytecode instructions for S = N/10, N/2, N and 2N (N
-# default 100,000): units of ten functions (i64 loops with branches, f64
+# default 100,000): units of eleven functions (i64 loops with branches, f64
 # math, dynamic vals, string, array and map builtins, a closure and a tuple,
 # a try region, and a driver calling them), groups of 16 units, main. Rows:
 # `vmcc -c` at -O0 and -O2 for each size; at N the stages: --emit=vmbc
@@ -887,7 +887,8 @@ bench_compile_speed() {
                     b = log((t2 - t0) / (t1 - t0)) / log(n2 / n1)
                     s = s sprintf(", n^%.2f without the fixed cost (%.3f s)", b, t0)
                 }
-                print s ": " (b <= 1.1 ? "linear" : b <= 1.25 ? "a little worse than linear" : "worse than linear") "."
+                print s ": " (b < 0.9 ? "less than linear (the fixed cost dominates)" : b <= 1.1 ? "linear" : \
+                              b <= 1.25 ? "a little worse than linear" : "worse than linear") "."
             }')")
     done
     for i in "${!R_ID[@]}"; do
@@ -906,12 +907,14 @@ bench_compile_speed() {
     if [ -n "$c_i" ] && [ -n "$ir_i" ]; then
         irsize=$(stat -c %s "$out/cs_$n.ll" 2>/dev/null || echo 0)
         lines+=("- Up to LLVM IR (--emit=llvm-ir: also lowering, LLVM's verifier and printing $(awk -v s="$irsize" \
-            'BEGIN { printf "%.0f", s / 1048576 }') MiB of IR text): $(pct "$ir_i" "$c_i")% of \`-c\`; the rest of \`-c\` is LLVM's code generation (instruction selection, register allocation, machine code, object file).")
+            'BEGIN { printf "%.1f", s / 1048576 }') MiB of IR text): $(pct "$ir_i" "$c_i")% of \`-c\`; the rest of \`-c\` is LLVM's code generation (instruction selection, register allocation, machine code, object file).")
     fi
     if [ -n "$c_i" ] && [ -n "$vc_i" ]; then
         lines+=("- \`-c\` of the binary module: $(pct "$vc_i" "$c_i")% of \`-c\` of the text.")
     fi
-    lines+=("- vmcc compiles a module as one LLVM module on one thread (compiler/driver.c compile(), compiler/emit.c): CPU/wall stays at or below 1.")
+    local cpu_max
+    cpu_max=$(printf '%s\n' "${R_CPU[@]}" | awk 'NF { if ($1 > m) m = $1 } END { printf "%.2f", m }')
+    lines+=("- Highest CPU/wall: $cpu_max (above 1 only with more than one thread at work). vmcc compiles a module as one LLVM module on one thread (compiler/driver.c compile(), compiler/emit.c).")
     { echo; printf '%s\n' "${lines[@]}"; } | tee -a "$md"
     rm -f "$out/cs_$n.ll"
     echo

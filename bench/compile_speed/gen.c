@@ -21,7 +21,7 @@
  *   unit_k    the driver: calls all of the above and folds their results
  *
  * Units vary with k (constants, loop sizes, how many times a statement is
- * repeated), so their sizes differ (about 250 to 300 instructions). group_g
+ * repeated), so their sizes differ (about 200 to 250 instructions). group_g
  * functions call 16 units each, main calls the groups, then pad (straight-
  * line i64 code that makes the count exact) and prints "checksum C". The
  * checksum depends on every unit, in order, so a miscompiled function shows
