@@ -15,7 +15,7 @@ packages=(
   gdb                                          # debug information tests (vmcc -g)
 )
 if [ "${1:-}" = bench ]; then
-  packages+=(hyperfine jq luajit lua5.4 erlang-nox golang-go time)
+  packages+=(hyperfine jq luajit lua5.4 erlang-nox golang-go crystal time)
 fi
 
 missing=()
