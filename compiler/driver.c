@@ -338,6 +338,9 @@ static bool compile(const options_t *o, const module_t *m, emit_kind_t kind, con
         return false;
     }
     LLVMContextRef llc = LLVMContextCreate();
+    /* Value names only matter in readable IR; dropping them saves ~5% of
+     * an -O0 compile. */
+    LLVMContextSetDiscardValueNames(llc, kind != EMIT_LLVM_IR);
     lower_opts_t lo = {.sp_register = o->target.t->sp_register,
                        .debug = o->debug,
                        .optimized = o->opt > 0,
