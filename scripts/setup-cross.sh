@@ -26,32 +26,8 @@ case "${1:-all}" in
   *) echo "usage: $0 [aarch64|riscv64|all]" >&2; exit 2 ;;
 esac
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-apt_get=(apt-get -o DPkg::Lock::Timeout=900 -q)
-updated=0   # apt-get update at most once, and only when something is missing
-
-apt_update() {
-  $sudo "${apt_get[@]}" update
-  updated=1
-}
-
-# Installs those of the given packages that are not installed.
-ensure_packages() {
-  local p missing=()
-  for p in "$@"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-      missing+=("$p")
-    fi
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "setup-cross: installing ${missing[*]}"
-  [ $updated -eq 1 ] || apt_update
-  # --no-remove: a foreign-architecture package must never replace a native
-  # one (apt would rather remove the native package than fail).
-  $sudo "${apt_get[@]}" install -y --no-install-recommends --no-remove "${missing[@]}"
-}
+# shellcheck source=scripts/apt.sh
+. "$root/scripts/apt.sh"
 
 setup_aarch64() {
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
