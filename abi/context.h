@@ -128,6 +128,13 @@ _Static_assert(sizeof(vm_func_desc_t) == 32, "descriptor is {ptr, ptr, i64, i64}
 #define VM_DEPS_SECTION    "vm_deps"
 #define VM_EXPORTS_SECTION "vm_exports"
 
+/* What an object was built for: every compiled module and the runtime hold
+ * one NUL-terminated string "<triple> abi <VM_ABI_VERSION>" (the triple as
+ * compiler/target.c spells it, e.g. "aarch64-linux-gnu") in this section.
+ * vmcc refuses to link objects whose string differs from the link's target
+ * and its own ABI version (compiler/symcheck.c). */
+#define VM_TARGET_SECTION "vm_target"
+
 typedef struct vm_dep_decl {
     const char *name;   /* the dependency */
     const char *kind;   /* its kind, as abi/di.h spells it */

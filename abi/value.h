@@ -35,9 +35,12 @@
 #include <stdint.h>
 
 /* Version of the compiler <-> runtime contract (value layout, context layout,
- * builtin signatures). Objects reference the symbol vm_abi_v<N>; the runtime
- * defines it, so mixing versions fails at link time with that name. */
-#define VM_ABI_VERSION 2
+ * builtin signatures, value kinds, sections). Every object and the runtime
+ * record it with their target in VM_TARGET_SECTION (abi/context.h), which
+ * vmcc checks before linking; objects also reference the symbol
+ * vm_abi_v<N>, which the runtime defines, so a link made without vmcc fails
+ * naming it. 3: channels (VM_KIND_CHAN), `assert`, the DEPS section. */
+#define VM_ABI_VERSION 3
 
 typedef uint64_t vm_val_t;
 

@@ -16,6 +16,12 @@
 #   bench/run.sh sup_restart 5000   a supervisor restarts a crashing child 5,000
 #                                   times (restarts/s after the table)
 #   bench/run.sh chan_pingpong 100000  100,000 round trips over two channels
+#   bench/run.sh compile_speed 100000  vmcc -c of generated modules of N/10, N/2,
+#                                   N and 2N bytecode instructions at -O0 and
+#                                   -O2 (instructions/s; RUNS defaults to 3)
+#   bench/run.sh hello              hello world: start-up and file size beside
+#                                   C, Go and Crystal, dynamic and static (RUNS
+#                                   defaults to 300)
 #
 # For each benchmark: build our programs with the repo's vmcc at -O2 and the
 # peers beside them in bench/out/; run each once and compare its output with
@@ -41,7 +47,8 @@ peers=${BENCH_PEERS:-$root/../shared/bench-peers}
 out=$here/out
 VMCC=${VMCC:-$root/build/bin/vmcc}
 
-BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet sup_restart chan_pingpong)
+BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet sup_restart chan_pingpong
+            compile_speed hello)
 
 usage() { sed -n '3,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -69,6 +76,7 @@ for a in "$@"; do
             esac ;;
     esac
 done
+RUNS_GIVEN=${RUNS:-} # benchmarks with another default RUNS look here
 RUNS=${RUNS:-5}
 for v in RUNS ${N:+N}; do
     if ! [[ ${!v} =~ ^[1-9][0-9]*$ ]]; then
@@ -94,7 +102,7 @@ status=0
 # ---------------------------------------------------------------- helpers
 # Rows of the current benchmark, parallel arrays indexed by row number.
 R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=()
-R_MEDIAN=() R_RSS=() R_KIB=()
+R_MEDIAN=() R_RSS=() R_KIB=() R_REF=() R_MEAN=() R_SD=() R_MIN=() R_CPU=()
 
 # try_build ID CMD...: run a build command from $out, log to $out/ID.build.log.
 try_build() {
@@ -107,10 +115,13 @@ try_build() {
 # row ID LABEL GOAL STATE CMD...: register a program. GOAL is the allowed
 # ratio to C for our rows ("-" for peers). STATE is "" when the program was
 # built, else why it is not run ("skipped (tool missing)", "build failed").
-# CMD runs from $out.
+# CMD runs from $out. ROW_REF=FILE (in the environment of the call): this
+# row's output is checked against FILE instead of the benchmark's reference.
 row() {
     local i=${#R_ID[@]}
     R_ID[i]=$1 R_LABEL[i]=$2 R_GOAL[i]=$3 R_STATE[i]=$4 R_NOTE[i]="" R_MEDIAN[i]="" R_RSS[i]="" R_KIB[i]=""
+    R_MEAN[i]="" R_SD[i]="" R_MIN[i]="" R_CPU[i]=""
+    R_REF[i]=${ROW_REF:-}
     shift 4
     R_CMD[i]=$(printf '%q ' "$@"); R_CMD[i]=${R_CMD[i]% }
 }
@@ -134,23 +145,90 @@ vmcc_build() {
 # fmt_secs S: seconds with 3 decimals (4 below 0.1 s)
 fmt_secs() { awk -v s="$1" 'BEGIN { if (s < 0.1) printf "%.4f", s; else printf "%.3f", s }'; }
 
-# parse_json FILE: prints "name<TAB>median<TAB>failed_runs" per result.
-parse_json() {
+# parse_json_stats FILE: prints "name<TAB>mean<TAB>stddev<TAB>median<TAB>min
+# <TAB>user<TAB>system<TAB>failed_runs" per result (seconds).
+parse_json_stats() {
     if [ -z "${BENCH_NO_JQ:-}" ] && have jq; then
-        jq -r '.results[] | [.command, (.median | tostring),
+        jq -r '.results[] | [.command, (.mean | tostring), ((.stddev // 0) | tostring),
+               (.median | tostring), (.min | tostring), (.user | tostring),
+               (.system | tostring),
                ((.exit_codes // []) | map(select(. != 0)) | length | tostring)] | @tsv' "$1"
     else
         # hyperfine writes pretty-printed JSON: one key per line.
         awk '
+            function num(s) { sub(/^[^:]*: */, "", s); sub(/, *$/, "", s); return s }
             /"command":/ { c = $0; sub(/^[^:]*: *"/, "", c); sub(/", *$/, "", c)
-                           n++; name[n] = c; bad[n] = 0 }
-            /"median":/  { m = $0; sub(/^[^:]*: */, "", m); sub(/, *$/, "", m); med[n] = m }
+                           n++; name[n] = c; bad[n] = 0; sd[n] = 0 }
+            /"mean":/    { mean[n] = num($0) }
+            /"stddev":/  { sd[n] = num($0); if (sd[n] == "null") sd[n] = 0 }
+            /"median":/  { med[n] = num($0) }
+            /"min":/     { mn[n] = num($0) }
+            /"user":/    { us[n] = num($0) }
+            /"system":/  { sy[n] = num($0) }
             /"exit_codes":/ { inexit = 1; next }
             inexit && /\]/ { inexit = 0; next }
             inexit { v = $0; gsub(/[ ,\t]/, "", v); if (v != "0") bad[n]++ }
-            END { for (i = 1; i <= n; i++) printf "%s\t%s\t%d\n", name[i], med[i], bad[i] }
+            END { for (i = 1; i <= n; i++)
+                      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", name[i], mean[i], sd[i],
+                             med[i], mn[i], us[i], sy[i], bad[i] }
         ' "$1"
     fi
+}
+
+# time_rows NAME TITLE RUNS WARMUP: time every row whose state is "" in ONE
+# hyperfine run from $out (-N, no shell, when no command word needs quoting;
+# JSON in $out/NAME.json). Sets R_MEDIAN, R_MEAN, R_SD, R_MIN (seconds) and
+# R_CPU ((user + system) / mean) of each timed row, or its state when a run
+# failed; T_IDS: the rows timed; T_SHELL_NONE: 1 if -N was used.
+time_rows() {
+    local name=$1 title=$2 runs=$3 warmup=$4 json=$out/$1.json i w words=()
+    T_IDS=() T_SHELL_NONE=1
+    for i in "${!R_ID[@]}"; do
+        [ -n "${R_STATE[i]}" ] && continue
+        eval "words=(${R_CMD[i]})"
+        for w in "${words[@]}"; do [[ $w =~ ^[A-Za-z0-9_./:=+,@-]+$ ]] || T_SHELL_NONE=0; done
+        T_IDS+=("$i")
+    done
+    hyperfine --help 2>&1 | grep -q -- '--shell' && hyperfine --help 2>&1 | grep -q -- '-N' || T_SHELL_NONE=0
+    [ ${#T_IDS[@]} -gt 0 ] || return 0
+    local hf=(hyperfine --runs "$runs" --warmup "$warmup" --ignore-failure
+              --export-json "$json" --style basic)
+    [ "$T_SHELL_NONE" = 1 ] && hf+=(-N)
+    for i in "${T_IDS[@]}"; do
+        if [ "$T_SHELL_NONE" = 1 ]; then
+            eval "words=(${R_CMD[i]})"; hf+=(-n "${R_ID[i]}" "${words[*]}")
+        else
+            hf+=(-n "${R_ID[i]}" "${R_CMD[i]}")
+        fi
+    done
+    echo "== $title: timing ${#T_IDS[@]} programs, $runs runs each"
+    rm -f "$json"
+    if ! (cd "$out" && "${hf[@]}") || [ ! -s "$json" ]; then
+        echo "bench/run.sh: hyperfine failed" >&2; status=1; return 0
+    fi
+    local hid hmean hsd hmed hmin huser hsys hbad
+    while IFS=$'\t' read -r hid hmean hsd hmed hmin huser hsys hbad; do
+        for i in "${T_IDS[@]}"; do
+            [ "${R_ID[i]}" = "$hid" ] || continue
+            if [ "$hbad" != 0 ]; then
+                R_STATE[i]="FAILED in $hbad timed runs"; status=1
+            else
+                R_MEDIAN[i]=$hmed R_MEAN[i]=$hmean R_SD[i]=$hsd R_MIN[i]=$hmin
+                R_CPU[i]=$(awk -v u="$huser" -v s="$hsys" -v m="$hmean" \
+                           'BEGIN { printf "%.2f", (m > 0 ? (u + s) / m : 0) }')
+            fi
+        done
+    done < <(parse_json_stats "$json")
+}
+
+# machine_line: date, machine, vmcc commit and hyperfine version (table headers).
+machine_line() {
+    local machine rev
+    machine="$(nproc 2>/dev/null || echo '?') CPU, $(uname -sm)"
+    if [ -r /etc/debian_version ]; then machine="$machine, Debian $(cat /etc/debian_version)"; fi
+    rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    git -C "$root" diff --quiet HEAD -- 2>/dev/null || rev="$rev+dirty"
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $machine; vmcc $rev; hyperfine $(hyperfine --version | awk '{print $2}'),"
 }
 
 # finish_bench NAME N PEERDIR: check outputs, time, measure RSS, print table.
@@ -163,16 +241,18 @@ parse_json() {
 #   RATIO_HEAD  header of the ratio column [× C, or <RATIO_ROW> ÷ this]
 #   PER_PROC    a process count: adds a column of peak RSS / PER_PROC in KiB
 #   SIZE_NOTE   text after "N=<n>" in the title (e.g. "R=100")
+#   WARMUP      warm-up runs before hyperfine's timed runs [1]
+# An empty N means the benchmark has no size: the title has no "N=".
 finish_bench() {
     local name=$1 n=$2 pdir=$3 i ref ref_note="" c_row=-1 base_row=-1 words=()
     local ref_text=${REF_TEXT:-} base_id=${RATIO_ROW:-c} invert=${RATIO_INVERT:-0}
     local per_proc=${PER_PROC:-} size_note=${SIZE_NOTE:+ ${SIZE_NOTE}}
-    local ratio_head=${RATIO_HEAD:-}
+    local ratio_head=${RATIO_HEAD:-} warmup=${WARMUP:-1} title=$name${n:+, N=$n}
     if [ -z "$ratio_head" ]; then
         if [ "$invert" = 1 ]; then ratio_head="$base_id ÷ this"; else ratio_head="× C"; fi
     fi
     local ratio_head_txt=${ratio_head//×/x}; ratio_head_txt=${ratio_head_txt//÷//}
-    unset REF_TEXT RATIO_ROW RATIO_INVERT RATIO_HEAD PER_PROC SIZE_NOTE
+    unset REF_TEXT RATIO_ROW RATIO_INVERT RATIO_HEAD PER_PROC SIZE_NOTE WARMUP
 
     for i in "${!R_ID[@]}"; do
         [ "${R_ID[i]}" = c ] && c_row=$i
@@ -209,6 +289,14 @@ finish_bench() {
         if [ "$rc" -ne 0 ]; then
             R_STATE[i]="FAILED (exit $rc), see bench/out/$name.$id.err"; status=1; continue
         fi
+        if [ -n "${R_REF[i]}" ]; then
+            R_NOTE[i]="output checked against ${R_REF[i]#"$root"/}"
+            if ! cmp -s "$out/$name.$id.out" "${R_REF[i]}"; then
+                R_STATE[i]="MISMATCH: got '$(head -c 40 "$out/$name.$id.out" | head -1)', expected '$(head -1 "${R_REF[i]}")'"
+                status=1
+            fi
+            continue
+        fi
         if [ -z "$ref" ]; then
             if [ "$i" = "$c_row" ]; then
                 ref=$out/$name.reference.txt; cp "$out/$name.$id.out" "$ref"
@@ -225,43 +313,9 @@ finish_bench() {
     done
 
     # Time every checked program in one hyperfine run.
-    local ids=() shell_none=1 w
-    for i in "${!R_ID[@]}"; do
-        [ -n "${R_STATE[i]}" ] && continue
-        eval "words=(${R_CMD[i]})"
-        for w in "${words[@]}"; do [[ $w =~ ^[A-Za-z0-9_./:=+,@-]+$ ]] || shell_none=0; done
-        ids+=("$i")
-    done
-    hyperfine --help 2>&1 | grep -q -- '--shell' && hyperfine --help 2>&1 | grep -q -- '-N' || shell_none=0
-    local json=$out/$name.json
-    local hf=(hyperfine --runs "$RUNS" --warmup 1 --ignore-failure
-                                   --export-json "$json" --style basic)
-    [ "$shell_none" = 1 ] && hf+=(-N)
-    for i in "${ids[@]}"; do
-        if [ "$shell_none" = 1 ]; then
-            eval "words=(${R_CMD[i]})"; hf+=(-n "${R_ID[i]}" "${words[*]}")
-        else
-            hf+=(-n "${R_ID[i]}" "${R_CMD[i]}")
-        fi
-    done
+    time_rows "$name" "$name${n:+ N=$n}" "$RUNS" "$warmup"
+    local ids=("${T_IDS[@]}") shell_none=$T_SHELL_NONE
     if [ ${#ids[@]} -gt 0 ]; then
-        echo "== $name N=$n: timing ${#ids[@]} programs, $RUNS runs each"
-        rm -f "$json"
-        if ! (cd "$out" && "${hf[@]}") || [ ! -s "$json" ]; then
-            echo "bench/run.sh: hyperfine failed" >&2; status=1
-        else
-            local hid hmed hbad
-            while IFS=$'\t' read -r hid hmed hbad; do
-                for i in "${ids[@]}"; do
-                    [ "${R_ID[i]}" = "$hid" ] || continue
-                    if [ "$hbad" != 0 ]; then
-                        R_STATE[i]="FAILED in $hbad timed runs"; status=1
-                    else
-                        R_MEDIAN[i]=$hmed
-                    fi
-                done
-            done < <(parse_json "$json")
-        fi
         # Peak RSS, one run each.
         for i in "${ids[@]}"; do
             [ -n "${R_MEDIAN[i]}" ] || continue
@@ -279,16 +333,11 @@ finish_bench() {
     local c_med=""
     [ "$base_row" -ge 0 ] && c_med=${R_MEDIAN[base_row]}
     local md=$out/$name.md
-    local machine
-    machine="$(nproc 2>/dev/null || echo '?') CPU, $(uname -sm)"
-    if [ -r /etc/debian_version ]; then machine="$machine, Debian $(cat /etc/debian_version)"; fi
-    local rev; rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    git -C "$root" diff --quiet HEAD -- 2>/dev/null || rev="$rev+dirty"
     {
-        echo "# $name, N=$n$size_note"
+        echo "# $title$size_note"
         echo
-        echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $machine; vmcc $rev; hyperfine $(hyperfine --version | awk '{print $2}'),"
-        echo "median of $RUNS runs after 1 warm-up$([ "$shell_none" = 1 ] && echo ', -N (no shell)'); peak RSS from one run."
+        machine_line
+        echo "median of $RUNS runs after $warmup warm-up$([ "$warmup" = 1 ] || echo s)$([ "$shell_none" = 1 ] && echo ', -N (no shell)'); peak RSS from one run."
         echo "Output checked against ${ref_note:-nothing}. Medians drift with load: compare only within one run."
         echo
         if [ -n "$per_proc" ]; then
@@ -425,7 +474,8 @@ peer_c() {
 
 # begin_bench TITLE: forget the previous benchmark's rows and say what comes.
 begin_bench() {
-    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=()
+    R_ID=() R_LABEL=() R_GOAL=() R_STATE=() R_CMD=() R_NOTE=() R_MEDIAN=() R_RSS=() R_KIB=() R_REF=()
+    R_MEAN=() R_SD=() R_MIN=() R_CPU=()
     echo "== $1: building in bench/out/"
 }
 
@@ -640,6 +690,328 @@ bench_chan_pingpong() {
     row go_1 "Go, GOMAXPROCS=1" - "$(last_state)" env GOMAXPROCS=1 ./pingpong_go "$n"
     peer_crystal pingpong_cr "$src/pingpong.cr" 1000 "$n"
     finish_proc_bench chan_pingpong "$n" "$n"
+}
+
+# ---- the compiler and the fixed cost of a program.
+
+# cs_row ID LABEL INSTRUCTIONS OPT KIND OBJECT CMD...: a row of compile_speed
+# (KIND: size, stage or fixed; OBJECT: the object the command writes, linked
+# and run for the checksum, or "").
+cs_row() {
+    local k=${#R_ID[@]}
+    C_N[k]=$3 C_OPT[k]=$4 C_KIND[k]=$5 C_OBJ[k]=$6 C_SUM[k]=""
+    row "$1" "$2" - "" "${@:7}"
+}
+
+# compile_speed: how fast vmcc compiles. bench/compile_speed/gen.c writes a
+# module of exactly S bytecode instructions for S = N/10, N/2, N and 2N (N
+# default 100,000): units of eleven functions (i64 loops with branches, f64
+# math, dynamic vals, string, array and map builtins, a closure and a tuple,
+# a try region, and a driver calling them), groups of 16 units, main. Rows:
+# `vmcc -c` at -O0 and -O2 for each size; at N the stages: --emit=vmbc
+# (read, parse, verify, write the binary module), -O0 --emit=llvm-ir (also
+# lowering, LLVM's verifier and printing the IR) and -O0 -c of that .vmbc
+# (the binary reader instead of the text parser); and -c of
+# examples/hello.vmasm, the fixed cost (start-up, LLVM set-up). Check: each
+# row runs once (peak RSS from that run; it also warms the file cache, so
+# hyperfine does no warm-up); each object is linked (vmcc OBJ -o EXE) and
+# run, and the "checksum N" it prints must be the same at -O0, -O2 and from
+# the .vmbc. Then one hyperfine run (RUNS default 3): instructions/s (goal at
+# -O0: at least 100,000), time per instruction relative to the smallest size
+# (1.00: linear), CPU/wall (hyperfine's user + system over its mean: above 1
+# only with more than one thread at work), and after the table the growth
+# exponent and the stage split. -O2 of 200,000 instructions takes minutes.
+bench_compile_speed() {
+    local n=${N:-100000} runs=${RUNS_GIVEN:-3} src=$here/compile_speed goal=100000
+    local cc s o i j id rc kib exe counted hello_n sizes=() words=()
+    local C_N=() C_OPT=() C_KIND=() C_OBJ=() C_SUM=()
+    begin_bench "compile_speed N=$n"
+    if [ ! -x "$VMCC" ]; then
+        echo "  $VMCC not found: build vmcc first (scripts/build.sh)" >&2; status=1; return
+    fi
+    if ! cc=$(c_compiler); then
+        echo "  no C compiler: cannot build the module generator, compile_speed skipped" >&2
+        status=1; return
+    fi
+    try_build cs_gen "$cc" -std=c17 -O2 -o cs_gen "$src/gen.c" || { status=1; return; }
+    for s in $((n / 10)) $((n / 2)) "$n" $((2 * n)); do
+        [ "$s" -ge 20 ] && [[ " ${sizes[*]} " != *" $s "* ]] && sizes+=("$s")
+    done
+    # Instructions: the generator's count, checked by counting the indented
+    # lines that start with a mnemonic (labels and directives do not).
+    for s in "${sizes[@]}"; do
+        if ! (cd "$out" && ./cs_gen "$s" > "cs_$s.vmasm" 2> "cs_$s.gen.log"); then
+            echo "  the generator failed for $s instructions: see bench/out/cs_$s.gen.log" >&2
+            status=1; return
+        fi
+        counted=$(awk '/^    [a-z]/ { k++ } END { print k + 0 }' "$out/cs_$s.vmasm")
+        if [ "$counted" != "$s" ]; then
+            echo "  bench/out/cs_$s.vmasm has $counted instructions, not $s" >&2
+            status=1; return
+        fi
+    done
+    hello_n=$(awk '/^    [a-z]/ { k++ } END { print k + 0 }' "$root/examples/hello.vmasm")
+
+    cs_row fixed "-O0 -c examples/hello.vmasm (fixed cost)" "$hello_n" 0 fixed "" \
+        "$VMCC" -O0 -c "$root/examples/hello.vmasm" -o cs_hello.o
+    for s in "${sizes[@]}"; do
+        for o in 0 2; do
+            cs_row "O${o}_$s" "-O$o -c" "$s" "$o" size "cs_$s.O$o.o" \
+                "$VMCC" "-O$o" -c "cs_$s.vmasm" -o "cs_$s.O$o.o"
+        done
+    done
+    cs_row "vmbc_$n" "--emit=vmbc (read, verify, write)" "$n" 0 stage "" \
+        "$VMCC" --emit=vmbc "cs_$n.vmasm" -o "cs_$n.vmbc"
+    cs_row "ir_$n" "-O0 --emit=llvm-ir (+ lower, print IR)" "$n" 0 stage "" \
+        "$VMCC" -O0 --emit=llvm-ir "cs_$n.vmasm" -o "cs_$n.ll"
+    cs_row "vmbc_O0_$n" "-O0 -c of the .vmbc" "$n" 0 stage "cs_$n.vmbc.o" \
+        "$VMCC" -O0 -c "cs_$n.vmbc" -o "cs_$n.vmbc.o"
+
+    # Check: each row once (peak RSS), then link and run each object.
+    echo "== compile_speed: checking (each compile once, objects linked and run)"
+    for i in "${!R_ID[@]}"; do
+        id=${R_ID[i]} rc=0
+        eval "words=(${R_CMD[i]})"
+        rm -f "$out/compile_speed.$id.rss"
+        if [ -x /usr/bin/time ]; then
+            (cd "$out" && /usr/bin/time -f '%M' -o "compile_speed.$id.rss" "${words[@]}") \
+                > "$out/compile_speed.$id.out" 2> "$out/compile_speed.$id.err" || rc=$?
+        else
+            (cd "$out" && "${words[@]}") > "$out/compile_speed.$id.out" 2> "$out/compile_speed.$id.err" || rc=$?
+        fi
+        if [ "$rc" -ne 0 ]; then
+            R_STATE[i]="FAILED (exit $rc), see bench/out/compile_speed.$id.err"; status=1; continue
+        fi
+        kib=$(tail -1 "$out/compile_speed.$id.rss" 2>/dev/null)
+        [[ $kib =~ ^[0-9]+$ ]] && R_KIB[i]=$kib &&
+            R_RSS[i]=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+        [ -n "${C_OBJ[i]}" ] || continue
+        exe=${C_OBJ[i]%.o}
+        if ! (cd "$out" && "$VMCC" "${C_OBJ[i]}" -o "$exe") > "$out/compile_speed.$id.link.log" 2>&1; then
+            R_STATE[i]="link FAILED, see bench/out/compile_speed.$id.link.log"; status=1; continue
+        fi
+        rc=0
+        (cd "$out" && "./$exe") > "$out/compile_speed.$id.run" 2>&1 || rc=$?
+        if [ "$rc" -ne 0 ] || ! grep -qxE 'checksum -?[0-9]+' "$out/compile_speed.$id.run"; then
+            R_STATE[i]="program FAILED (exit $rc), see bench/out/compile_speed.$id.run"; status=1
+            continue
+        fi
+        C_SUM[i]=$(cat "$out/compile_speed.$id.run")
+        R_NOTE[i]=${C_SUM[i]}
+    done
+    # The same size must give the same checksum (the first row of a size is
+    # the reference: -O0 from the text).
+    for i in "${!R_ID[@]}"; do
+        [ -n "${C_SUM[i]}" ] || continue
+        for j in "${!R_ID[@]}"; do
+            [[ $j -lt $i && -n ${C_SUM[j]} && ${C_N[j]} == "${C_N[i]}" ]] || continue
+            if [ "${C_SUM[j]}" != "${C_SUM[i]}" ]; then
+                R_STATE[i]="MISMATCH: '${C_SUM[i]}', ${R_LABEL[j]} gave '${C_SUM[j]}'"; status=1
+            fi
+            break
+        done
+    done
+
+    time_rows compile_speed "compile_speed N=$n" "$runs" 0
+
+    # Table.
+    local md=$out/compile_speed.md t0="" first_O0="" first_O2="" med ips us lin goaltxt result cmdtxt
+    for i in "${!R_ID[@]}"; do
+        [ -n "${R_MEDIAN[i]}" ] || continue
+        case ${C_KIND[i]} in
+            fixed) t0=${R_MEDIAN[i]} ;;
+            size) if [ "${C_OPT[i]}" = 0 ]; then first_O0=${first_O0:-$i}; else first_O2=${first_O2:-$i}; fi ;;
+        esac
+    done
+    {
+        echo "# compile_speed, N=$n (sizes ${sizes[*]})"
+        echo
+        machine_line
+        echo "median of $runs runs, no warm-up (the check run before warms the file cache)$([ "$T_SHELL_NONE" = 1 ] && echo ', -N (no shell)');"
+        echo "peak RSS from the check run. Objects linked and run: the checksum of each size is the same at"
+        echo "-O0, -O2 and from the .vmbc. × linear: time per instruction ÷ that of the smallest size at"
+        echo "the same -O. CPU/wall: (user + system) ÷ wall time."
+        echo
+        echo "| what | instructions | median (s) | instructions/s | µs/instruction | × linear | goal | result | CPU/wall | peak RSS (MiB) | command |"
+        echo "|---|--:|--:|--:|--:|--:|---|---|--:|--:|---|"
+    } > "$md"
+    printf '\n%-40s %8s %9s %9s %8s %8s %10s %6s %5s %8s  %s\n' what instr "median s" "instr/s" \
+        "us/instr" "x linear" goal result CPU "RSS MiB" command
+    for i in "${!R_ID[@]}"; do
+        med="" ips="" us="" lin="" goaltxt="" result=""
+        eval "words=(${R_CMD[i]})"; cmdtxt="${words[*]}"
+        cmdtxt=${cmdtxt//"$VMCC"/vmcc}; cmdtxt=${cmdtxt//"$root"\//}
+        if [ "${C_KIND[i]}" = size ] && [ "${C_OPT[i]}" = 0 ]; then goaltxt="≥ $goal/s"; fi
+        if [ -n "${R_MEDIAN[i]}" ]; then
+            med=$(fmt_secs "${R_MEDIAN[i]}")
+            if [ "${C_KIND[i]}" != fixed ]; then
+                ips=$(awk -v n="${C_N[i]}" -v t="${R_MEDIAN[i]}" 'BEGIN { printf "%.0f", n / t }')
+                us=$(awk -v n="${C_N[i]}" -v t="${R_MEDIAN[i]}" 'BEGIN { printf "%.1f", t / n * 1e6 }')
+            fi
+            j=""
+            if [ "${C_KIND[i]}" = size ]; then
+                if [ "${C_OPT[i]}" = 0 ]; then j=$first_O0; else j=$first_O2; fi
+            fi
+            if [ -n "$j" ]; then
+                lin=$(awk -v n="${C_N[i]}" -v t="${R_MEDIAN[i]}" -v n1="${C_N[j]}" -v t1="${R_MEDIAN[j]}" \
+                      'BEGIN { printf "%.2f", (t / n) / (t1 / n1) }')
+            fi
+            [ -n "$goaltxt" ] && result=$(awk -v r="$ips" -v g="$goal" 'BEGIN { print (r >= g) ? "PASS" : "MISS" }')
+        fi
+        printf '%-40s %8s %9s %9s %8s %8s %10s %6s %5s %8s  %s\n' "${R_LABEL[i]}" "${C_N[i]}" \
+            "${med:--}" "${ips:--}" "${us:--}" "${lin:--}" "$([ -n "$goaltxt" ] && echo ">= $goal/s" || echo -)" \
+            "${result:--}" "${R_CPU[i]:--}" "${R_RSS[i]:--}" \
+            "$([ -n "${R_MEDIAN[i]}" ] && echo "$cmdtxt${R_NOTE[i]:+ (${R_NOTE[i]})}" || echo "${R_STATE[i]:-not timed}")"
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${R_LABEL[i]}" "${C_N[i]}" \
+            "${med:-${R_STATE[i]:-not timed}}" "${ips:-—}" "${us:-—}" "${lin:-—}" "${goaltxt:-—}" \
+            "${result:-—}" "${R_CPU[i]:-—}" "${R_RSS[i]:-—}" \
+            "\`$cmdtxt\`${R_NOTE[i]:+ (${R_NOTE[i]})}" >> "$md"
+    done
+
+    # Growth and stages, after the table.
+    local lines=() first last ir_i="" vmbc_i="" vc_i="" c_i="" irsize
+    for o in 0 2; do
+        first="" last=""
+        for i in "${!R_ID[@]}"; do
+            [[ ${C_KIND[i]} == size && ${C_OPT[i]} == "$o" && -n ${R_MEDIAN[i]} ]] || continue
+            first=${first:-$i} last=$i
+        done
+        [[ -n $first && $last != "$first" ]] || continue
+        lines+=("$(awk -v o="$o" -v n1="${C_N[first]}" -v t1="${R_MEDIAN[first]}" -v n2="${C_N[last]}" \
+                       -v t2="${R_MEDIAN[last]}" -v t0="$t0" '
+            BEGIN {
+                b = log(t2 / t1) / log(n2 / n1)
+                s = sprintf("- -O%s: from %d to %d instructions (%g×) the time grows %.1f×: time ∝ n^%.2f",
+                            o, n1, n2, n2 / n1, t2 / t1, b)
+                if (t0 != "" && t1 > t0) {
+                    b = log((t2 - t0) / (t1 - t0)) / log(n2 / n1)
+                    s = s sprintf(", n^%.2f without the fixed cost (%.3f s)", b, t0)
+                }
+                print s ": " (b < 0.9 ? "less than linear (the fixed cost dominates)" : b <= 1.1 ? "linear" : \
+                              b <= 1.25 ? "a little worse than linear" : "worse than linear") "."
+            }')")
+    done
+    for i in "${!R_ID[@]}"; do
+        [ -n "${R_MEDIAN[i]}" ] || continue
+        case ${R_ID[i]} in
+            "vmbc_$n") vmbc_i=$i ;;
+            "ir_$n") ir_i=$i ;;
+            "vmbc_O0_$n") vc_i=$i ;;
+            "O0_$n") c_i=$i ;;
+        esac
+    done
+    pct() { awk -v a="${R_MEDIAN[$1]}" -v c="${R_MEDIAN[$2]}" 'BEGIN { printf "%.0f", 100 * a / c }'; }
+    if [ -n "$c_i" ] && [ -n "$vmbc_i" ]; then
+        lines+=("- Stages at $n instructions, -O0: reading, parsing and verifying the text (and writing the .vmbc) take $(pct "$vmbc_i" "$c_i")% of \`-c\`.")
+    fi
+    if [ -n "$c_i" ] && [ -n "$ir_i" ]; then
+        irsize=$(stat -c %s "$out/cs_$n.ll" 2>/dev/null || echo 0)
+        lines+=("- Up to LLVM IR (--emit=llvm-ir: also lowering, LLVM's verifier and printing $(awk -v s="$irsize" \
+            'BEGIN { printf "%.1f", s / 1048576 }') MiB of IR text): $(pct "$ir_i" "$c_i")% of \`-c\`; the rest of \`-c\` is LLVM's code generation (instruction selection, register allocation, machine code, object file).")
+    fi
+    if [ -n "$c_i" ] && [ -n "$vc_i" ]; then
+        lines+=("- \`-c\` of the binary module: $(pct "$vc_i" "$c_i")% of \`-c\` of the text.")
+    fi
+    local cpu_max
+    cpu_max=$(printf '%s\n' "${R_CPU[@]}" | awk 'NF { if ($1 > m) m = $1 } END { printf "%.2f", m }')
+    lines+=("- Highest CPU/wall: $cpu_max (above 1 only with more than one thread at work). vmcc compiles a module as one LLVM module on one thread (compiler/driver.c compile(), compiler/emit.c).")
+    { echo; printf '%s\n' "${lines[@]}"; } | tee -a "$md"
+    rm -f "$out/cs_$n.ll"
+    echo
+    echo "Table: bench/out/compile_speed.md, raw: bench/out/compile_speed.json"
+}
+
+# hello: hello world's start-up (print one line, exit) and file size, with
+# vmcc (examples/hello.vmasm, -O2) dynamic (the default) and static
+# (vmcc --static; "n/a (no --static)" when this vmcc does not take the flag)
+# beside the peers of ../shared/bench-peers/startup: C (gcc -O2, dynamic and
+# -static), Go (go build, static) and Crystal (--release, dynamic and
+# --static). Ratios to C dynamic; goal for vmcc: ≤ 2× C. RUNS defaults to 300
+# (20 warm-up runs). After the table: file size and stripped size (strip -o of
+# a copy), hyperfine's mean ± σ and minimum, and the shared libraries loaded.
+bench_hello() {
+    local pdir=$peers/startup src=$here/hello cc st i bin c_i=""
+    local RUNS=${RUNS_GIVEN:-300}
+    DEFAULT_EXPECTED_N=""
+    begin_bench "hello"
+
+    st=$(vmcc_build "$root/examples/hello.vmasm" hello_vmcc)
+    ROW_REF=$src/expected_vmcc.txt row vmcc "vmcc -O2" 2 "$st" ./hello_vmcc
+    st=""
+    if [ ! -x "$VMCC" ]; then
+        st="build failed (no vmcc)"
+    elif ! (cd "$out" && "$VMCC" -O2 --static "$root/examples/hello.vmasm" -o hello_vmcc_static) \
+            > "$out/hello_vmcc_static.build.log" 2>&1; then
+        if grep -q -- "unknown option '--static'" "$out/hello_vmcc_static.build.log"; then
+            st="n/a (no --static)"
+        else
+            st="build failed"
+            echo "  build of hello_vmcc_static failed: see bench/out/hello_vmcc_static.build.log" >&2
+        fi
+    fi
+    ROW_REF=$src/expected_vmcc.txt row vmcc_static "vmcc -O2 --static" 2 "$st" ./hello_vmcc_static
+
+    if have gcc; then cc=gcc; else cc=$(c_compiler) || cc=""; fi
+    if [ -n "$cc" ]; then
+        st=""; try_build hello_c "$cc" -O2 -o hello_c "$pdir/hello.c" || st="build failed"
+        row c "C ($cc -O2)" - "$st" ./hello_c
+        st=""; try_build hello_c_static "$cc" -O2 -static -o hello_c_static "$pdir/hello.c" || st="build failed"
+        row c_static "C ($cc -O2 -static)" - "$st" ./hello_c_static
+    else
+        row c "C (gcc -O2)" - "skipped (tool missing)" ./hello_c
+        row c_static "C (gcc -O2 -static)" - "skipped (tool missing)" ./hello_c_static
+    fi
+    peer_go hello_go "$pdir/hello.go"
+    R_LABEL[${#R_LABEL[@]} - 1]="Go (static)"
+    peer_crystal hello_cr "$pdir/hello.cr" 0
+    R_LABEL[${#R_LABEL[@]} - 1]="Crystal --release"
+    st=$(last_state)
+    if [ -z "$st" ]; then
+        try_build hello_cr_static crystal build --release --no-debug --static -o hello_cr_static \
+            "$pdir/hello.cr" || st="build failed"
+    fi
+    row crystal_static "Crystal --release --static" - "$st" ./hello_cr_static
+
+    RATIO_ROW=c WARMUP=20 SIZE_NOTE="(start-up: print one line and exit)" finish_bench hello "" "$pdir"
+
+    # Sizes and libraries of the programs that were timed (not of a stale
+    # binary left in bench/out by an earlier run).
+    local B=() S=() L=()
+    for i in "${!R_ID[@]}"; do
+        B[i]="" S[i]="" L[i]=""
+        [ "${R_ID[i]}" = c ] && c_i=$i
+        bin=$out/${R_CMD[i]#./}
+        [[ -n ${R_MEDIAN[i]} && -f $bin ]] || continue
+        B[i]=$(stat -c %s "$bin")
+        if have strip && strip -o "$bin.stripped" "$bin" 2>/dev/null; then
+            S[i]=$(stat -c %s "$bin.stripped"); rm -f "$bin.stripped"
+        fi
+        if have readelf; then
+            L[i]=$(readelf -d "$bin" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+                   sed 's/\.so.*//' | paste -sd, - | sed 's/,/, /g')
+            L[i]=${L[i]:-none (static)}
+        fi
+    done
+    {
+        echo
+        echo "File size (bytes; stripped: \`strip -o\` of a copy), start-up (hyperfine mean ± σ and minimum of"
+        echo "$RUNS runs) and the shared libraries loaded; ratios to ${R_LABEL[${c_i:-0}]}:"
+        echo
+        echo "| program | file (bytes) | × C | stripped (bytes) | × C | mean ± σ (ms) | × C | min (ms) | shared libraries |"
+        echo "|---|--:|--:|--:|--:|--:|--:|--:|---|"
+        for i in "${!R_ID[@]}"; do
+            awk -v l="${R_LABEL[i]}" -v b="${B[i]}" -v s="${S[i]}" -v m="${R_MEAN[i]}" \
+                -v sd="${R_SD[i]}" -v mn="${R_MIN[i]}" -v st="${R_STATE[i]}" -v libs="${L[i]}" \
+                -v cb="${c_i:+${B[c_i]}}" -v cs="${c_i:+${S[c_i]}}" -v cm="${c_i:+${R_MEAN[c_i]}}" '
+                function r(a, c) { return (a != "" && c != "" && c > 0) ? sprintf("%.2f", a / c) : "—" }
+                function v(a) { return a != "" ? a : "—" }
+                BEGIN {
+                    ms = (m != "") ? sprintf("%.2f ± %.2f", m * 1000, sd * 1000) : (st != "" ? st : "—")
+                    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", l, v(b), r(b, cb), v(s),
+                        r(s, cs), ms, r(m, cm), (mn != "" ? sprintf("%.2f", mn * 1000) : "—"), v(libs)
+                }'
+        done
+    } | tee -a "$out/hello.md"
 }
 
 for b in "${selected[@]}"; do

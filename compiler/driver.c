@@ -33,7 +33,10 @@ typedef struct options {
     out_kind_t kind;
     int opt;
     bool verbose;
-    const target_info_t *target;
+    bool debug;      /* -g */
+    int link_static; /* --static 1, --dynamic 0, else -1: static for a cross target */
+    bool cpu_help;   /* --cpu=help */
+    target_cfg_t target;
     const char **inputs;
     size_t ninputs, cap_inputs;
 } options_t;
@@ -48,9 +51,17 @@ static const char usage[] =
     "  -o FILE              write the output to FILE ('-' is stdout for text outputs)\n"
     "  -c                   compile to an object file, do not link (--emit=obj)\n"
     "  -O0 -O1 -O2 -O3      optimisation level (default -O0)\n"
+    "  -g                   emit DWARF debug information (source lines, function names)\n"
     "  --emit=KIND          exe (default), obj, asm, llvm-ir, or vmbc (binary module)\n"
     "  --disasm             print binary (or text) modules as text assembly\n"
-    "  --target=TRIPLE      target to compile for (default: this machine)\n"
+    "  --target=TRIPLE      target to compile for (default: this machine):\n"
+    "                       x86_64-linux-gnu, aarch64-linux-gnu, riscv64-linux-gnu\n"
+    "                       (also spelled amd64, arm64, riscv64, x86_64-unknown-linux-gnu ...)\n"
+    "  --cpu=CPU            CPU to tune and select instructions for (default: the\n"
+    "                       target's generic one; 'native' on the host; 'help' lists them)\n"
+    "  --features=LIST      CPU features to add or remove: +NAME,-NAME,...\n"
+    "  --static             link a fully static executable (default for cross targets)\n"
+    "  --dynamic            link against shared libraries (default for the host)\n"
     "  --print-targets      list the targets and whether their runtime is installed\n"
     "  -v, --verbose        show the linker command\n"
     "  --help               show this help\n"
@@ -87,9 +98,26 @@ static bool set_emit(options_t *o, const char *k)
 
 static void set_target(options_t *o, const char *s)
 {
-    o->target = target_find(s);
-    if (!o->target)
+    o->target.t = target_find(s);
+    if (!o->target.t)
         usage_error("unknown target '%s' (vmcc --print-targets lists them)", s);
+}
+
+/* "--NAME=VALUE" or "--NAME VALUE": the value, or NULL if `a` is another
+ * option. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n])
+        return NULL;
+    if (++*i == argc)
+        usage_error("%s needs a value", name);
+    return argv[*i];
 }
 
 static void print_targets(void)
@@ -112,7 +140,7 @@ static void print_targets(void)
 static void parse_args(options_t *o, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
             exit(0);
@@ -131,6 +159,8 @@ static void parse_args(options_t *o, int argc, char **argv)
             if (o->output)
                 usage_error("-o given twice");
             o->output = argv[i];
+        } else if (strcmp(a, "-g") == 0) {
+            o->debug = true;
         } else if (strcmp(a, "-c") == 0) {
             o->kind = OUT_OBJ;
         } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
@@ -140,12 +170,21 @@ static void parse_args(options_t *o, int argc, char **argv)
                 usage_error("unknown --emit kind '%s' (exe, obj, asm, llvm-ir, vmbc)", a + 7);
         } else if (strcmp(a, "--disasm") == 0) {
             o->kind = OUT_DISASM;
-        } else if (strncmp(a, "--target=", 9) == 0) {
-            set_target(o, a + 9);
-        } else if (strcmp(a, "--target") == 0) {
-            if (++i == argc)
-                usage_error("--target needs a triple");
-            set_target(o, argv[i]);
+        } else if ((v = option_value(argc, argv, &i, "--target"))) {
+            set_target(o, v);
+        } else if ((v = option_value(argc, argv, &i, "--cpu"))) {
+            if (!*v)
+                usage_error("--cpu needs a CPU name (--cpu=help lists them)");
+            if (strcmp(v, "help") == 0)
+                o->cpu_help = true;
+            else
+                o->target.cpu = v;
+        } else if ((v = option_value(argc, argv, &i, "--features"))) {
+            o->target.features = v;
+        } else if (strcmp(a, "--static") == 0) {
+            o->link_static = 1;
+        } else if (strcmp(a, "--dynamic") == 0) {
+            o->link_static = 0;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             o->verbose = true;
         } else if (a[0] == '-' && a[1]) {
@@ -154,7 +193,7 @@ static void parse_args(options_t *o, int argc, char **argv)
             VEC_PUSH(o->inputs, o->ninputs, o->cap_inputs, a);
         }
     }
-    if (o->ninputs == 0)
+    if (o->ninputs == 0 && !o->cpu_help)
         usage_error("no input files");
 }
 
@@ -292,16 +331,22 @@ static bool write_all(const char *path, const void *data, size_t len)
 static bool compile(const options_t *o, const module_t *m, emit_kind_t kind, const char *path)
 {
     char *err = NULL;
-    LLVMTargetMachineRef tm = target_machine(o->target, o->opt, &err);
+    LLVMTargetMachineRef tm = target_machine(&o->target, o->opt, &err);
     if (!tm) {
-        diag_error("target %s: %s", o->target->name, err ? err : "unavailable");
+        diag_error("target %s: %s", o->target.t->name, err ? err : "unavailable");
         free(err);
         return false;
     }
     LLVMContextRef llc = LLVMContextCreate();
-    lower_opts_t lo = {.sp_register = o->target->sp_register};
+    /* Value names only matter in readable IR; dropping them saves ~5% of
+     * an -O0 compile. */
+    LLVMContextSetDiscardValueNames(llc, kind != EMIT_LLVM_IR);
+    lower_opts_t lo = {.sp_register = o->target.t->sp_register,
+                       .debug = o->debug,
+                       .optimized = o->opt > 0,
+                       .target = o->target.t->name};
     LLVMModuleRef mod = lower_module(llc, m, &lo);
-    bool ok = emit_module(mod, tm, o->target->llvm_triple, o->opt, kind, path);
+    bool ok = emit_module(mod, tm, o->target.t->llvm_triple, o->opt, kind, path);
     LLVMDisposeModule(mod);
     LLVMContextDispose(llc);
     LLVMDisposeTargetMachine(tm);
@@ -358,11 +403,11 @@ static bool build_executable(const options_t *o, input_t *ins, size_t n)
         const char **shown = xcalloc(n, sizeof *shown);
         for (size_t i = 0; i < n; i++)
             shown[i] = ins[i].path;
-        char *rt = runtime_dir(o->target);
+        char *rt = runtime_dir(o->target.t);
         buf_t libdir = {0};
         if (rt)
             buf_printf(&libdir, "%s/stdlib%c", rt, 0);
-        ok = symcheck_program(objs, shown, n, rt ? (const char *)libdir.data : NULL);
+        ok = symcheck_program(o->target.t, objs, shown, n, rt ? (const char *)libdir.data : NULL);
         buf_free(&libdir);
         free(rt);
         free(shown);
@@ -372,7 +417,8 @@ static bool build_executable(const options_t *o, input_t *ins, size_t n)
         diag_error("cannot create %s: %s", out, strerror(errno));
         ok = false;
     }
-    ok = ok && link_executable(o->target, objs, n, tmp, o->verbose);
+    link_opts_t lo = {.static_link = o->link_static, .verbose = o->verbose};
+    ok = ok && link_executable(o->target.t, &lo, objs, n, tmp);
     if (ok && !out_commit(tmp, out)) {
         diag_error("cannot write %s: %s", out, strerror(errno));
         ok = false;
@@ -424,12 +470,20 @@ static bool per_module_outputs(const options_t *o, input_t *ins, size_t n)
 
 int driver_main(int argc, char **argv)
 {
-    options_t o = {.kind = OUT_EXE};
+    options_t o = {.kind = OUT_EXE, .link_static = -1};
     parse_args(&o, argc, argv);
-    if (!o.target)
-        o.target = target_host();
-    if (!o.target)
+    if (!o.target.t)
+        o.target.t = target_host();
+    if (!o.target.t)
         usage_error("this machine is not a supported target; use --target");
+    if (o.cpu_help) {
+        target_print_cpus(o.target.t);
+        return 0;
+    }
+    if (o.link_static < 0)
+        o.link_static = o.target.t != target_host();
+    if (!target_check(&o.target))
+        return 1;
     size_t n = o.ninputs;
     if (o.kind != OUT_EXE && n > 1 && o.output && strcmp(o.output, "-") != 0)
         usage_error("-o with several inputs is only for linking; without -o each input gets "

@@ -7,11 +7,18 @@
 
 #include "target.h"
 
+typedef struct link_opts {
+    bool static_link; /* a fully static executable */
+    bool verbose;     /* print the linker command */
+} link_opts_t;
+
 /* Link `objs` with the runtime for `t` into `out` (written in place: the
  * caller passes a temporary path). Reports errors; false on failure. */
-bool link_executable(const target_info_t *t, char *const *objs, size_t nobjs, const char *out,
-                     bool verbose);
+bool link_executable(const target_info_t *t, const link_opts_t *lo, char *const *objs, size_t nobjs,
+                     const char *out);
 /* Folder holding libbuiltins.a for `t`: <vmcc>/../lib/vmcc/<t->name>. */
 char *runtime_dir(const target_info_t *t);
+/* The script that builds the runtime for `t`, for messages. */
+const char *runtime_script(const target_info_t *t);
 
 #endif

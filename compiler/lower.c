@@ -122,8 +122,10 @@ LLVMBasicBlockRef lw_unwind(lower_t *L)
         LLVMBasicBlockRef here = LLVMGetInsertBlock(L->b);
         L->unwind_bb[t] = lw_block(L, "unwind");
         LLVMPositionBuilderAtEnd(L->b, L->unwind_bb[t]);
+        LLVMMetadataRef loc = lw_debug_shared(L);
         LLVMBuildRet(L->b, lw_i64(L, 0));
         LLVMPositionBuilderAtEnd(L->b, here);
+        lw_debug_restore(L, loc);
     }
     return L->unwind_bb[t];
 }
@@ -222,6 +224,7 @@ static void trap_if_line(lower_t *L, LLVMValueRef cond, vm_trap_code_t code, int
         LLVMBasicBlockRef target = lw_unwind(L);
         L->trap_bb[t] = lw_block(L, "trap");
         LLVMPositionBuilderAtEnd(L->b, L->trap_bb[t]);
+        LLVMMetadataRef loc = lw_debug_shared(L);
         L->trap_code[t] = LLVMBuildPhi(L->b, L->t_i64, "trap.code");
         L->trap_line[t] = LLVMBuildPhi(L->b, L->t_i64, "trap.line");
         if (!L->builtin_fn[VM_BUILTIN_trap])
@@ -232,6 +235,7 @@ static void trap_if_line(lower_t *L, LLVMValueRef cond, vm_trap_code_t code, int
                        3, "");
         LLVMBuildBr(L->b, target);
         LLVMPositionBuilderAtEnd(L->b, here);
+        lw_debug_restore(L, loc);
     }
     LLVMBasicBlockRef cont = lw_block(L, "ok");
     LLVMBuildCondBr(L->b, cond, L->trap_bb[t], cont);
@@ -651,6 +655,7 @@ static void lower_func(lower_t *L, uint32_t fi)
     L->trap_line = xcalloc(ntargets, sizeof *L->trap_line);
     LLVMBasicBlockRef entry = lw_block(L, "entry");
     LLVMPositionBuilderAtEnd(L->b, entry);
+    lw_debug_begin_func(L);
     L->regs = xmalloc((f->nregs ? f->nregs : 1) * sizeof *L->regs);
     L->val_slot = xmalloc((f->nregs ? f->nregs : 1) * sizeof *L->val_slot);
     uint32_t nslots = f->nparams > VM_REG_ARGS ? f->nparams - VM_REG_ARGS : 0;
@@ -681,6 +686,7 @@ static void lower_func(lower_t *L, uint32_t fi)
             LLVMPositionBuilderAtEnd(L->b, L->blocks[i]);
         }
         const instr_t *in = &f->code[i];
+        lw_debug_instr(L);
         family_of[in->op](L, in);
     }
     /* Code after a raise that never returns normally may end unterminated. */
@@ -689,6 +695,7 @@ static void lower_func(lower_t *L, uint32_t fi)
             LLVMPositionBuilderAtEnd(L->b, bb);
             LLVMBuildUnreachable(L->b);
         }
+    lw_debug_end_func(L);
     free(L->regs);
     free(L->val_slot);
     free(L->blocks);
@@ -708,6 +715,7 @@ static void make_entry(lower_t *L, uint32_t fi)
     LLVMValueRef fn = LLVMAddFunction(L->mod, VM_PROGRAM_ENTRY_SYMBOL, ty);
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(L->llc, fn, "entry");
     LLVMPositionBuilderAtEnd(L->b, bb);
+    lw_debug_entry(L, fn, fi);
     /* Reference the runtime's ABI version symbol: a runtime of another
      * version fails the link naming it. */
     char abi_sym[32];
@@ -725,6 +733,7 @@ static void make_entry(lower_t *L, uint32_t fi)
     LLVMValueRef r =
         LLVMBuildCall2(L->b, L->t_fn, L->fn_values[fi], args, VM_HIDDEN_ARGS + VM_REG_ARGS, "");
     LLVMBuildRet(L->b, f->ret == TY_VOID ? lw_i64(L, 0) : r);
+    lw_debug_end_func(L);
 }
 
 /* A table of `n` structs of type `ty` in section `section` (abi/context.h):
@@ -787,6 +796,21 @@ static void emit_exports(lower_t *L)
     free(elems);
 }
 
+/* The target and ABI version this object is built for (VM_TARGET_SECTION). */
+static void emit_target(lower_t *L)
+{
+    char tag[96];
+    int n = snprintf(tag, sizeof tag, "%s abi %d", L->opts.target, VM_ABI_VERSION);
+    LLVMValueRef init = LLVMConstStringInContext2(L->llc, tag, (size_t)n, 0);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init), "vm.target");
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetSection(g, VM_TARGET_SECTION);
+    LLVMSetAlignment(g, 1);
+    keep_global(L, g);
+}
+
 /* llvm.compiler.used: keeps the atom list entries and the tables above
  * through optimisation. */
 static void emit_used(lower_t *L)
@@ -821,6 +845,7 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
     L.t_fn = LLVMFunctionType(L.t_i64, fn_params, VM_HIDDEN_ARGS + VM_REG_ARGS, 0);
     L.str_globals = xcalloc(m->nstrs ? m->nstrs : 1, sizeof *L.str_globals);
     L.atom_globals = xcalloc(m->nstrs ? m->nstrs : 1, sizeof *L.atom_globals);
+    lw_debug_begin_module(&L);
     declare_functions(&L);
     find_raisers(&L);
     for (uint32_t i = 0; i < m->nfuncs; i++)
@@ -831,7 +856,9 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
             make_entry(&L, i);
     emit_deps(&L);
     emit_exports(&L);
+    emit_target(&L);
     emit_used(&L);
+    lw_debug_finish_module(&L);
     LLVMDisposeBuilder(L.b);
     free(L.fn_values);
     free(L.fn_descs);

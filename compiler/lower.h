@@ -19,7 +19,12 @@
 
 typedef struct lower_opts {
     const char *sp_register; /* name of the stack pointer for llvm.read_register */
+    bool debug;              /* -g: emit DWARF (compiler/lower_debug.c) */
+    const char *target;      /* the triple recorded in VM_TARGET_SECTION */
+    bool optimized;          /* -O1 and up (recorded in the debug information) */
 } lower_opts_t;
+
+typedef struct lower_debug lower_debug_t; /* compiler/lower_debug.c; NULL without -g */
 
 typedef struct lower {
     LLVMContextRef llc;
@@ -53,6 +58,7 @@ typedef struct lower {
     LLVMBasicBlockRef *unwind_bb; /* per target: where the error goes */
     LLVMBasicBlockRef *trap_bb;   /* per target: vm_trap, then unwind_bb */
     LLVMValueRef *trap_code, *trap_line;
+    lower_debug_t *dbg; /* -g only */
 } lower_t;
 
 typedef void lower_fn_t(lower_t *L, const instr_t *in);
@@ -61,6 +67,26 @@ lower_fn_t lower_move, lower_arith, lower_compare, lower_convert, lower_dynamic,
 
 /* Build the LLVM module for `m` (verified). */
 LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_opts_t *opts);
+
+/* ---- debug information (-g), compiler/lower_debug.c ----
+ * Each does nothing without -g. The builder's current debug location
+ * follows the lowering: in a function, the line of the instruction being
+ * lowered (the first one's in the prologue); none outside functions. */
+void lw_debug_begin_module(lower_t *L); /* compile unit and file */
+void lw_debug_begin_func(lower_t *L);   /* L->f's subprogram; location: the prologue's */
+void lw_debug_instr(lower_t *L);        /* location: instruction L->idx */
+/* Location for code shared by several instructions (a try region's trap
+ * and unwind blocks): line 0, as LLVM gives code merged from several lines.
+ * Returns the location it replaces, for lw_debug_restore (NULL without -g). */
+LLVMMetadataRef lw_debug_shared(lower_t *L);
+void lw_debug_restore(lower_t *L, LLVMMetadataRef loc);
+/* The entry stub `entry`, which calls function `main_fidx`: an artificial
+ * subprogram at main's header line, and that location. */
+void lw_debug_entry(lower_t *L, LLVMValueRef entry, uint32_t main_fidx);
+/* After a function or the entry stub: finalise its subprogram; from here
+ * on no location (code outside functions). */
+void lw_debug_end_func(lower_t *L);
+void lw_debug_finish_module(lower_t *L); /* finalise; module flags */
 
 /* ---- helpers for the emitters ---- */
 LLVMValueRef lw_get(lower_t *L, uint32_t reg);            /* read a register */

@@ -13,6 +13,7 @@
 #include "symcheck.h"
 
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@
 
 #include "../abi/context.h"
 #include "diag.h"
+#include "target.h"
 #include "util.h"
 
 typedef struct sym {
@@ -39,7 +41,86 @@ typedef struct table {
     size_t n, cap;
     object_t *objs;
     size_t nobjs, cap_objs;
+    const target_info_t *target; /* of the link */
 } table_t;
+
+/* One record "<triple> abi <N>" from VM_TARGET_SECTION against the link's
+ * target and this vmcc's ABI version. */
+static bool check_record(const table_t *t, const char *shown, const char *rec, size_t len)
+{
+    char triple[64];
+    int abi = -1, used = 0;
+    char text[96];
+    if (len >= sizeof text)
+        len = sizeof text - 1;
+    memcpy(text, rec, len);
+    text[len] = 0;
+    if (sscanf(text, "%63s abi %d%n", triple, &abi, &used) != 2 || text[used]) {
+        diag_error("%s: unreadable target record '%s' in section %s", shown, text,
+                   VM_TARGET_SECTION);
+        return false;
+    }
+    if (strcmp(triple, t->target->name) != 0) {
+        diag_error("%s was compiled for target %s; this link is for %s (recompile it with "
+                   "--target=%s)",
+                   shown, triple, t->target->name, t->target->name);
+        return false;
+    }
+    if (abi != VM_ABI_VERSION) {
+        diag_error("%s was compiled for runtime ABI %d; this vmcc links ABI %d (recompile it "
+                   "with this vmcc)",
+                   shown, abi, VM_ABI_VERSION);
+        return false;
+    }
+    return true;
+}
+
+/* The object was built for the link's target and ABI: its VM_TARGET_SECTION
+ * records say so, or, for an object vmcc did not compile (C, assembly), its
+ * ELF header names the target's machine. */
+static bool check_target(const table_t *t, LLVMBinaryRef bin, LLVMMemoryBufferRef mb,
+                         const char *shown)
+{
+    bool found = false, ok = true;
+    LLVMSectionIteratorRef si = LLVMObjectFileCopySectionIterator(bin);
+    for (; !LLVMObjectFileIsSectionIteratorAtEnd(bin, si); LLVMMoveToNextSection(si)) {
+        const char *name = LLVMGetSectionName(si);
+        if (!name || strcmp(name, VM_TARGET_SECTION) != 0)
+            continue;
+        const char *p = LLVMGetSectionContents(si), *end = p + LLVMGetSectionSize(si);
+        while (p < end && ok) {
+            const char *nul = memchr(p, 0, (size_t)(end - p));
+            size_t len = nul ? (size_t)(nul - p) : (size_t)(end - p);
+            if (len) {
+                found = true;
+                ok = check_record(t, shown, p, len);
+            }
+            p += len + 1;
+        }
+    }
+    LLVMDisposeSectionIterator(si);
+    if (found || !ok)
+        return ok;
+    const unsigned char *h = (const unsigned char *)LLVMGetBufferStart(mb);
+    size_t size = LLVMGetBufferSize(mb);
+    unsigned machine = size >= 20 && memcmp(h,
+                                            "\x7f"
+                                            "ELF",
+                                            4) == 0
+                           ? h[18] | h[19] << 8
+                           : 0;
+    if (machine != t->target->elf_machine) {
+        const target_info_t *other = target_by_elf_machine(machine);
+        if (other)
+            diag_error("%s is an object for %s; this link is for %s", shown, other->name,
+                       t->target->name);
+        else
+            diag_error("%s is not an object for %s (ELF machine %u)", shown, t->target->name,
+                       machine);
+        return false;
+    }
+    return true;
+}
 
 /* Length of "m.f" in "m.f:sig". */
 static size_t qual_len(const char *s)
@@ -60,6 +141,11 @@ static bool read_object(table_t *t, const char *path, const char *shown, bool li
     if (!bin) {
         diag_error("%s: not an object file: %s", shown, msg);
         LLVMDisposeMessage(msg);
+        LLVMDisposeMemoryBuffer(mb);
+        return false;
+    }
+    if (!check_target(t, bin, mb, shown)) {
+        LLVMDisposeBinary(bin);
         LLVMDisposeMemoryBuffer(mb);
         return false;
     }
@@ -188,9 +274,10 @@ static bool check(table_t *t)
     return ok;
 }
 
-bool symcheck_program(char *const *objs, const char *const *shown, size_t n, const char *libdir)
+bool symcheck_program(const target_info_t *target, char *const *objs, const char *const *shown,
+                      size_t n, const char *libdir)
 {
-    table_t t = {0};
+    table_t t = {.target = target};
     bool ok = true;
     for (size_t i = 0; i < n; i++)
         ok &= read_object(&t, objs[i], shown[i], false);

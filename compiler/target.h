@@ -2,6 +2,8 @@
 #ifndef VMCC_TARGET_H
 #define VMCC_TARGET_H
 
+#include <stdbool.h>
+
 #include <llvm-c/TargetMachine.h>
 
 typedef struct target_info {
@@ -11,14 +13,31 @@ typedef struct target_info {
     const char *features;    /* default features */
     const char *abi;         /* target ABI name, or "" */
     const char *sp_register; /* stack pointer, for llvm.read_register */
+    unsigned elf_machine;    /* e_machine of its ELF objects */
+    const char *static_flag; /* the linker driver's flag for --static */
 } target_info_t;
+
+/* What a target machine is made for: a target and, optionally, a CPU and
+ * features other than its defaults. */
+typedef struct target_cfg {
+    const target_info_t *t;
+    const char *cpu;      /* NULL: t->cpu; "native": this machine's (host only) */
+    const char *features; /* NULL or "+a,-b": added after t->features */
+} target_cfg_t;
 
 /* The target a spelling names ("arm64", "aarch64-linux-gnu", ...), or NULL. */
 const target_info_t *target_find(const char *spelling);
 const target_info_t *target_host(void);
-/* A target machine at -O`opt`; NULL (and *err, to free) on failure. */
-LLVMTargetMachineRef target_machine(const target_info_t *t, int opt, char **err);
+const target_info_t *target_by_elf_machine(unsigned machine);
 /* Every target this vmcc knows, NULL-terminated. */
 extern const target_info_t *const target_all[];
+
+/* Checks the CPU and features of `c` against what LLVM knows for the
+ * target; reports the first unknown one and returns false. */
+bool target_check(const target_cfg_t *c);
+/* Prints the CPUs and features of `t` to stdout (--cpu=help). */
+void target_print_cpus(const target_info_t *t);
+/* A target machine at -O`opt`; NULL (and *err, to free) on failure. */
+LLVMTargetMachineRef target_machine(const target_cfg_t *c, int opt, char **err);
 
 #endif

@@ -12,22 +12,13 @@ packages=(
   libconfig-dev                                # runtime configuration files
   libcriterion-dev                             # unit tests
   clang-format                                 # style check (.clang-format)
+  gdb                                          # debug information tests (vmcc -g)
 )
 if [ "${1:-}" = bench ]; then
-  packages+=(hyperfine jq luajit lua5.4 erlang-nox golang-go time)
+  packages+=(hyperfine jq luajit lua5.4 erlang-nox golang-go crystal time)
 fi
 
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-echo "setup: installing ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get -o DPkg::Lock::Timeout=900 update -q
-$sudo apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}"
+root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/apt.sh
+. "$root/scripts/apt.sh"
+ensure_packages "${packages[@]}"

@@ -6,7 +6,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${STAGES:-"format docs unit e2e stress neg cli sanitize"}
+stages=${STAGES:-"format docs unit e2e stress neg cli sanitize cross"}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || exit 1
@@ -30,17 +30,33 @@ run() {
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
 
-# unit BUILD_DIR: the Criterion suites, summed into the common form.
-unit() {
-    local t rc=0 out counts=""
-    for t in test_runtime test_compiler; do
-        out=$("$1/bin/$t" --jobs 2 2>&1) || rc=1
+# criterion_run CMD...: runs Criterion test programs (one per CMD, separated
+# by ";;"), summed into the common "unit: N passed, M failed".
+criterion_run() {
+    local rc=0 out counts="" cmd=() a
+    for a in "$@" ";;"; do
+        if [ "$a" != ";;" ]; then cmd+=("$a"); continue; fi
+        out=$("${cmd[@]}" --jobs 2 2>&1) || rc=1
         grep -E 'Synthesis|\[FAIL\]|CRASH' <<< "$out" || true
         counts+=$(grep -oE 'Passing: [0-9]+ \| Failing: [0-9]+ \| Crashing: [0-9]+' <<< "$out")$'\n'
+        cmd=()
     done
     awk '/Passing/ {p += $2; f += $5 + $8} END {printf "unit: %d passed, %d failed\n", p, f}' \
         <<< "$counts"
     return $rc
+}
+
+# unit BUILD_DIR: the Criterion suites of a build.
+unit() { criterion_run "$1/bin/test_runtime" ";;" "$1/bin/test_compiler"; }
+
+# cross_unit ARCH: the runtime's Criterion tests built for ARCH, under qemu
+# (VMCC_TEST_QEMU: tests/unit/qemu/exec_shim.c).
+cross_unit() {
+    local exe="$root/build/cross/$1-linux-gnu/bin/test_runtime"
+    if [ ! -x "$exe" ]; then
+        echo "no $exe"; echo "unit: 0 passed, 1 failed"; return 1
+    fi
+    VMCC_TEST_QEMU=$(command -v "qemu-$1") criterion_run qemu-"$1" -L / "$exe"
 }
 
 # format: every C file as .clang-format says.
@@ -71,6 +87,18 @@ for s in $stages; do
             run "asan+ubsan unit" unit build-asan
             run "asan+ubsan e2e" env OPT_LEVELS=0 tests/run_e2e.sh build-asan
             run "asan+ubsan negative" tests/run_neg.sh build-asan
+            ;;
+        # Other targets: their runtime built and staged, its unit tests and the
+        # whole e2e suite at -O0 and -O2, under qemu-user (docs/targets.md).
+        cross)
+            scripts/build-cross.sh all > "$root/build/cross.log" 2>&1 \
+              || { tail -30 "$root/build/cross.log"; echo "cross build failed"; total_fail=$((total_fail + 1)); continue; }
+            # riscv64 has no Criterion (docs/targets.md): no unit tests there.
+            run "aarch64 unit (qemu)" cross_unit aarch64
+            for t in aarch64 riscv64; do
+                run "$t e2e -O0 (qemu)" env TARGET=$t OPT_LEVELS=0 tests/run_e2e.sh build
+                run "$t e2e -O2 (qemu)" env TARGET=$t OPT_LEVELS=2 tests/run_e2e.sh build
+            done
             ;;
         *) echo "unknown stage $s"; total_fail=$((total_fail + 1)) ;;
     esac

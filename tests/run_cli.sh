@@ -159,6 +159,140 @@ t_target_spellings() {
     [ "$(elf_machine_of sep.o)" = 183 ] || bad "--target arm64 (two arguments): wrong machine"
 }
 
+# --cpu=help lists the target's CPUs and features; the host's adds native.
+t_cpu_help() {
+    vm --target=riscv64 --cpu=help
+    want_rc 0 && want_out_has "CPUs for riscv64-linux-gnu (default generic-rv64):" &&
+        want_out_has "  sifive-u74" && want_out_has "Features for riscv64-linux-gnu" || return 1
+    grep -qx "  m" "$out" && grep -qx "  v" "$out" || bad "features m and v not listed" || return 1
+    grep -q native "$out" && bad "native offered for a cross target" && return 1
+    vm --cpu help
+    want_rc 0 && want_out_has "CPUs for $(host_target)" && want_out_has "  native" && want_files
+}
+
+# An unknown CPU or feature is a usage error naming it; nothing is written.
+t_bad_cpu_features() {
+    vm --target=aarch64 --cpu=pentium4 -c "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err "vmcc: error: unknown CPU 'pentium4' for aarch64-linux-gnu (vmcc --target=aarch64-linux-gnu --cpu=help lists them)" &&
+        want_files || return 1
+    vm --target=riscv64 --features=+m,+bogus -c "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err_has "unknown feature '+bogus' for riscv64-linux-gnu" && want_files || return 1
+    vm --features=avx2 -c "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err_has "unknown feature 'avx2'" && want_err_has "+NAME or -NAME" &&
+        want_files || return 1
+    vm --target=aarch64 --cpu=native -c "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err_has "--cpu=native is for the host" && want_files || return 1
+    vm --cpu= -c "$ex/fib.vmasm" -o fib.o
+    want_rc 1 && want_err_has "--cpu needs a CPU name" && want_files
+}
+
+# --cpu and --features reach the code: riscv64 +v adds the vector extension to
+# the object's ISA string, and CPU-specific x86 code runs on this machine.
+t_cpu_features_used() {
+    vm --target=riscv64 --emit=asm "$ex/fib.vmasm" -o plain.s
+    want_rc 0 || return 1
+    grep -q '^[[:space:]]*\.attribute[[:space:]]*5, "rv64i.*_m.*_a.*_f.*_d.*_c' plain.s ||
+        bad "default riscv64 ISA is not rv64gc: $(grep attribute plain.s | head -2)" || return 1
+    grep -q '_v1p0' plain.s && bad "vector extension without +v" && return 1
+    vm --target=riscv64 --features=+v --emit=asm "$ex/fib.vmasm" -o v.s
+    want_rc 0 && grep -q '_v1p0' v.s || bad "+v is not in the ISA string" || return 1
+    vm --target=riscv64 --cpu=sifive-u74 -c "$ex/fib.vmasm" -o u74.o
+    want_rc 0 "--cpu=sifive-u74" || return 1
+    vm --cpu=native -O2 "$ex/fib.vmasm" -o fib
+    want_rc 0 "--cpu=native" && run_exe ./fib && want_rc 0 fib && want_out "9227465"
+}
+
+# Every object records its target and ABI version in the vm_target section.
+t_object_records_target() {
+    local abi
+    abi=$(awk '/^#define VM_ABI_VERSION/ {print $3}' "$root/abi/value.h")
+    vm -c "$ex/fib.vmasm" -o fib.o
+    want_rc 0 && readelf -p vm_target fib.o > rec.txt 2>&1 || bad "no vm_target section" || return 1
+    grep -q "$(host_target) abi $abi\$" rec.txt || bad "record: $(cat rec.txt)" || return 1
+    vm --target=riscv64 -c "$ex/fib.vmasm" -o rv.o
+    want_rc 0 && readelf -p vm_target rv.o | grep -q "riscv64-linux-gnu abi $abi\$" ||
+        bad "riscv64 record: $(readelf -p vm_target rv.o 2>&1)"
+}
+
+# Objects of another target or ABI version are refused before linking.
+t_mismatched_objects() {
+    write_app_lib
+    vm -c app.vmasm -o app.o && vm --target=aarch64 -c lib.vmasm -o lib.o
+    want_rc 0 || return 1
+    vm app.o lib.o -o app
+    want_rc 1 && want_err "vmcc: error: lib.o was compiled for target aarch64-linux-gnu; this link is for $(host_target) (recompile it with --target=$(host_target))" || return 1
+    vm -c lib.vmasm -o lib.o
+    want_rc 0 || return 1
+    # the same object, its record edited to an older ABI (same length)
+    sed 's/linux-gnu abi [0-9]/linux-gnu abi 1/' lib.o > old.o
+    cmp -s lib.o old.o && bad "could not edit the record" && return 1
+    vm app.o old.o -o app
+    want_rc 1 && want_err_has "old.o was compiled for runtime ABI 1; this vmcc links ABI" || return 1
+    # an object vmcc did not compile: its ELF machine decides
+    printf 'int helper(void) { return 1; }\n' > c.c
+    if command -v aarch64-linux-gnu-gcc > /dev/null; then
+        aarch64-linux-gnu-gcc -c c.c -o c.o
+        vm app.o lib.o c.o -o app
+        want_rc 1 && want_err "vmcc: error: c.o is an object for aarch64-linux-gnu; this link is for $(host_target)" || return 1
+    fi
+    cc -c c.c -o c.o && vm app.o lib.o c.o -o app
+    want_rc 0 "host C object" && run_exe ./app && want_out 42 || return 1
+    rm -f app && want_files app.vmasm lib.vmasm app.o lib.o old.o c.c c.o
+}
+
+# A runtime built for another ABI or target is refused, naming the script.
+t_runtime_mismatch() {
+    local host
+    host=$(host_target)
+    mkdir -p bin lib/vmcc && cp "$vmcc" bin/vmcc &&
+        cp -r "$build/lib/vmcc/$host" lib/vmcc/ || return 1
+    printf 'target %s\nabi 1\n' "$host" > "lib/vmcc/$host/runtime.txt"
+    rc=0
+    bin/vmcc "$ex/hello.vmasm" -o hello > "$out" 2> "$err" || rc=$?
+    want_rc 1 && want_err_has "is built for ABI 1; this vmcc needs ABI" &&
+        want_err_has "rebuild it with scripts/build.sh" && want_files bin lib || return 1
+    printf 'target riscv64-linux-gnu\nabi 1\n' > "lib/vmcc/$host/runtime.txt"
+    rc=0
+    bin/vmcc "$ex/hello.vmasm" -o hello > "$out" 2> "$err" || rc=$?
+    want_rc 1 && want_err_has "is built for riscv64-linux-gnu, not $host" || return 1
+    rm "lib/vmcc/$host/runtime.txt"
+    rc=0
+    bin/vmcc "$ex/hello.vmasm" -o hello > "$out" 2> "$err" || rc=$?
+    want_rc 1 && want_err_has "has no runtime.txt" && want_files bin lib
+}
+
+# A cross target without its runtime or its linker names the script to run.
+t_missing_cross_runtime_or_linker() {
+    mkdir -p bin && cp "$vmcc" bin/vmcc || return 1
+    rc=0
+    bin/vmcc --target=riscv64 "$ex/hello.vmasm" -o hello > "$out" 2> "$err" || rc=$?
+    want_rc 1 && want_err_has "no runtime for target riscv64-linux-gnu" &&
+        want_err_has "(build it with scripts/build-cross.sh riscv64)" && want_files bin || return 1
+    local rt=lib/vmcc/aarch64-linux-gnu
+    mkdir -p $rt && : > $rt/libbuiltins.a && echo -lm > $rt/link-flags-static.txt &&
+        printf 'target aarch64-linux-gnu\nabi %s\n' \
+            "$(awk '/^#define VM_ABI_VERSION/ {print $3}' "$root/abi/value.h")" > $rt/runtime.txt
+    rc=0
+    env PATH="$PWD/nothing" bin/vmcc --target=aarch64 "$ex/hello.vmasm" -o hello \
+        > "$out" 2> "$err" || rc=$?
+    want_rc 1 && want_err "vmcc: error: no linker for target aarch64-linux-gnu: aarch64-linux-gnu-gcc is not installed (install the cross toolchain with scripts/setup-cross.sh aarch64)" &&
+        want_files bin lib
+}
+
+# --static links a fully static, position-independent executable that runs;
+# the host default is dynamic.
+t_static() {
+    vm --static "$ex/hello.vmasm" -o hello
+    want_rc 0 || return 1
+    readelf -d hello > dyn.txt 2>&1
+    grep -q NEEDED dyn.txt && bad "static executable needs shared libraries" && return 1
+    readelf -h hello | grep -q 'DYN (Position-Independent' || bad "--static is not PIE" || return 1
+    readelf -l hello | grep -q INTERP && bad "--static has an interpreter" && return 1
+    run_exe ./hello && want_rc 0 hello && want_out_has "Hello, world!" || return 1
+    vm "$ex/hello.vmasm" -o dyn
+    want_rc 0 && readelf -d dyn | grep -q 'NEEDED.*libgc' || bad "the default is not dynamic"
+}
+
 # --print-targets: the three targets, the host's runtime installed.
 t_print_targets() {
     vm --print-targets
@@ -738,6 +872,233 @@ t_di_disasm_round_trip() {
     cmp -s lib.vmbc lib2.vmbc || bad "text -> binary -> text -> binary changed the bytes"
 }
 
+# ---- debug information (-g, docs/debugging.md) ----
+
+dbg="$root/tests/programs/dbg.vmasm"
+
+line_of() { # MARKER [FILE]: the line of FILE (default dbg.vmasm) with the comment "; @MARKER"
+    grep -n "; @$1\$" "${2:-$dbg}" | cut -d: -f1
+}
+
+have_gdb() { # false, after saying why the case is skipped, if gdb is not installed
+    command -v gdb > /dev/null && return 0
+    echo "SKIP $name: gdb is not installed (scripts/setup.sh installs it)"
+    return 1
+}
+
+run_gdb() { # EXE COMMAND...: gdb in batch mode runs each COMMAND, like vm
+    local exe=$1 c
+    shift
+    local args=(-nx -q -batch -ex "set debuginfod enabled off" -ex "set pagination off"
+        -ex "handle SIGPWR SIGXCPU nostop noprint pass")
+    for c in "$@"; do args+=(-ex "$c"); done
+    rc=0
+    timeout 120 gdb "${args[@]}" "$exe" < /dev/null > "$out" 2> "$err" || rc=$?
+}
+
+# The function of each frame of `bt` in $out that is one of NAME..., in order, one line.
+frames_of() {
+    grep -aE '^#[0-9]+ ' "$out" |
+        sed -E 's/^#[0-9]+ +(0x[0-9a-f]+ in )?([^ ]+) .*/\2/' |
+        grep -xE "$(IFS='|'; echo "$*")" | tr '\n' ' ' | sed 's/ $//'
+}
+
+want_frames() { # EXPECTED NAME...: our frames of `bt`, in order, are EXPECTED
+    local got
+    got=$(frames_of "${@:2}")
+    [ "$got" = "$1" ] || bad "backtrace frames: '$got', expected '$1'"
+}
+
+# vmbc_without_debug IN OUT: a copy of the binary module IN without its
+# optional DEBUG section (id 4): a module with no line table.
+vmbc_without_debug() {
+    local -a b keep
+    read -r -a b <<< "$(od -An -v -tu1 "$1" | tr '\n' ' ')"
+    keep=("${b[@]:0:8}")
+    local i=8 start id size shift
+    while [ "$i" -lt "${#b[@]}" ]; do
+        start=$i id=${b[i]} size=0 shift=0
+        i=$((i + 1))
+        while :; do # the section size, ULEB128
+            size=$((size | (b[i] & 127) << shift)) shift=$((shift + 7)) i=$((i + 1))
+            [ $((b[i - 1] & 128)) -ne 0 ] || break
+        done
+        i=$((i + size))
+        [ "$id" = 4 ] || keep+=("${b[@]:start:i-start}")
+    done
+    printf "$(printf '\\%03o' "${keep[@]}")" > "$2"
+}
+
+# -g objects carry DWARF naming our functions and source file; without -g
+# there is no debug section and no debug metadata at all.
+t_debug_sections() {
+    local o
+    for o in 0 2; do
+        vm -g "-O$o" -c "$dbg" -o g.o && want_rc 0 "vmcc -g -O$o" || return 1
+        readelf -S --wide g.o > "$out" || bad "readelf failed" || return 1
+        want_out_has " .debug_info " && want_out_has " .debug_line " || return 1
+        readelf --debug-dump=info g.o > "$out" 2> /dev/null
+        want_out_has "vmcc " && want_out_has "dbg.vmasm" && want_out_has "$root/tests/programs" ||
+            return 1
+        local f
+        for f in leaf down middle main; do
+            grep -qE "DW_AT_name +: (\(indirect string, offset: 0x[0-9a-f]+\): )?$f\$" "$out" ||
+                bad "-O$o: no DW_AT_name $f in .debug_info" || return 1
+        done
+        readelf --debug-dump=decodedline g.o > "$out" 2> /dev/null
+        grep -qE "^dbg\.vmasm +$(line_of leaf-print) " "$out" ||
+            bad "-O$o: the line table has no row for line $(line_of leaf-print)" || return 1
+        vm "-O$o" -c "$dbg" -o plain.o && want_rc 0 "vmcc -O$o" || return 1
+        readelf -S --wide plain.o > "$out"
+        ! grep -q '\.debug' "$out" || bad "-O$o: an object without -g has debug sections" ||
+            return 1
+        objcopy -O binary --only-section=.text g.o g.text &&
+            objcopy -O binary --only-section=.text plain.o plain.text &&
+            [ -s g.text ] && cmp -s g.text plain.text || bad "-O$o: -g changed the machine code" ||
+            return 1
+        vm "-O$o" --emit=llvm-ir "$dbg" -o plain.ll && want_rc 0 || return 1
+        ! grep -qE '!dbg|llvm\.dbg|DICompileUnit|Debug Info Version' plain.ll ||
+            bad "-O$o: LLVM IR without -g has debug metadata" || return 1
+        vm -g "-O$o" --emit=llvm-ir "$dbg" -o g.ll && want_rc 0 || return 1
+        grep -q 'DISubprogram(name: "leaf"' g.ll && grep -q '"Dwarf Version", i32 4' g.ll ||
+            bad "-O$o: the -g IR lacks the subprogram or the DWARF version flag" || return 1
+        rm -f g.o plain.o plain.ll g.ll g.text plain.text
+    done
+    # -g does not change what the program does
+    vm -g "$dbg" -o prog && want_rc 0 && run_exe ./prog && want_rc 0 prog && want_out "1
+1"
+}
+
+# gdb: a breakpoint at a source line hits there, `bt` names our functions
+# innermost first, `info source` finds the .vmasm.
+t_gdb_break_line_backtrace() {
+    have_gdb || return 0
+    vm -g -O0 "$dbg" -o prog && want_rc 0 || return 1
+    local add
+    add=$(line_of leaf-add)
+    run_gdb ./prog "break dbg.vmasm:$add" run bt "info source"
+    want_rc 0 gdb || return 1
+    want_out_has "Breakpoint 1 at " && want_out_has "file dbg.vmasm, line $add." || return 1
+    grep -qE "Breakpoint 1, leaf \(\) at dbg\.vmasm:$add\$" "$out" ||
+        bad "the breakpoint did not stop in leaf at line $add" || return 1
+    want_frames "leaf down down down down middle main" leaf down middle main || return 1
+    grep -qE "^#1 .* in down \(\) at dbg\.vmasm:$(line_of down-leaf)\$" "$out" ||
+        bad "frame 1 is not down at the call of leaf" || return 1
+    grep -qE "^#5 .* in middle \(\) at dbg\.vmasm:$(line_of middle-down)\$" "$out" ||
+        bad "frame 5 is not middle at the call of down" || return 1
+    grep -qE "^#6 .* in main \(\) at dbg\.vmasm:$(line_of main-middle)\$" "$out" ||
+        bad "frame 6 is not main at the call of middle" || return 1
+    want_out_has "Current source file is dbg.vmasm" &&
+        want_out_has "Located in $root/tests/programs/dbg.vmasm" && want_out_has "Producer is vmcc "
+}
+
+# gdb: `break FUNCTION` stops at its first instruction, `next` goes to the
+# next source line, `step` at a call enters the callee.
+t_gdb_step_next() {
+    have_gdb || return 0
+    vm -g -O0 "$dbg" -o prog && want_rc 0 || return 1
+    run_gdb ./prog "break leaf" run next next
+    want_rc 0 gdb || return 1
+    grep -qE "Breakpoint 1, leaf \(\) at dbg\.vmasm:$(line_of leaf-first)\$" "$out" ||
+        bad "break leaf did not stop at its first instruction" || return 1
+    grep -aqE "^$(line_of leaf-add)[[:space:]]+add\.i64" "$out" &&
+        grep -aqE "^$(line_of leaf-print)[[:space:]]+callb\.void" "$out" ||
+        bad "next did not go on line by line" || return 1
+    run_gdb ./prog "break dbg.vmasm:$(line_of middle-down)" run step bt next
+    want_rc 0 gdb || return 1
+    grep -qE "^down \(\) at dbg\.vmasm:$(line_of down-first)\$" "$out" ||
+        bad "step did not enter down at its first instruction" || return 1
+    want_frames "down middle main" leaf down middle main || return 1
+    grep -aqE "^$(line_of down-eq)[[:space:]]+eq\.i64" "$out" || bad "next after step"
+}
+
+# Logical lines: .file and .line are what the line table records.
+t_gdb_line_directive() {
+    write_calc() {
+        cat > calc.vmasm << 'E'
+.version 2
+.module calc
+.file "calc.src"
+.line 100
+func twice(%x: i64) -> i64 {
+    add.i64 %x, %x, %x
+    ret.i64 %x
+}
+func main() -> i64 {
+    .reg %x: i64
+    const.i64 %x, 21
+.line 200
+    call %x, twice, %x
+    callb.void println.i64, %x
+    const.i64 %x, 0
+    ret.i64 %x
+}
+E
+    }
+    write_calc
+    vm -g -c calc.vmasm -o calc.o && want_rc 0 || return 1
+    readelf --debug-dump=decodedline calc.o > "$out" 2> /dev/null
+    grep -qE '^calc\.src +101 ' "$out" && grep -qE '^calc\.src +200 ' "$out" ||
+        bad "the line table lacks calc.src lines 101 and 200" || return 1
+    ! grep -qE '^calc\.vmasm ' "$out" || bad "the line table names calc.vmasm" || return 1
+    have_gdb || return 0
+    vm -g calc.o -o calc && want_rc 0 || return 1
+    run_gdb ./calc "break calc.src:101" run bt
+    want_rc 0 gdb || return 1
+    grep -qE "Breakpoint 1, twice \(\) at calc\.src:101\$" "$out" ||
+        bad "break calc.src:101 did not stop in twice" || return 1
+    grep -qE "^#1 .* in main \(\) at calc\.src:200\$" "$out" || bad "main is not at calc.src:200"
+}
+
+# A binary module keeps its line table: -g on the .vmbc maps to the .vmasm
+# it came from. Without its DEBUG section, instruction i of a function is
+# line i + 1 of the .vmbc itself.
+t_gdb_vmbc() {
+    vm --emit=vmbc "$dbg" -o dbg.vmbc && want_rc 0 || return 1
+    vmbc_without_debug dbg.vmbc bare.vmbc
+    [ "$(stat -c %s bare.vmbc)" -lt "$(stat -c %s dbg.vmbc)" ] ||
+        bad "no DEBUG section was removed" || return 1
+    vm --disasm bare.vmbc && want_rc 0 "--disasm bare.vmbc" || return 1
+    ! grep -q '^\.file\|%one' "$out" || bad "bare.vmbc still has its debug names" || return 1
+    vm -g dbg.vmbc -o with_lines && want_rc 0 || return 1
+    vm -g -O2 bare.vmbc -o bare2 && want_rc 0 "vmcc -g -O2 bare.vmbc" || return 1
+    vm -g bare.vmbc -o bare && want_rc 0 || return 1
+    run_exe ./bare && want_rc 0 ./bare && want_out "1
+1" || return 1
+    readelf --debug-dump=decodedline bare > "$out" 2> /dev/null
+    grep -qE '^bare\.vmbc +[0-9]+ ' "$out" || bad "the line table does not name bare.vmbc" ||
+        return 1
+    have_gdb || return 0
+    run_gdb ./with_lines "break dbg.vmasm:$(line_of leaf-add)" run bt
+    want_rc 0 gdb || return 1
+    grep -qE "Breakpoint 1, leaf \(\) at dbg\.vmasm:$(line_of leaf-add)\$" "$out" ||
+        bad "from dbg.vmbc: the breakpoint did not stop in leaf" || return 1
+    want_frames "leaf down down down down middle main" leaf down middle main || return 1
+    # leaf: const.i64 (1), add.i64 (2); down calls leaf at its fourth instruction
+    run_gdb ./bare "break leaf" run bt next
+    want_rc 0 gdb || return 1
+    grep -qE "Breakpoint 1, leaf \(\) at bare\.vmbc:1\$" "$out" ||
+        bad "bare.vmbc: break leaf did not stop at line 1" || return 1
+    grep -qE "^#1 .* in down \(\) at bare\.vmbc:4\$" "$out" ||
+        bad "bare.vmbc: frame 1 is not down at line 4" || return 1
+    want_frames "leaf down down down down middle main" leaf down middle main || return 1
+    grep -aqE "^2[[:space:]]" "$out" || bad "bare.vmbc: next did not go to line 2"
+}
+
+# -O2: the breakpoint still hits and the inlined frames keep their names.
+t_gdb_optimized() {
+    have_gdb || return 0
+    vm -g -O2 "$dbg" -o prog && want_rc 0 || return 1
+    run_gdb ./prog "break leaf" run bt
+    want_rc 0 gdb || return 1
+    grep -qE "Breakpoint 1, leaf \(\) at dbg\.vmasm:[0-9]+\$" "$out" ||
+        bad "-O2: break leaf did not stop in leaf" || return 1
+    local got
+    got=$(frames_of leaf down middle main)
+    [[ "$got" == "leaf down"*" middle main" ]] ||
+        bad "-O2: backtrace frames: '$got', expected leaf, down..., middle, main"
+}
+
 # The benchmark script parses and lists every benchmark (it is run by hand,
 # not by the suite: a syntax error would otherwise go unnoticed).
 t_bench_script_parses() {
@@ -745,7 +1106,7 @@ t_bench_script_parses() {
     rc=0
     "$root/bench/run.sh" no_such_benchmark > "$out" 2> "$err" || rc=$?
     want_rc 2 "bench/run.sh" || return 1
-    want_err_has "sup_restart chan_pingpong"
+    want_err_has "sup_restart chan_pingpong compile_speed hello"
 }
 
 for fn in $(grep -oE '^t_[A-Za-z0-9_]+' "${BASH_SOURCE[0]}"); do

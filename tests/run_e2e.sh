@@ -17,10 +17,28 @@
 #                  it as FILE
 #   ;! nostress    skipped under VMRT_GC_STRESS=1 (say why in the file)
 #
-# Usage: tests/run_e2e.sh [build-dir] [filter]   (env OPT_LEVELS="0 2")
+# Usage: tests/run_e2e.sh [build-dir] [filter]
+#   OPT_LEVELS="0 2"   the -O levels to run
+#   VMCC_FLAGS="-g"    more vmcc flags for every program
+#   TARGET=aarch64     cross-compile (vmcc --target) and run under qemu-user:
+#                      qemu-aarch64 / qemu-riscv64, or RUNNER="qemu-aarch64 -L /"
+#   TIMEOUT=60         seconds each program may run (default 60, 300 under qemu)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh" e2e "$@"
 levels=${OPT_LEVELS:-"0 2"}
+read -r -a cc_flags <<< "${VMCC_FLAGS:-}"
+runner=()
+if [ -n "${TARGET:-}" ]; then
+    cc_flags+=(--target "$TARGET")
+    case $TARGET in
+        aarch64* | arm64*) runner=(qemu-aarch64) ;;
+        riscv64*) runner=(qemu-riscv64) ;;
+        x86_64* | amd64*) ;;
+        *) echo "run_e2e.sh: no runner known for TARGET=$TARGET"; exit 1 ;;
+    esac
+fi
+[ -n "${RUNNER:-}" ] && read -r -a runner <<< "$RUNNER"
+timeout=${TIMEOUT:-$([ ${#runner[@]} -gt 0 ] && echo 300 || echo 60)}
 
 check() { # name opt file
     local name=$1 opt=$2 file=$3 exe="$work/$1.O$2"
@@ -38,11 +56,11 @@ check() { # name opt file
             ";! nostderr") nostderr=1 ;;
         esac
     done < "$file"
-    if ! "$vmcc" "-O$opt" "$file" "${withs[@]}" -o "$exe" 2> "$work/cc.err"; then
+    if ! "$vmcc" "${cc_flags[@]}" "-O$opt" "$file" "${withs[@]}" -o "$exe" 2> "$work/cc.err"; then
         echo "FAIL $name -O$opt: does not compile"; sed 's/^/    /' "$work/cc.err"; return 1
     fi
     local rc=0
-    (cd "$rundir" && env "${envs[@]}" timeout 60 "$exe" "${args[@]}") \
+    (cd "$rundir" && env "${envs[@]}" timeout "$timeout" "${runner[@]}" "$exe" "${args[@]}") \
         > "$work/got.out" 2> "$work/got.err" || rc=$?
     local ok=1
     if ! cmp -s "$work/want.out" "$work/got.out"; then
