@@ -271,6 +271,38 @@ static uint64_t next_rand(void)
 
 enum { SENT, FULL, CLOSED, FAILED };
 
+/* With `c` locked, a blocking send (side 0) or receive (side 1) waits: self
+ * joins that side's wait queue unless `queued` there already, and parks; a
+ * full queue is grown first. Returns with `c` unlocked: 1 to try again, 0
+ * if memory ran out (self has left the queue; the error is raised). */
+static int wait_turn(vm_ctx_t *ctx, rt_chan_t *c, int side, rt_proc_t *self, int queued,
+                     int *waiting)
+{
+    rt_chan_ring_t *q = side ? &c->recvq : &c->sendq;
+    if (!queued) {
+        if (q->len == q->cap) {
+            uint64_t seen = q->cap;
+            chan_unlock(c);
+            if (!ring_grow(ctx, c, q, seen, 0, 1)) {
+                if (*waiting)
+                    leave(c, side, self->pid);
+                return 0;
+            }
+            return 1;
+        }
+        ring_push(q, self->pid);
+        atomic_store(&self->notified, 0);
+        *waiting = 1;
+    }
+    chan_unlock(c);
+    rt_sched_park(self, 0);
+    if (atomic_load(&self->kill_reason)) {
+        leave(c, side, self->pid);
+        rt_proc_check_kill(self);
+    }
+    return 1;
+}
+
 /* Append `copy` (the sender's copy of the item) to `c`, growing its ring
  * as needed, and wake a receiver. While `c` is full, the process `self`
  * waits for room; with `self` NULL the answer is FULL instead. CLOSED: `c`
@@ -310,27 +342,8 @@ static inline __attribute__((always_inline)) int send_op(vm_ctx_t *ctx, rt_chan_
             wake(w);
             return SENT;
         }
-        if (!queued) {
-            if (c->sendq.len == c->sendq.cap) {
-                uint64_t seen = c->sendq.cap;
-                chan_unlock(c);
-                if (!ring_grow(ctx, c, &c->sendq, seen, 0, 1)) {
-                    if (waiting)
-                        leave(c, 0, self->pid);
-                    return FAILED;
-                }
-                continue;
-            }
-            ring_push(&c->sendq, self->pid);
-            atomic_store(&self->notified, 0);
-            waiting = 1;
-        }
-        chan_unlock(c);
-        rt_sched_park(self, 0);
-        if (atomic_load(&self->kill_reason)) {
-            leave(c, 0, self->pid);
-            rt_proc_check_kill(self);
-        }
+        if (!wait_turn(ctx, c, 0, self, queued, &waiting))
+            return FAILED;
     }
 }
 
@@ -396,27 +409,8 @@ vm_val_t vm_chan_recv(vm_ctx_t *ctx, vm_val_t chv)
             chan_unlock(c);
             return would_block(ctx, "chan.recv");
         }
-        if (!queued) {
-            if (c->recvq.len == c->recvq.cap) {
-                uint64_t seen = c->recvq.cap;
-                chan_unlock(c);
-                if (!ring_grow(ctx, c, &c->recvq, seen, 0, 1)) {
-                    if (waiting)
-                        leave(c, 1, self->pid);
-                    return 0;
-                }
-                continue;
-            }
-            ring_push(&c->recvq, self->pid);
-            atomic_store(&self->notified, 0);
-            waiting = 1;
-        }
-        chan_unlock(c);
-        rt_sched_park(self, 0);
-        if (atomic_load(&self->kill_reason)) {
-            leave(c, 1, self->pid);
-            rt_proc_check_kill(self);
-        }
+        if (!wait_turn(ctx, c, 1, self, queued, &waiting))
+            return 0;
     }
 }
 
