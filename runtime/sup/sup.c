@@ -545,10 +545,10 @@ static void terminate_all(vm_ctx_t *ctx, sup_t *s, int64_t from)
 static void report(sup_t *s, const char *fmt, ...) RT_PRINTF(2, 3);
 static void report(sup_t *s, const char *fmt, ...)
 {
-    char who[64], name[64] = "";
+    char who[64], name[64] = "", text[48];
     rt_val_text(s->self, who, sizeof who);
     if (s->name != VM_NIL)
-        snprintf(name, sizeof name, " (%s)", rt_val_text(s->name, who + 32, 32));
+        snprintf(name, sizeof name, " (%s)", rt_val_text(s->name, text, sizeof text));
     fflush(stdout);
     fprintf(stderr, "supervisor %s%s: ", who, name);
     va_list ap;
