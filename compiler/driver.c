@@ -476,10 +476,8 @@ int driver_main(int argc, char **argv)
         o.target.t = target_host();
     if (!o.target.t)
         usage_error("this machine is not a supported target; use --target");
-    if (o.cpu_help) {
-        target_print_cpus(o.target.t);
-        return 0;
-    }
+    if (o.cpu_help)
+        return target_print_cpus(o.target.t) ? 0 : 1;
     if (o.link_static < 0)
         o.link_static = o.target.t != target_host();
     if (!target_check(&o.target))

@@ -2,6 +2,7 @@
  * Code is always position-independent (Debian links PIE by default). */
 #include "target.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,8 +124,8 @@ const target_info_t *target_by_elf_machine(unsigned machine)
 
 /* ---- CPUs and features ----
  * LLVM-C has no query for them; a target machine made for the CPU "help"
- * prints both tables to stderr (MCSubtargetInfo). They are captured once per
- * target and parsed: "  name  - description." lines after "Available CPUs"
+ * prints both tables to stderr (MCSubtargetInfo). They are captured and
+ * parsed: "  name  - description." lines after "Available CPUs"
  * and after "Available features". */
 
 typedef struct name_list {
@@ -133,7 +134,6 @@ typedef struct name_list {
 } name_list_t;
 
 typedef struct target_tables {
-    const target_info_t *t;
     name_list_t cpus, features;
 } target_tables_t;
 
@@ -161,23 +161,30 @@ static LLVMTargetMachineRef make_tm(const target_info_t *t, const char *cpu, con
     return tm;
 }
 
-static const target_tables_t *tables(const target_info_t *t)
+static void free_tables(target_tables_t *tt)
 {
-    static target_tables_t cache[3];
-    size_t slot = 0;
-    while (slot < 3 && cache[slot].t && cache[slot].t != t)
-        slot++;
-    if (slot == 3)
-        die("more targets than table slots");
-    target_tables_t *tt = &cache[slot];
-    if (tt->t)
-        return tt;
-    tt->t = t;
+    name_list_t *lists[] = {&tt->cpus, &tt->features};
+    for (size_t l = 0; l < 2; l++) {
+        for (size_t i = 0; i < lists[l]->n; i++)
+            free(lists[l]->names[i]);
+        free(lists[l]->names);
+    }
+}
+
+/* Fills `tt` with the CPUs and features LLVM knows for `t`; false after an
+ * error if they cannot be read. vmcc needs them once per run. */
+static bool read_tables(const target_info_t *t, target_tables_t *tt)
+{
+    *tt = (target_tables_t){0};
     /* Capture what LLVM writes to fd 2 while it makes the machine. */
     FILE *cap = tmpfile();
-    int saved = dup(2);
-    if (!cap || saved < 0)
-        die("cannot capture LLVM's CPU table: out of file descriptors");
+    int saved = cap ? dup(2) : -1;
+    if (saved < 0) {
+        diag_error("cannot list the CPUs of %s: %s", t->name, strerror(errno));
+        if (cap)
+            fclose(cap);
+        return false;
+    }
     fflush(stderr);
     dup2(fileno(cap), 2);
     char *err = NULL;
@@ -205,7 +212,12 @@ static const target_tables_t *tables(const target_info_t *t)
         }
     }
     fclose(cap);
-    return tt;
+    if (!tt->cpus.n || !tt->features.n) {
+        diag_error("LLVM did not list the CPUs and features of %s", t->name);
+        free_tables(tt);
+        return false;
+    }
+    return true;
 }
 
 static bool known(const name_list_t *l, const char *name, size_t len)
@@ -220,33 +232,39 @@ bool target_check(const target_cfg_t *c)
 {
     if (!c->cpu && !c->features)
         return true;
-    const target_tables_t *tt = tables(c->t);
+    target_tables_t tt;
+    if (!read_tables(c->t, &tt))
+        return false;
+    bool ok = true;
     if (c->cpu && strcmp(c->cpu, "native") == 0) {
         if (c->t != target_host()) {
             diag_error("--cpu=native is for the host; %s is another target", c->t->name);
-            return false;
+            ok = false;
         }
-    } else if (c->cpu && !known(&tt->cpus, c->cpu, strlen(c->cpu))) {
+    } else if (c->cpu && !known(&tt.cpus, c->cpu, strlen(c->cpu))) {
         diag_error("unknown CPU '%s' for %s (vmcc --target=%s --cpu=help lists them)", c->cpu,
                    c->t->name, c->t->name);
-        return false;
+        ok = false;
     }
-    for (const char *p = c->features; p && *p;) {
+    for (const char *p = c->features; ok && p && *p;) {
         size_t len = strcspn(p, ",");
-        if (len == 0 || (p[0] != '+' && p[0] != '-') || !known(&tt->features, p + 1, len - 1)) {
+        if (len == 0 || (p[0] != '+' && p[0] != '-') || !known(&tt.features, p + 1, len - 1)) {
             diag_error("unknown feature '%.*s' for %s (features are +NAME or -NAME, separated by "
                        "commas; vmcc --target=%s --cpu=help lists them)",
                        (int)len, p, c->t->name, c->t->name);
-            return false;
+            ok = false;
         }
         p += len + (p[len] == ',');
     }
-    return true;
+    free_tables(&tt);
+    return ok;
 }
 
-void target_print_cpus(const target_info_t *t)
+bool target_print_cpus(const target_info_t *t)
 {
-    const target_tables_t *tt = tables(t);
+    target_tables_t tables, *tt = &tables;
+    if (!read_tables(t, tt))
+        return false;
     printf("CPUs for %s (default %s):\n", t->name, t->cpu);
     for (size_t i = 0; i < tt->cpus.n; i++)
         printf("  %s\n", tt->cpus.names[i]);
@@ -255,6 +273,8 @@ void target_print_cpus(const target_info_t *t)
     printf("\nFeatures for %s (--features=+NAME,-NAME; default '%s'):\n", t->name, t->features);
     for (size_t i = 0; i < tt->features.n; i++)
         printf("  %s\n", tt->features.names[i]);
+    free_tables(tt);
+    return true;
 }
 
 LLVMTargetMachineRef target_machine(const target_cfg_t *c, int opt, char **err)

@@ -35,8 +35,9 @@ extern const target_info_t *const target_all[];
 /* Checks the CPU and features of `c` against what LLVM knows for the
  * target; reports the first unknown one and returns false. */
 bool target_check(const target_cfg_t *c);
-/* Prints the CPUs and features of `t` to stdout (--cpu=help). */
-void target_print_cpus(const target_info_t *t);
+/* Prints the CPUs and features of `t` to stdout (--cpu=help); false after
+ * an error. */
+bool target_print_cpus(const target_info_t *t);
 /* A target machine at -O`opt`; NULL (and *err, to free) on failure. */
 LLVMTargetMachineRef target_machine(const target_cfg_t *c, int opt, char **err);
 
