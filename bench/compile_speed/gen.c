@@ -45,8 +45,10 @@ static long ninstr; /* instructions written to `out` so far */
 static long nfuncs; /* functions written */
 static long line;   /* logical line for .line, as a frontend would record */
 
+#define PRINTF_LIKE __attribute__((format(printf, 1, 2)))
+
 /* One instruction, indented, counted. */
-static void I(const char *fmt, ...)
+PRINTF_LIKE static void I(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -58,7 +60,7 @@ static void I(const char *fmt, ...)
 }
 
 /* Anything that is not an instruction: labels, headers, directives. */
-static void T(const char *fmt, ...)
+PRINTF_LIKE static void T(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -67,11 +69,16 @@ static void T(const char *fmt, ...)
     fputc('\n', out);
 }
 
-static void begin(const char *header)
+/* A function header: printf-style, without the " {". */
+PRINTF_LIKE static void begin(const char *fmt, ...)
 {
     line += 10;
     T(".line %ld", line);
-    T("%s {", header);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fputs(" {\n", out);
     nfuncs++;
 }
 
@@ -95,12 +102,10 @@ static const char *const words[] = {"alpha", "beta",  "gamma", "delta",  "épsil
 
 static void unit(long k)
 {
-    char h[160];
     long v = k % 4; /* repeat count of the statements that vary */
     long r;
 
-    snprintf(h, sizeof h, "func hmix_%ld(%%a: i64, %%b: i64) -> i64", k);
-    begin(h);
+    begin("func hmix_%ld(%%a: i64, %%b: i64) -> i64", k);
     T("    .reg %%t: i64, %%c: i64");
     I("const.i64 %%c, %ld", mixk(k, 1) | 1);
     I("mul.i64 %%t, %%a, %%c");
@@ -111,8 +116,7 @@ static void unit(long k)
     I("ret.i64 %%t");
     end();
 
-    snprintf(h, sizeof h, "func iloop_%ld(%%n: i64) -> i64", k);
-    begin(h);
+    begin("func iloop_%ld(%%n: i64) -> i64", k);
     T("    .reg %%i: i64, %%acc: i64, %%t: i64, %%c: i64, %%one: i64, %%three: i64, %%r: i64");
     I("const.i64 %%one, 1");
     I("const.i64 %%three, 3");
@@ -146,8 +150,7 @@ static void unit(long k)
     I("ret.i64 %%acc");
     end();
 
-    snprintf(h, sizeof h, "func fmath_%ld(%%x: f64, %%n: i64) -> f64", k);
-    begin(h);
+    begin("func fmath_%ld(%%x: f64, %%n: i64) -> f64", k);
     T("    .reg %%y: f64, %%t: f64, %%h: f64, %%a: f64, %%b: f64, %%i: i64, %%c: i64, "
       "%%one: i64");
     I("const.f64 %%h, 0.5");
@@ -185,8 +188,7 @@ static void unit(long k)
     I("ret.f64 %%y");
     end();
 
-    snprintf(h, sizeof h, "func dyn_%ld(%%a: val, %%b: val) -> val", k);
-    begin(h);
+    begin("func dyn_%ld(%%a: val, %%b: val) -> val", k);
     T("    .reg %%s: val, %%t: val, %%k: val, %%f: val, %%c: i64, %%x: f64");
     I("const.int %%k, %ld", 2 + k % 9);
     I("add %%s, %%a, %%b");
@@ -215,8 +217,7 @@ static void unit(long k)
     I("ret.val %%t");
     end();
 
-    snprintf(h, sizeof h, "func strs_%ld(%%n: i64) -> i64", k);
-    begin(h);
+    begin("func strs_%ld(%%n: i64) -> i64", k);
     T("    .reg %%s: val, %%t: val, %%u: val, %%x: val, %%len: i64, %%c: i64, %%i: i64, "
       "%%acc: i64");
     I("const.str %%s, \"%s-%ld-\"", words[k % 10], k);
@@ -250,8 +251,7 @@ static void unit(long k)
     I("ret.i64 %%acc");
     end();
 
-    snprintf(h, sizeof h, "func arrs_%ld(%%n: i64) -> i64", k);
-    begin(h);
+    begin("func arrs_%ld(%%n: i64) -> i64", k);
     T("    .reg %%a: val, %%x: val, %%i: i64, %%c: i64, %%one: i64, %%acc: i64, %%t: i64, "
       "%%m: i64");
     I("callb %%a, array.new");
@@ -291,8 +291,7 @@ static void unit(long k)
     I("ret.i64 %%acc");
     end();
 
-    snprintf(h, sizeof h, "func maps_%ld(%%n: i64) -> i64", k);
-    begin(h);
+    begin("func maps_%ld(%%n: i64) -> i64", k);
     T("    .reg %%m: val, %%k: val, %%v: val, %%d: val, %%i: i64, %%c: i64, %%one: i64, "
       "%%acc: i64, %%t: i64, %%p: i64");
     I("callb %%m, map.new");
@@ -335,15 +334,13 @@ static void unit(long k)
     I("ret.i64 %%acc");
     end();
 
-    snprintf(h, sizeof h, "func lam_%ld(%%x: val) captures(%%c: val) -> val", k);
-    begin(h);
+    begin("func lam_%ld(%%x: val) captures(%%c: val) -> val", k);
     I("mul %%x, %%x, %%c");
     I("add %%x, %%x, %%c");
     I("ret.val %%x");
     end();
 
-    snprintf(h, sizeof h, "func tup_%ld(%%n: i64) -> i64", k);
-    begin(h);
+    begin("func tup_%ld(%%n: i64) -> i64", k);
     T("    .reg %%c: val, %%f: val, %%x: val, %%t: val, %%y: val, %%r: i64");
     I("const.int %%c, %ld", 2 + k % 5);
     I("closure %%f, lam_%ld, %%c", k);
@@ -356,8 +353,7 @@ static void unit(long k)
     I("ret.i64 %%r");
     end();
 
-    snprintf(h, sizeof h, "func sdiv_%ld(%%a: i64, %%b: i64) -> i64", k);
-    begin(h);
+    begin("func sdiv_%ld(%%a: i64, %%b: i64) -> i64", k);
     T("    .reg %%r: i64, %%e: val");
     T("    .try t0, t1, handler");
     T("t0:");
@@ -370,8 +366,7 @@ static void unit(long k)
     I("ret.i64 %%r");
     end();
 
-    snprintf(h, sizeof h, "func unit_%ld(%%seed: i64) -> i64", k);
-    begin(h);
+    begin("func unit_%ld(%%seed: i64) -> i64", k);
     T("    .reg %%acc: i64, %%t: i64, %%n: i64, %%x: f64, %%y: f64, %%s: f64, %%a: val, "
       "%%b: val, %%c: val");
     I("const.i64 %%n, %ld", 8 + k % 8);
@@ -406,9 +401,7 @@ static void unit(long k)
 /* group_g calls units [first, first + count). */
 static void group(long g, long first, long count)
 {
-    char h[80];
-    snprintf(h, sizeof h, "func group_%ld(%%seed: i64) -> i64", g);
-    begin(h);
+    begin("func group_%ld(%%seed: i64) -> i64", g);
     T("    .reg %%acc: i64, %%s: i64, %%mask: i64, %%t: i64");
     I("const.i64 %%mask, 65535");
     I("mov.i64 %%acc, %%seed");
@@ -449,7 +442,7 @@ static void main_func(long units)
 /* pad: exactly n >= 1 instructions of straight-line i64 code. */
 static void pad(long n)
 {
-    begin("func pad(%x: i64) -> i64");
+    begin("func pad(%%x: i64) -> i64");
     T("    .reg %%c: i64");
     static const char *const ops[] = {"add", "xor", "mul", "sub"};
     long i = 0;
