@@ -30,16 +30,16 @@ run() {
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
 
-# criterion_run CMD...: runs Criterion test programs (one per CMD, separated
-# by ";;"), summed into the common "unit: N passed, M failed".
+# criterion_run [RUNNER...] -- EXE...: runs Criterion test programs (under
+# RUNNER, e.g. qemu), summed into the common "unit: N passed, M failed".
 criterion_run() {
-    local rc=0 out counts="" cmd=() a
-    for a in "$@" ";;"; do
-        if [ "$a" != ";;" ]; then cmd+=("$a"); continue; fi
-        out=$("${cmd[@]}" --jobs 2 2>&1) || rc=1
+    local rc=0 out counts="" runner=() exe
+    while [ "$1" != -- ]; do runner+=("$1"); shift; done
+    shift
+    for exe in "$@"; do
+        out=$("${runner[@]}" "$exe" --jobs 2 2>&1) || rc=1
         grep -E 'Synthesis|\[FAIL\]|CRASH' <<< "$out" || true
         counts+=$(grep -oE 'Passing: [0-9]+ \| Failing: [0-9]+ \| Crashing: [0-9]+' <<< "$out")$'\n'
-        cmd=()
     done
     awk '/Passing/ {p += $2; f += $5 + $8} END {printf "unit: %d passed, %d failed\n", p, f}' \
         <<< "$counts"
@@ -47,7 +47,7 @@ criterion_run() {
 }
 
 # unit BUILD_DIR: the Criterion suites of a build.
-unit() { criterion_run "$1/bin/test_runtime" ";;" "$1/bin/test_compiler"; }
+unit() { criterion_run -- "$1/bin/test_runtime" "$1/bin/test_compiler"; }
 
 # cross_unit ARCH: the runtime's Criterion tests built for ARCH, under qemu
 # (VMCC_TEST_QEMU: tests/unit/qemu/exec_shim.c).
@@ -56,7 +56,7 @@ cross_unit() {
     if [ ! -x "$exe" ]; then
         echo "no $exe"; echo "unit: 0 passed, 1 failed"; return 1
     fi
-    VMCC_TEST_QEMU=$(command -v "qemu-$1") criterion_run qemu-"$1" -L / "$exe"
+    VMCC_TEST_QEMU=$(command -v "qemu-$1") criterion_run qemu-"$1" -L / -- "$exe"
 }
 
 # format: every C file as .clang-format says.
