@@ -134,12 +134,12 @@ c_compiler() {
 }
 
 # vmcc_build SRC OUTNAME -> row state ("" or "build failed")
-vmcc_build() {
+vmcc_build() { # SRC NAME [FLAGS...]: vmcc -O2 FLAGS SRC -o NAME; prints a failed state
     if [ ! -x "$VMCC" ]; then
         echo "  $VMCC not found: build vmcc first (scripts/build.sh)" >&2
         echo "build failed (no vmcc)"; return
     fi
-    try_build "$2" "$VMCC" -O2 "$1" -o "$2" || echo "build failed"
+    try_build "$2" "$VMCC" -O2 "${@:3}" "$1" -o "$2" || echo "build failed"
 }
 
 # fmt_secs S: seconds with 3 decimals (4 below 0.1 s)
@@ -923,7 +923,7 @@ bench_compile_speed() {
 
 # hello: hello world's start-up (print one line, exit) and file size, with
 # vmcc (examples/hello.vmasm, -O2) dynamic (the default) and static
-# (vmcc --static; "n/a (no --static)" when this vmcc does not take the flag)
+# (vmcc --static)
 # beside the peers of ../shared/bench-peers/startup: C (gcc -O2, dynamic and
 # -static), Go (go build, static) and Crystal (--release, dynamic and
 # --static). Ratios to C dynamic; goal for vmcc: ≤ 2× C. RUNS defaults to 300
@@ -937,18 +937,7 @@ bench_hello() {
 
     st=$(vmcc_build "$root/examples/hello.vmasm" hello_vmcc)
     ROW_REF=$src/expected_vmcc.txt row vmcc "vmcc -O2" 2 "$st" ./hello_vmcc
-    st=""
-    if [ ! -x "$VMCC" ]; then
-        st="build failed (no vmcc)"
-    elif ! (cd "$out" && "$VMCC" -O2 --static "$root/examples/hello.vmasm" -o hello_vmcc_static) \
-            > "$out/hello_vmcc_static.build.log" 2>&1; then
-        if grep -q -- "unknown option '--static'" "$out/hello_vmcc_static.build.log"; then
-            st="n/a (no --static)"
-        else
-            st="build failed"
-            echo "  build of hello_vmcc_static failed: see bench/out/hello_vmcc_static.build.log" >&2
-        fi
-    fi
+    st=$(vmcc_build "$root/examples/hello.vmasm" hello_vmcc_static --static)
     ROW_REF=$src/expected_vmcc.txt row vmcc_static "vmcc -O2 --static" 2 "$st" ./hello_vmcc_static
 
     if have gcc; then cc=gcc; else cc=$(c_compiler) || cc=""; fi
