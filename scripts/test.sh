@@ -6,7 +6,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${STAGES:-"format docs unit e2e stress neg cli sanitize cross"}
+stages=${STAGES:-"format docs unit e2e stress neg cli harden sanitize cross"}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || exit 1
@@ -80,6 +80,8 @@ for s in $stages; do
         stress) run "gc stress" env VMRT_GC_STRESS=1 OPT_LEVELS=0 tests/run_e2e.sh build ;;
         neg) run negative tests/run_neg.sh build ;;
         cli) run cli tests/run_cli.sh build ;;
+        # The ELF hardening of produced executables (docs/hardening.md).
+        harden) run hardening tests/run_hardening.sh build host ;;
         sanitize)
             SANITIZE=ON BUILD_DIR="$root/build-asan" BUILD_TYPE=Debug scripts/build.sh > /dev/null \
               || { echo "sanitizer build failed"; total_fail=$((total_fail + 1)); continue; }
@@ -99,6 +101,7 @@ for s in $stages; do
                 run "$t e2e -O0 (qemu)" env TARGET=$t OPT_LEVELS=0 tests/run_e2e.sh build
                 run "$t e2e -O2 (qemu)" env TARGET=$t OPT_LEVELS=2 tests/run_e2e.sh build
             done
+            run "cross hardening" tests/run_hardening.sh build aarch64 riscv64
             ;;
         *) echo "unknown stage $s"; total_fail=$((total_fail + 1)) ;;
     esac
