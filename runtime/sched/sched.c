@@ -41,7 +41,9 @@
  * view of the call stack and of happens-before survives the switches. */
 #if defined(__SANITIZE_THREAD__)
 #include <sanitizer/tsan_interface.h>
-#define RT_TSAN 1
+#define TSAN_ONLY(...) __VA_ARGS__
+#else
+#define TSAN_ONLY(...)
 #endif
 
 #include "../platform/switch.h"
@@ -349,9 +351,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
                                           RT_SWITCH_FRAME_BYTES);
 #endif
             p->sp = rt_switch_init(w->region_top, rt_proc_entry, p);
-#ifdef RT_TSAN
-            p->tsan_fiber = __tsan_create_fiber(0);
-#endif
+            TSAN_ONLY(p->tsan_fiber = __tsan_create_fiber(0));
         } else {
             restore(w, p);
         }
@@ -362,9 +362,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
     w->cur = p;
     RT_STAT_ADD(&w->stats, switches, 1);
     w->red_mark = p->ctx.reductions;
-#ifdef RT_TSAN
-    __tsan_switch_to_fiber(p->tsan_fiber, 0);
-#endif
+    TSAN_ONLY(__tsan_switch_to_fiber(p->tsan_fiber, 0));
     rt_switch(&w->sched_sp, p->sp);
     w->cur = NULL;
     RT_STAT_ADD(&w->stats, reductions, (uint64_t)(w->red_mark - p->ctx.reductions));
@@ -374,10 +372,9 @@ static void run(rt_worker_t *w, rt_proc_t *p)
         plist_push(&w->runq, p);
         break;
     case RT_AFTER_BLOCK: break; /* WAITING, or already queued by a waker */
-    case RT_AFTER_EXIT: atomic_store_explicit(&w->live, NULL, memory_order_relaxed);
-#ifdef RT_TSAN
-        __tsan_destroy_fiber(p->tsan_fiber);
-#endif
+    case RT_AFTER_EXIT:
+        atomic_store_explicit(&w->live, NULL, memory_order_relaxed);
+        TSAN_ONLY(__tsan_destroy_fiber(p->tsan_fiber));
         leave_region(w, p);
         rt_proc_reap(p);
         break;
@@ -386,9 +383,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
 
 void rt_sched_switch_out(rt_proc_t *p)
 {
-#ifdef RT_TSAN
-    __tsan_switch_to_fiber(rt_cur_worker->tsan_fiber, 0);
-#endif
+    TSAN_ONLY(__tsan_switch_to_fiber(rt_cur_worker->tsan_fiber, 0));
     rt_switch(&p->sp, rt_cur_worker->sched_sp);
 }
 
@@ -576,9 +571,7 @@ static void *worker_main(void *arg)
 {
     rt_worker_t *w = arg;
     rt_cur_worker = w;
-#ifdef RT_TSAN
-    w->tsan_fiber = __tsan_get_current_fiber();
-#endif
+    TSAN_ONLY(w->tsan_fiber = __tsan_get_current_fiber());
     char here;
     w->region_top = (char *)(((uintptr_t)&here - RT_SCHED_RESERVE) & ~(uintptr_t)15);
     w->stack_limit = rt_thread_stack_limit();
