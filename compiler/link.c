@@ -200,11 +200,17 @@ bool link_executable(const target_info_t *t, const link_opts_t *lo, char *const 
                    runtime_script(t));
         goto done;
     }
-    char **argv = xcalloc(nobjs + nflags + 8, sizeof *argv);
+    char **argv = xcalloc(nobjs + nflags + 12, sizeof *argv);
     size_t k = 0;
     argv[k++] = (char *)cc;
     if (lo->static_link)
         argv[k++] = (char *)t->static_flag;
+    else
+        argv[k++] = "-pie";
+    /* Hardening, whatever the toolchain's defaults (docs/hardening.md):
+     * full RELRO and a non-executable stack. */
+    argv[k++] = "-Wl,-z,relro,-z,now";
+    argv[k++] = "-Wl,-z,noexecstack";
     argv[k++] = "-o";
     argv[k++] = (char *)out;
     for (size_t i = 0; i < nobjs; i++)

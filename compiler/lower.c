@@ -157,6 +157,23 @@ void lw_publish_ssp(lower_t *L)
     LLVMBuildStore(L->b, L->top, lw_ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
 }
 
+/* Adds the function attribute `name` (an enum attribute) to `fn`. */
+static void add_fn_attr(lower_t *L, LLVMValueRef fn, const char *name)
+{
+    unsigned k = LLVMGetEnumAttributeKindForName(name, strlen(name));
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(L->llc, k, 0));
+}
+
+/* The attributes of every function vmcc defines. Stack canaries follow the
+ * rule of -fstack-protector-strong (sspstrong): only a function with a
+ * stack array or an address-taken local gets one, so code that keeps its
+ * registers in SSA values pays nothing (docs/hardening.md). */
+static void defined_fn_attrs(lower_t *L, LLVMValueRef fn)
+{
+    add_fn_attr(L, fn, "nounwind");
+    add_fn_attr(L, fn, "sspstrong");
+}
+
 static void declare_builtin(lower_t *L, vm_builtin_id_t id)
 {
     const builtin_info_t *bi = &builtin_info[id];
@@ -165,20 +182,12 @@ static void declare_builtin(lower_t *L, vm_builtin_id_t id)
         params[i + 1] = lw_type(L, bi->params[i]);
     L->builtin_ty[id] = LLVMFunctionType(lw_type(L, bi->ret), params, bi->nparams + 1, 0);
     LLVMValueRef fn = LLVMAddFunction(L->mod, bi->csym, L->builtin_ty[id]);
-    unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
-    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                            LLVMCreateEnumAttribute(L->llc, nounwind, 0));
-    if ((bi->effects & EF_NORETURN) && !(bi->effects & EF_RAISE)) { /* fatal */
-        unsigned k = LLVMGetEnumAttributeKindForName("noreturn", 8);
-        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                LLVMCreateEnumAttribute(L->llc, k, 0));
-    }
+    add_fn_attr(L, fn, "nounwind");
+    if ((bi->effects & EF_NORETURN) && !(bi->effects & EF_RAISE)) /* fatal */
+        add_fn_attr(L, fn, "noreturn");
     if (id == VM_BUILTIN_trap || id == VM_BUILTIN_yield || id == VM_BUILTIN_fatal ||
-        id == VM_BUILTIN_badcall) {
-        unsigned k = LLVMGetEnumAttributeKindForName("cold", 4);
-        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                LLVMCreateEnumAttribute(L->llc, k, 0));
-    }
+        id == VM_BUILTIN_badcall)
+        add_fn_attr(L, fn, "cold");
     L->builtin_fn[id] = fn;
 }
 
@@ -442,7 +451,6 @@ static void declare_functions(lower_t *L)
     L->fn_values = xcalloc(m->nfuncs ? m->nfuncs : 1, sizeof *L->fn_values);
     L->fn_descs = xcalloc(m->nfuncs ? m->nfuncs : 1, sizeof *L->fn_descs);
     L->fn_refs = xcalloc(m->nfuncs ? m->nfuncs : 1, sizeof *L->fn_refs);
-    unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         const func_t *f = &m->funcs[i];
         char *sig = lw_sig_symbol(m, f);
@@ -457,8 +465,7 @@ static void declare_functions(lower_t *L)
         LLVMValueRef fn = LLVMAddFunction(L->mod, (const char *)name.data, L->t_fn);
         buf_free(&name);
         LLVMSetLinkage(fn, f->exported ? LLVMExternalLinkage : LLVMInternalLinkage);
-        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                LLVMCreateEnumAttribute(L->llc, nounwind, 0));
+        defined_fn_attrs(L, fn);
         LLVMSetValueName2(LLVMGetParam(fn, 0), "ctx", 3);
         LLVMSetValueName2(LLVMGetParam(fn, 1), "ssp", 3);
         if (f->exported)
@@ -713,6 +720,7 @@ static void make_entry(lower_t *L, uint32_t fi)
     const func_t *f = &L->m->funcs[fi];
     LLVMTypeRef ty = LLVMFunctionType(L->t_i64, &L->t_ptr, 1, 0);
     LLVMValueRef fn = LLVMAddFunction(L->mod, VM_PROGRAM_ENTRY_SYMBOL, ty);
+    defined_fn_attrs(L, fn);
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(L->llc, fn, "entry");
     LLVMPositionBuilderAtEnd(L->b, bb);
     lw_debug_entry(L, fn, fi);

@@ -6,7 +6,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${STAGES:-"format docs unit e2e stress neg cli sanitize cross"}
+stages=${STAGES:-"format docs unit e2e stress neg cli harden fuzz sanitize tsan cross"}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || exit 1
@@ -59,6 +59,16 @@ cross_unit() {
     VMCC_TEST_QEMU=$(command -v "qemu-$1") criterion_run qemu-"$1" -L / -- "$exe"
 }
 
+# build_tsan: the runtime with ThreadSanitizer in build-tsan/, beside a
+# copy of the release vmcc (which finds its runtime next to itself).
+build_tsan() {
+    cmake -S "$root" -B "$root/build-tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DVMCC_TSAN=ON -DVMCC_RUNTIME_ONLY=ON -DVMCC_TESTS=OFF -DVMCC_WERROR=ON \
+        -DVMCC_HOST_VMCC="$root/build/bin/vmcc" || return 1
+    cmake --build "$root/build-tsan" || return 1
+    mkdir -p "$root/build-tsan/bin" && cp "$root/build/bin/vmcc" "$root/build-tsan/bin/vmcc"
+}
+
 # format: every C file as .clang-format says.
 format() {
     local f bad=0 n=0
@@ -80,6 +90,8 @@ for s in $stages; do
         stress) run "gc stress" env VMRT_GC_STRESS=1 OPT_LEVELS=0 tests/run_e2e.sh build ;;
         neg) run negative tests/run_neg.sh build ;;
         cli) run cli tests/run_cli.sh build ;;
+        # The ELF hardening of produced executables (docs/hardening.md).
+        harden) run hardening tests/run_hardening.sh build host ;;
         sanitize)
             SANITIZE=ON BUILD_DIR="$root/build-asan" BUILD_TYPE=Debug scripts/build.sh > /dev/null \
               || { echo "sanitizer build failed"; total_fail=$((total_fail + 1)); continue; }
@@ -87,6 +99,20 @@ for s in $stages; do
             run "asan+ubsan unit" unit build-asan
             run "asan+ubsan e2e" env OPT_LEVELS=0 tests/run_e2e.sh build-asan
             run "asan+ubsan negative" tests/run_neg.sh build-asan
+            ;;
+        # Bad input found by generators: mutated runtime configurations and
+        # DI bindings.
+        fuzz) run "config fuzz" tests/run_config_fuzz.sh build ;;
+        # ThreadSanitizer over the runtime's concurrent parts: scheduler,
+        # mailboxes, channels, supervisors and tasks, through the e2e programs
+        # that use them (a runtime-only build; vmcc is the release one).
+        # Boehm's stop-the-world signals cannot reach threads under TSan, so
+        # the heap is made large enough that no collection runs.
+        tsan)
+            build_tsan > "$root/build/tsan.log" 2>&1 \
+              || { tail -30 "$root/build/tsan.log"; echo "tsan build failed"; total_fail=$((total_fail + 1)); continue; }
+            run "tsan e2e" env TSAN=1 TSAN_OPTIONS=halt_on_error=1 VMRT_GC_INITIAL_HEAP=2G \
+                OPT_LEVELS=2 tests/run_e2e.sh build-tsan '^(proc|chan|sup|task)_'
             ;;
         # Other targets: their runtime built and staged, its unit tests and the
         # whole e2e suite at -O0 and -O2, under qemu-user (docs/targets.md).
@@ -99,6 +125,7 @@ for s in $stages; do
                 run "$t e2e -O0 (qemu)" env TARGET=$t OPT_LEVELS=0 tests/run_e2e.sh build
                 run "$t e2e -O2 (qemu)" env TARGET=$t OPT_LEVELS=2 tests/run_e2e.sh build
             done
+            run "cross hardening" tests/run_hardening.sh build aarch64 riscv64
             ;;
         *) echo "unknown stage $s"; total_fail=$((total_fail + 1)) ;;
     esac

@@ -353,6 +353,51 @@ t_vmbc_roundtrip() {
 }
 
 # A .vmbc input compiles and runs like its text.
+# Tampered binary modules: every byte of a valid .vmbc (one with a DEPS
+# section) inverted, every byte incremented, and the file cut at every
+# length. vmcc either accepts the result (it is then a valid module, which
+# it writes back out) or rejects it with an error naming the file, exit
+# status 1 and no output file; never a crash (docs/bytecode.md, Verifier).
+t_tampered_vmbc() {
+    vm --emit=vmbc "$root/tests/e2e/di_env.vmasm" -o good.vmbc && want_rc 0 || return 1
+    local n i kind accepted=0 rejected=0
+    n=$(stat -c %s good.vmbc)
+    mkdir m
+    perl -e '
+        local $/; open my $f, "<:raw", $ARGV[0] or die; my $d = <$f>;
+        for my $i (0 .. length($d) - 1) {
+            for my $k ([inv => 0xff], [inc => 1]) {
+                my $m = $d;
+                my $b = ord substr $m, $i, 1;
+                substr($m, $i, 1) = chr($k->[0] eq "inv" ? $b ^ 0xff : ($b + 1) & 0xff);
+                open my $o, ">:raw", "m/$k->[0]$i.vmbc" or die; print $o $m;
+            }
+            open my $o, ">:raw", "m/cut$i.vmbc" or die; print $o substr($d, 0, $i);
+        }' good.vmbc
+    for kind in inv inc cut; do
+        for ((i = 0; i < n; i++)); do
+            vm --emit=vmbc "m/$kind$i.vmbc" -o out.vmbc
+            case $rc in
+                0)
+                    accepted=$((accepted + 1))
+                    vm --disasm out.vmbc -o /dev/null
+                    want_rc 0 "vmcc --disasm of the accepted $kind$i.vmbc" || return 1
+                    rm -f out.vmbc
+                    ;;
+                1)
+                    rejected=$((rejected + 1))
+                    [ -e out.vmbc ] && bad "m/$kind$i.vmbc: rejected but out.vmbc written" && return 1
+                    grep -q "^m/$kind$i.vmbc: .*error: " "$err" \
+                        || { bad "m/$kind$i.vmbc: no error naming the file"; return 1; }
+                    ;;
+                *) bad "m/$kind$i.vmbc: vmcc exited with $rc" && return 1 ;;
+            esac
+        done
+    done
+    # most tampering must be caught, and cutting a module always is
+    [ "$rejected" -ge $((2 * n)) ] || bad "only $rejected of $((3 * n)) tampered modules rejected"
+}
+
 t_vmbc_input() {
     vm --emit=vmbc "$ex/fib.vmasm" -o fib.vmbc && want_rc 0 "--emit=vmbc" || return 1
     vm fib.vmbc -o from_bin && want_rc 0 "vmcc fib.vmbc" || return 1

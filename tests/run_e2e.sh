@@ -16,13 +16,18 @@
 #                  configuration file sits next to its test and messages name
 #                  it as FILE
 #   ;! nostress    skipped under VMRT_GC_STRESS=1 (say why in the file)
+#   ;! notsan      skipped under TSAN=1 (say why in the file)
 #
 # Usage: tests/run_e2e.sh [build-dir] [filter]
+#   filter             an extended regular expression the test's name must
+#                      match (a plain name matches as a substring)
 #   OPT_LEVELS="0 2"   the -O levels to run
 #   VMCC_FLAGS="-g"    more vmcc flags for every program
 #   TARGET=aarch64     cross-compile (vmcc --target) and run under qemu-user:
 #                      qemu-aarch64 / qemu-riscv64, or RUNNER="qemu-aarch64 -L /"
 #   TIMEOUT=60         seconds each program may run (default 60, 300 under qemu)
+#   TSAN=1             the build's runtime has ThreadSanitizer (scripts/test.sh
+#                      tsan): skips ;! notsan tests
 set -uo pipefail
 . "$(dirname "$0")/lib.sh" e2e "$@"
 levels=${OPT_LEVELS:-"0 2"}
@@ -86,8 +91,9 @@ check() { # name opt file
 
 for file in "$root"/tests/e2e/*.vmasm; do
     name=$(basename "$file" .vmasm)
-    [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
+    [ -n "$filter" ] && ! [[ "$name" =~ $filter ]] && continue
     [ -n "${VMRT_GC_STRESS:-}" ] && grep -q '^;! nostress' "$file" && continue
+    [ -n "${TSAN:-}" ] && grep -q '^;! notsan' "$file" && continue
     for opt in $levels; do
         if check "$name" "$opt" "$file"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
     done

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "../rt.h"
 
@@ -29,13 +30,19 @@ vm_val_t *rt_map_shadow_stack(size_t ss_slots)
 {
     /* VM_SS_MARGIN words past the limit: a caller stores stack parameters
      * before its callee checks the frame. */
-    size_t bytes = (ss_slots + VM_SS_MARGIN) * sizeof(vm_val_t);
-    /* Reserved, committed lazily by the kernel as the shadow stack grows. */
-    void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t bytes = ((ss_slots + VM_SS_MARGIN) * sizeof(vm_val_t) + page - 1) / page * page;
+    /* Reserved, committed lazily by the kernel as the shadow stack grows,
+     * with an inaccessible guard page above it: the limit checks in every
+     * frame keep the stack below the margin, and the guard page turns a
+     * write past it into a fault rather than corruption of what follows. */
+    char *mem = mmap(NULL, bytes + page, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem == MAP_FAILED)
         rt_fatal(NULL, "system_limit", "cannot map a shadow stack of %zu bytes", bytes);
-    return mem;
+    if (mprotect(mem + bytes, page, PROT_NONE) != 0)
+        rt_fatal(NULL, "system_limit", "cannot protect the shadow stack's guard page");
+    return (vm_val_t *)mem;
 }
 
 void rt_ctx_init_thread(vm_ctx_t *ctx, size_t ss_slots)

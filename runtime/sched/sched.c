@@ -37,6 +37,14 @@
 #include <sanitizer/asan_interface.h>
 #define RT_ASAN 1
 #endif
+/* ThreadSanitizer follows each process as a fiber of its own, so that its
+ * view of the call stack and of happens-before survives the switches. */
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define TSAN_ONLY(...) __VA_ARGS__
+#else
+#define TSAN_ONLY(...)
+#endif
 
 #include "../platform/switch.h"
 #include "../core/config.h"
@@ -343,6 +351,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
                                           RT_SWITCH_FRAME_BYTES);
 #endif
             p->sp = rt_switch_init(w->region_top, rt_proc_entry, p);
+            TSAN_ONLY(p->tsan_fiber = __tsan_create_fiber(0));
         } else {
             restore(w, p);
         }
@@ -353,6 +362,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
     w->cur = p;
     RT_STAT_ADD(&w->stats, switches, 1);
     w->red_mark = p->ctx.reductions;
+    TSAN_ONLY(__tsan_switch_to_fiber(p->tsan_fiber, 0));
     rt_switch(&w->sched_sp, p->sp);
     w->cur = NULL;
     RT_STAT_ADD(&w->stats, reductions, (uint64_t)(w->red_mark - p->ctx.reductions));
@@ -364,6 +374,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
     case RT_AFTER_BLOCK: break; /* WAITING, or already queued by a waker */
     case RT_AFTER_EXIT:
         atomic_store_explicit(&w->live, NULL, memory_order_relaxed);
+        TSAN_ONLY(__tsan_destroy_fiber(p->tsan_fiber));
         leave_region(w, p);
         rt_proc_reap(p);
         break;
@@ -372,6 +383,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
 
 void rt_sched_switch_out(rt_proc_t *p)
 {
+    TSAN_ONLY(__tsan_switch_to_fiber(rt_cur_worker->tsan_fiber, 0));
     rt_switch(&p->sp, rt_cur_worker->sched_sp);
 }
 
@@ -559,6 +571,7 @@ static void *worker_main(void *arg)
 {
     rt_worker_t *w = arg;
     rt_cur_worker = w;
+    TSAN_ONLY(w->tsan_fiber = __tsan_get_current_fiber());
     char here;
     w->region_top = (char *)(((uintptr_t)&here - RT_SCHED_RESERVE) & ~(uintptr_t)15);
     w->stack_limit = rt_thread_stack_limit();

@@ -121,6 +121,9 @@ typedef struct rt_proc {
     /* dependency injection (runtime/di): this process's results of
      * process-scoped providers, one slot per dependency, 0 until asked */
     vm_val_t *di_cache;
+#ifdef __SANITIZE_THREAD__
+    void *tsan_fiber; /* ThreadSanitizer's view of this context (sched.c) */
+#endif
 } rt_proc_t;
 
 static inline rt_proc_t *rt_proc_of(vm_ctx_t *ctx)
@@ -151,6 +154,9 @@ typedef struct rt_worker {
     uint64_t tick, rng;
     rt_stats_t stats; /* written by this worker only */
     int64_t red_mark; /* the running process's budget when last counted */
+#ifdef __SANITIZE_THREAD__
+    void *tsan_fiber; /* the scheduler loop's, for ThreadSanitizer */
+#endif
 } rt_worker_t;
 
 /* ---- sched.c ---- */
