@@ -76,17 +76,20 @@ make_seeds() {
     fi
     rm -rf "$fbuild/seeds"
     mkdir -p "$fbuild/seeds/asm" "$fbuild/seeds/vmbc"
-    for f in "$root"/tests/e2e/*.vmasm "$root"/tests/neg/*.vmasm "$root"/tests/programs/*.vmasm \
-             "$root"/stdlib/*.vmasm "$root"/examples/*.vmasm; do
+    # Paths relative to the root: they end up in the seeds' .file.
+    cd "$root" || return 1
+    for f in tests/e2e/*.vmasm tests/neg/*.vmasm tests/programs/*.vmasm stdlib/*.vmasm \
+             examples/*.vmasm; do
         dir=$(basename "$(dirname "$f")")
         name="${dir}_$(basename "$f" .vmasm)"
         cp "$f" "$fbuild/seeds/asm/$name.vmasm"
         # Modules that do not compile alone (negative cases) give no .vmbc.
         "$vmcc" --emit=vmbc -o "$fbuild/seeds/vmbc/$name.vmbc" "$f" > /dev/null 2>&1 || true
     done
-    for f in "$root"/tests/neg/*.hex; do
+    for f in tests/neg/*.hex; do
         hex_to_bin "$f" "$fbuild/seeds/vmbc/neg_$(basename "$f" .hex).vmbc" || return 1
     done
+    cd - > /dev/null || return 1
 }
 
 # The dictionary of fuzz_asm: directives and keywords of the grammar
