@@ -147,10 +147,9 @@ static const char *tok_desc(const tok_t *t)
     return "?";
 }
 
-static void encode_utf8(parser_t *p, buf_t *b, uint32_t cp, src_loc_t at)
+/* Append the UTF-8 encoding of the scalar value `cp`. */
+static void encode_utf8(buf_t *b, uint32_t cp)
 {
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        fail_at(p, at, "\\u{%X} is not a Unicode scalar value", cp);
     if (cp < 0x80) {
         buf_byte(b, (uint8_t)cp);
     } else if (cp < 0x800) {
@@ -261,7 +260,11 @@ static void lex_string(parser_t *p, tok_t *t)
                 fail_at(p, at, "\\u takes one to six hex digits in braces: \\u{1F600}");
             }
             s++;
-            encode_utf8(p, &b, cp, at);
+            if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                buf_free(&b);
+                fail_at(p, at, "\\u{%X} is not a Unicode scalar value", cp);
+            }
+            encode_utf8(&b, cp);
             break;
         }
         default: buf_free(&b); fail_at(p, at, "unknown escape sequence in string");

@@ -4,6 +4,17 @@
 #include <stdio.h>
 
 static unsigned n_errors;
+static FILE *out; /* NULL: stderr */
+
+void diag_set_stream(FILE *f)
+{
+    out = f;
+}
+
+FILE *diag_stream(void)
+{
+    return out ? out : stderr;
+}
 
 unsigned diag_count(void)
 {
@@ -48,26 +59,28 @@ static void show_line(const module_t *m, uint32_t line, uint32_t col)
         eol++;
     if (p >= end && line > 1)
         return;
-    fprintf(stderr, "    %.*s\n    ", (int)(eol - p), p);
+    FILE *o = diag_stream();
+    fprintf(o, "    %.*s\n    ", (int)(eol - p), p);
     for (uint32_t c = 1; c < col && p + c - 1 < eol; c++) {
         const unsigned char *ch = (const unsigned char *)p + c - 1;
         if (*ch == '\t')
-            fputc('\t', stderr);
+            fputc('\t', o);
         else
-            fprintf(stderr, "%.*s", char_width(ch, (size_t)(eol - (const char *)ch)), "  ");
+            fprintf(o, "%.*s", char_width(ch, (size_t)(eol - (const char *)ch)), "  ");
     }
-    fputs("^\n", stderr);
+    fputs("^\n", o);
 }
 
 void diag_vat(const module_t *m, src_loc_t loc, const char *fmt, va_list ap)
 {
     n_errors++;
+    FILE *o = diag_stream();
     if (loc.line)
-        fprintf(stderr, "%s:%u:%u: error: ", m->path, loc.line, loc.col);
+        fprintf(o, "%s:%u:%u: error: ", m->path, loc.line, loc.col);
     else
-        fprintf(stderr, "%s: offset 0x%llx: error: ", m->path, (unsigned long long)loc.offset);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+        fprintf(o, "%s: offset 0x%llx: error: ", m->path, (unsigned long long)loc.offset);
+    vfprintf(o, fmt, ap);
+    fputc('\n', o);
     if (loc.line && m->text)
         show_line(m, loc.line, loc.col);
 }
@@ -83,10 +96,11 @@ void diag_at(const module_t *m, src_loc_t loc, const char *fmt, ...)
 void diag_error(const char *fmt, ...)
 {
     n_errors++;
-    fputs("vmcc: error: ", stderr);
+    FILE *o = diag_stream();
+    fputs("vmcc: error: ", o);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf(o, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fputc('\n', o);
 }

@@ -13,6 +13,7 @@
 #define VMCC_DIAG_H
 
 #include <stdarg.h>
+#include <stdio.h>
 
 #include "ir.h"
 
@@ -23,5 +24,9 @@ void diag_vat(const module_t *m, src_loc_t loc, const char *fmt, va_list ap);
 void diag_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* Errors reported so far. */
 unsigned diag_count(void);
+/* Where diagnostics go: stderr unless set (the fuzz targets, tests/fuzz/,
+ * discard them). NULL restores stderr. */
+void diag_set_stream(FILE *f);
+FILE *diag_stream(void);
 
 #endif

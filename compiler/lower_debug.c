@@ -94,6 +94,8 @@ void lw_debug_begin_module(lower_t *L)
      * defaults to the input path); line numbers made up from instruction
      * indices map into the input itself. */
     const char *src = !d->synthetic && m->file ? mod_str(m, m->file - 1) : m->path;
+    if (!*path_basename(src)) /* DWARF needs a file name: not "" or "dir/" */
+        src = m->path;
     d->file = make_file(d->dib, src);
     char producer[64];
     snprintf(producer, sizeof producer, "vmcc %s", VMCC_VERSION);

@@ -505,7 +505,7 @@ bool verify_module(const module_t *m)
         check_func(&v, fi);
     check_deps(&v);
     if (v.errors > MAX_ERRORS)
-        fprintf(stderr, "%s: %u more errors not shown\n", m->path, v.errors - MAX_ERRORS);
+        fprintf(diag_stream(), "%s: %u more errors not shown\n", m->path, v.errors - MAX_ERRORS);
     free(v.stamp);
     free(v.fn_seen);
     return v.errors == 0;

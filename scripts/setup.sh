@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   gcc libc6-dev cmake ninja-build pkg-config   # build
   llvm-19-dev clang-19 lld-19                  # the LLVM 19 C API (and clang for fuzzing)
+  libclang-rt-19-dev                           # libFuzzer and the sanitizers (scripts/fuzz.sh)
   libgc-dev libutf8proc-dev libxxhash-dev      # runtime: Boehm GC, utf8proc, xxHash
   libconfig-dev                                # runtime configuration files
   libcriterion-dev                             # unit tests

@@ -1014,6 +1014,19 @@ t_debug_sections() {
 1"
 }
 
+# A .file that names no file ("" or "dir/") gives way to the input path in
+# the DWARF (docs/debugging.md): -g must not make invalid IR of it.
+t_debug_file_without_name() {
+    local f
+    for f in '' 'src/'; do
+        printf '.version 2\n.module m\n.file "%s"\nfunc main() -> i64 {\n    .reg %%r: i64\n    const.i64 %%r, 0\n    ret.i64 %%r\n}\n' \
+            "$f" > nf.vmasm
+        vm -g -c nf.vmasm -o nf.o && want_rc 0 "vmcc -g with .file \"$f\"" || return 1
+        readelf --debug-dump=info nf.o > "$out" 2> /dev/null
+        want_out_has "nf.vmasm" || return 1
+    done
+}
+
 # gdb: a breakpoint at a source line hits there, `bt` names our functions
 # innermost first, `info source` finds the .vmasm.
 t_gdb_break_line_backtrace() {

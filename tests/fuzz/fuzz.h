@@ -1,0 +1,36 @@
+/*
+ * tests/fuzz/fuzz.h — what the libFuzzer targets of this folder share
+ * (docs/fuzzing.md). Each target is one LLVMFuzzerTestOneInput over a
+ * front-end stage; these helpers hold the checks every verified module
+ * must pass, whichever way it came in.
+ */
+#ifndef VMCC_FUZZ_H
+#define VMCC_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ir.h"
+#include "util.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Send diagnostics to /dev/null, unless VMCC_FUZZ_VERBOSE is set (to read
+ * them while looking at a reproducer). Crash reports are not affected. */
+void fuzz_quiet(void);
+
+/* A finding: print the message and abort, so libFuzzer keeps the input. */
+NORETURN void fuzz_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* The guarantees docs/bytecode.md gives a verified module `m`, checked:
+ *   - binary round trip: its encoding reads back, verifies and encodes to
+ *     the same bytes (the canonical form);
+ *   - text round trip: its disassembly assembles, verifies and encodes to
+ *     the same bytes (NaN payloads aside, which text does not keep);
+ *   - lowering: it lowers to LLVM IR that LLVM's verifier accepts, with
+ *     and without debug information, and no internal error on the way.
+ * Any failure is a fuzz_fail. */
+void fuzz_check_verified(const module_t *m);
+
+#endif

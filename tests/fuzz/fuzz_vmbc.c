@@ -1,0 +1,17 @@
+/* tests/fuzz/fuzz_vmbc.c — bytes as a binary module: vmbc_read alone. */
+#include "fuzz.h"
+#include "vmbc.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fuzz_quiet();
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    module_free(vmbc_read("fuzz.vmbc", data, size));
+    return 0;
+}
