@@ -100,9 +100,14 @@ for s in $stages; do
             run "asan+ubsan e2e" env OPT_LEVELS=0 tests/run_e2e.sh build-asan
             run "asan+ubsan negative" tests/run_neg.sh build-asan
             ;;
-        # Bad input found by generators: mutated runtime configurations and
-        # DI bindings.
-        fuzz) run "config fuzz" tests/run_config_fuzz.sh build ;;
+        # Bad input found by generators (docs/fuzzing.md, docs/testing.md):
+        # the fuzz targets' reproducers and seeds once, then 45 s of fuzzing
+        # per target; mutated runtime configurations and DI bindings.
+        fuzz)
+            run "fuzz regress" scripts/fuzz.sh --regress
+            run fuzz scripts/fuzz.sh -t 45
+            run "config fuzz" tests/run_config_fuzz.sh build
+            ;;
         # ThreadSanitizer over the runtime's concurrent parts: scheduler,
         # mailboxes, channels, supervisors and tasks, through the e2e programs
         # that use them (a runtime-only build; vmcc is the release one).
