@@ -54,6 +54,12 @@ void rt_gc_init(void)
      * and each collection stops every worker thread. Untouched heap pages
      * cost no memory. */
     size_t want = rt_cfg.gc_initial_heap ? (size_t)rt_cfg.gc_initial_heap : RT_GC_MIN_HEAP;
+    /* A maximum heap: past it, allocations raise out_of_memory. */
+    if (rt_cfg.gc_max_heap) {
+        GC_set_max_heap_size((GC_word)rt_cfg.gc_max_heap);
+        if (want > (size_t)rt_cfg.gc_max_heap)
+            want = (size_t)rt_cfg.gc_max_heap;
+    }
     if ((rt_cfg.gc_initial_heap || (!gc_stress && !getenv("GC_INITIAL_HEAP_SIZE"))) &&
         GC_get_heap_size() < want)
         GC_expand_hp(want - GC_get_heap_size());
