@@ -21,7 +21,7 @@
 
 rt_msg_t *rt_msg_new(vm_ctx_t *ctx, vm_val_t msg)
 {
-    rt_msg_t *m = GC_MALLOC(sizeof *m);
+    rt_msg_t *m = rt_gc_malloc(sizeof *m, 0);
     if (!m) {
         rt_raise(ctx, "out_of_memory", "cannot allocate a message");
         return NULL;
