@@ -159,3 +159,9 @@ int64_t vm_gc_count(vm_ctx_t *ctx)
     (void)ctx;
     return (int64_t)GC_get_gc_no();
 }
+
+int64_t vm_gc_heap_used(vm_ctx_t *ctx)
+{
+    (void)ctx;
+    return (int64_t)GC_get_memory_use();
+}
