@@ -114,6 +114,10 @@ void *rt_gc_alloc(vm_ctx_t *ctx, vm_kind_t kind, size_t size);
 /* Raw memory (array storage, buffers): scanned (zeroed) unless `atomic`.
  * NULL with out_of_memory raised, as rt_gc_alloc. */
 void *rt_gc_alloc_raw(vm_ctx_t *ctx, size_t size, int atomic);
+/* GC_MALLOC (atomic: GC_MALLOC_ATOMIC), trying again after a full
+ * collection when the heap is full; NULL if that fails too (nothing is
+ * raised). */
+void *rt_gc_malloc(size_t size, int atomic);
 /* The collector scans [ss_base, ssp) of registered contexts. */
 void rt_gc_register_ctx(vm_ctx_t *ctx);
 

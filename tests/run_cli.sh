@@ -734,6 +734,7 @@ t_runtime_config_errors() {
         'scheduler = {\n  workers = "two"; };|bad.conf:2: scheduler.workers: expected an integer from 1 to 1024, got "two"'
         'main = { restart = "always"; };|bad.conf:1: main.restart: expected one of "never", "on_failure", got "always"'
         'gc = { initial_heap = "12Q"; };|bad.conf:1: gc.initial_heap: expected a size'
+        'gc = { max_heap = "512K"; };|bad.conf:1: gc.max_heap: expected a size from'
         'scheduler = { stak_size = "1M"; };|bad.conf:1: unknown setting scheduler.stak_size (expected workers, stack_size, max_procs, seed)'
         '\n\nschedulr = { };|bad.conf:3: unknown setting schedulr'
         'scheduler = { workers = 2 |bad.conf:2: syntax error'

@@ -49,6 +49,7 @@ static const struct key {
     {"gc", "stress", "VMRT_GC_STRESS", K_BOOL, 0, 1, NULL, &rt_cfg.gc_stress},
     {"gc", "initial_heap", "VMRT_GC_INITIAL_HEAP", K_SIZE, 1 << 20, 1LL << 40, NULL,
      &rt_cfg.gc_initial_heap},
+    {"gc", "max_heap", "VMRT_GC_MAX_HEAP", K_SIZE, 1 << 20, 1LL << 40, NULL, &rt_cfg.gc_max_heap},
     {"main", "restart", "VMRT_MAIN_RESTART", K_ENUM, 0, 1, main_restart_names,
      &rt_cfg.main_restart},
     {"main", "max_restarts", "VMRT_MAIN_MAX_RESTARTS", K_INT, 0, 1000000, NULL,

@@ -20,6 +20,7 @@ typedef struct rt_config {
     int64_t seed;            /* 0: none; else deterministic, one worker */
     int64_t gc_stress;       /* collect at every allocation */
     int64_t gc_initial_heap; /* bytes; 0: the runtime's default */
+    int64_t gc_max_heap;     /* bytes; 0: no limit */
     int64_t stats;           /* print statistics at exit */
     int64_t main_restart;    /* RT_MAIN_* */
     int64_t main_max_restarts;

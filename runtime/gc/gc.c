@@ -18,6 +18,9 @@ static int n_root_ctx;
 static int gc_stress;
 #define RT_GC_MIN_HEAP ((size_t)16 << 20)
 static GC_push_other_roots_proc prev_push_other_roots;
+/* The error raised when the heap has no room left even for a new error
+ * (made at start-up, never collected, shared: errors are immutable). */
+static vm_exc_t *oom_error;
 
 /* Each context's shadow stack [ss_base, ssp) and the values it holds
  * outside it (the pending error, the function being called). */
@@ -54,12 +57,28 @@ void rt_gc_init(void)
      * and each collection stops every worker thread. Untouched heap pages
      * cost no memory. */
     size_t want = rt_cfg.gc_initial_heap ? (size_t)rt_cfg.gc_initial_heap : RT_GC_MIN_HEAP;
+    /* A maximum heap: past it, allocations raise out_of_memory. */
+    if (rt_cfg.gc_max_heap) {
+        GC_set_max_heap_size((GC_word)rt_cfg.gc_max_heap);
+        if (want > (size_t)rt_cfg.gc_max_heap)
+            want = (size_t)rt_cfg.gc_max_heap;
+    }
     if ((rt_cfg.gc_initial_heap || (!gc_stress && !getenv("GC_INITIAL_HEAP_SIZE"))) &&
         GC_get_heap_size() < want)
         GC_expand_hp(want - GC_get_heap_size());
     prev_push_other_roots = GC_get_push_other_roots();
     GC_set_push_other_roots(push_shadow_stacks);
     GC_set_oom_fn(oom_null);
+    static const char msg[] = "out of memory (no room left for the details)";
+    vm_string_t *m = GC_MALLOC_ATOMIC_UNCOLLECTABLE(sizeof *m + sizeof msg);
+    oom_error = GC_MALLOC_UNCOLLECTABLE(sizeof *oom_error);
+    if (!m || !oom_error)
+        rt_unreachable("no memory at start-up");
+    m->hdr = (vm_obj_header_t){.kind = VM_KIND_STRING};
+    m->len = sizeof msg - 1;
+    memcpy(m->bytes, msg, sizeof msg);
+    *oom_error = (vm_exc_t){
+        .hdr = {.kind = VM_KIND_EXC}, .reason = rt_atom("out_of_memory"), .message = (vm_val_t)m};
 }
 
 void rt_gc_register_ctx(vm_ctx_t *ctx)
@@ -69,10 +88,34 @@ void rt_gc_register_ctx(vm_ctx_t *ctx)
     root_ctx[n_root_ctx++] = ctx;
 }
 
+/* Raise out_of_memory. Making the error allocates too: when that fails
+ * (the heap is full), the nested failure raises nothing and the shared
+ * error made at start-up is raised instead, without a trace. */
 static void *out_of_memory(vm_ctx_t *ctx, size_t size)
 {
+    static _Thread_local int nested;
+    if (nested)
+        return NULL;
+    nested = 1;
+    ctx->exc = 0;
     rt_raise(ctx, "out_of_memory", "cannot allocate %zu bytes", size);
+    if (!ctx->exc)
+        ctx->exc = (vm_val_t)oom_error;
+    nested = 0;
     return NULL;
+}
+
+void *rt_gc_malloc(size_t size, int atomic)
+{
+    void *p = atomic ? GC_MALLOC_ATOMIC(size) : GC_MALLOC(size);
+    if (p)
+        return p;
+    /* Past the maximum heap, Boehm may give up without a collection of
+     * its own when it collected recently, however much has become garbage
+     * since (a process that held most of the heap has just ended, and its
+     * supervisor starts it again): collect and try once more. */
+    GC_gcollect();
+    return atomic ? GC_MALLOC_ATOMIC(size) : GC_MALLOC(size);
 }
 
 void *rt_gc_alloc_raw(vm_ctx_t *ctx, size_t size, int atomic)
@@ -81,7 +124,7 @@ void *rt_gc_alloc_raw(vm_ctx_t *ctx, size_t size, int atomic)
         return out_of_memory(ctx, size);
     if (gc_stress)
         GC_gcollect();
-    void *p = atomic ? GC_MALLOC_ATOMIC(size) : GC_MALLOC(size);
+    void *p = rt_gc_malloc(size, atomic);
     if (!p)
         return out_of_memory(ctx, size);
     return p;
@@ -115,4 +158,15 @@ int64_t vm_gc_count(vm_ctx_t *ctx)
 {
     (void)ctx;
     return (int64_t)GC_get_gc_no();
+}
+
+int64_t vm_gc_heap_used(vm_ctx_t *ctx)
+{
+    (void)ctx;
+    /* The heap less its free blocks (a collection frees the blocks left
+     * empty). Not GC_get_memory_use: libgc 8.2 counts each block's bytes
+     * as words there, eight times too much. */
+    GC_word heap = 0, free_bytes = 0;
+    GC_get_heap_usage_safe(&heap, &free_bytes, NULL, NULL, NULL);
+    return (int64_t)(heap - free_bytes);
 }

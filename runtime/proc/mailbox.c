@@ -21,7 +21,7 @@
 
 rt_msg_t *rt_msg_new(vm_ctx_t *ctx, vm_val_t msg)
 {
-    rt_msg_t *m = GC_MALLOC(sizeof *m);
+    rt_msg_t *m = rt_gc_malloc(sizeof *m, 0);
     if (!m) {
         rt_raise(ctx, "out_of_memory", "cannot allocate a message");
         return NULL;
@@ -119,6 +119,7 @@ int64_t rt_mbox_scan(rt_proc_t *p, int (*drop)(void *env, vm_val_t msg), void *e
             p->tailp = link;
         if (p->mark == next)
             p->mark = link; /* as in recv.accept */
+        atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
         p->nmsgs--;
         dropped++;
     }
@@ -183,6 +184,9 @@ vm_val_t vm_recv_accept(vm_ctx_t *ctx)
         p->tailp = cur;
     if (p->mark == (rt_mpsc_node_t **)&n->next)
         p->mark = cur; /* the mark stays just before the same later messages */
+    /* A taken message must not lead to the later ones: a stale word that
+     * points at it would keep the whole rest of the mailbox alive. */
+    atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
     p->nmsgs--;
     end_receive(p);
     return MSG_OF(n)->val;

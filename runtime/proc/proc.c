@@ -138,7 +138,7 @@ rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
         return NULL;
     }
     RT_STAT_ADD(rt_stats_here(), spawned, 1);
-    rt_proc_t *p = GC_MALLOC(sizeof *p);
+    rt_proc_t *p = rt_gc_malloc(sizeof *p, 0);
     if (!p) {
         release_slot((uint32_t)s);
         if (ctx)

@@ -316,6 +316,23 @@ static void save(rt_worker_t *w, rt_proc_t *p)
     leave_region(w, p);
 }
 
+/* A process ended: zero its frames in the region and RT_EXIT_CLEAR bytes
+ * below them, where its deepest recent calls (an allocation, a collection)
+ * left copies of its pointers. The next process to run on this worker
+ * puts its frames there, and the collector scans their uninitialised
+ * slots: without this, the data of a process that ended (often all of the
+ * heap, when it ended for want of memory) could stay reachable long after,
+ * and its supervisor could not start it again. */
+#define RT_EXIT_CLEAR 4096
+static void clear_dead_frames(rt_worker_t *w, rt_proc_t *p)
+{
+    char *lo = (char *)p->sp - RT_EXIT_CLEAR;
+#ifdef RT_ASAN
+    __asan_unpoison_memory_region(lo, (size_t)(w->region_top - lo));
+#endif
+    memset(lo, 0, (size_t)(w->region_top - lo));
+}
+
 static void restore(rt_worker_t *w, rt_proc_t *p)
 {
     atomic_store_explicit(&w->live, p, memory_order_relaxed);
@@ -376,6 +393,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
         atomic_store_explicit(&w->live, NULL, memory_order_relaxed);
         TSAN_ONLY(__tsan_destroy_fiber(p->tsan_fiber));
         leave_region(w, p);
+        clear_dead_frames(w, p);
         rt_proc_reap(p);
         break;
     }
