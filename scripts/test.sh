@@ -6,7 +6,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${STAGES:-"format docs unit e2e stress neg cli harden fuzz sanitize tsan cross"}
+stages=${STAGES:-"format docs unit e2e stress soak neg cli harden fuzz sanitize tsan cross"}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || exit 1
@@ -88,6 +88,9 @@ for s in $stages; do
         e2e) run e2e tests/run_e2e.sh build ;;
         # GC stress: a collection at every allocation, over the whole e2e suite.
         stress) run "gc stress" env VMRT_GC_STRESS=1 OPT_LEVELS=0 tests/run_e2e.sh build ;;
+        # Thousands of supervised processes exchanging messages, crashing and
+        # restarting, round after round (docs/robustness.md).
+        soak) run soak tests/run_soak.sh build ;;
         neg) run negative tests/run_neg.sh build ;;
         cli) run cli tests/run_cli.sh build ;;
         # The ELF hardening of produced executables (docs/hardening.md).
