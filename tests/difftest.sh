@@ -5,13 +5,16 @@
 # tests/progen/seeds.txt always run too. docs/difftest.md has the details.
 #
 # Usage: tests/difftest.sh [build-dir] [-n COUNT] [-s FIRST_SEED] [--size N]
-#                          [--target aarch64|riscv64]
+#                          [--target aarch64|riscv64] [--stress]
 #   -n COUNT        random seeds to run (default 50), FIRST_SEED .. FIRST_SEED+COUNT-1
 #   -s FIRST_SEED   default 1
 #   --size N        progen's SIZE (default 20): functions and statements per function
 #   --target T      also cross-compile each program for T (vmcc --target) at
 #                   every level and run it under qemu-user; the reference is
 #                   the host's -O0 run
+#   --stress        also run each host build with VMRT_GC_STRESS=1 (a
+#                   collection at every allocation: finds values the
+#                   collector cannot see)
 #   OPT_LEVELS="0 2"   the -O levels (the first is the reference on the host)
 #   TIMEOUT=30         seconds each program may run (300 under qemu)
 #   RUNNER=...         the runner for --target (default qemu-aarch64 / qemu-riscv64)
@@ -20,14 +23,15 @@
 # of time) fails; its program and every output are kept in
 # BUILD/difftest-failures/seed-SEED/ and the seed is printed.
 set -uo pipefail
-build_arg="" count=50 first=1 size=20 target=""
+build_arg="" count=50 first=1 size=20 target="" stress=0
 while [ $# -gt 0 ]; do
     case $1 in
         -n) count=$2; shift 2 ;;
         -s) first=$2; shift 2 ;;
         --size) size=$2; shift 2 ;;
         --target) target=$2; shift 2 ;;
-        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --stress) stress=1; shift ;;
+        -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "difftest.sh: unknown option $1" >&2; exit 2 ;;
         *) build_arg=$1; shift ;;
     esac
@@ -53,36 +57,41 @@ host_timeout=${TIMEOUT:-30}
 target_timeout=${TIMEOUT:-300}
 keep="$build/difftest-failures"
 
-# configurations: "name|vmcc flags|runner?" — the first is the reference
+# configurations: "name|vmcc flags|runner?|environment" — the first is the
+# reference
 configs=()
 for opt in "${levels[@]}"; do
-    configs+=("host-O$opt|-O$opt|")
+    configs+=("host-O$opt|-O$opt||")
     # with a target, the host's reference run is enough: the target runs
     # every level
     [ -n "$target" ] && break
 done
+if [ $stress = 1 ]; then
+    for opt in "${levels[@]}"; do configs+=("host-O$opt-stress|-O$opt||VMRT_GC_STRESS=1"); done
+fi
 if [ -n "$target" ]; then
-    for opt in "${levels[@]}"; do configs+=("$target-O$opt|--target $target -O$opt|1"); done
+    for opt in "${levels[@]}"; do configs+=("$target-O$opt|--target $target -O$opt|1|"); done
 fi
 
 # one run: compiles and runs $work/pg.vmasm as configuration $1 into
 # $work/NAME.{out,err,status}; the status is "cc" if it does not compile
 run_config() {
-    local name=${1%%|*} rest=${1#*|} flags use_runner timeout exe rc=0
-    flags=${rest%%|*} use_runner=${rest#*|}
+    local name flags use_runner envs exe rc=0
+    IFS='|' read -r name flags use_runner envs <<< "$1"
     exe="$work/$name.exe"
     read -r -a flags <<< "$flags"
+    read -r -a envs <<< "$envs"
     if ! "$vmcc" "${flags[@]}" "$work/pg.vmasm" -o "$exe" 2> "$work/$name.err"; then
         : > "$work/$name.out"
         echo cc > "$work/$name.status"
         return
     fi
     if [ -n "$use_runner" ]; then
-        timeout=$target_timeout
-        timeout "$timeout" "${runner[@]}" "$exe" > "$work/$name.out" 2> "$work/$name.err" || rc=$?
+        env "${envs[@]}" timeout "$target_timeout" "${runner[@]}" "$exe" \
+            > "$work/$name.out" 2> "$work/$name.err" || rc=$?
     else
-        timeout=$host_timeout
-        timeout "$timeout" "$exe" > "$work/$name.out" 2> "$work/$name.err" || rc=$?
+        env "${envs[@]}" timeout "$host_timeout" "$exe" \
+            > "$work/$name.out" 2> "$work/$name.err" || rc=$?
     fi
     echo "$rc" > "$work/$name.status"
 }

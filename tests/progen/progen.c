@@ -1772,6 +1772,8 @@ static void gen_function(int fi, FILE *out)
     write_function(c, header, out);
 }
 
+static void call_tail_pairs(Ctx *c);
+
 static void gen_main(FILE *out)
 {
     static Ctx ctx;
@@ -1806,11 +1808,133 @@ static void gen_main(FILE *out)
         emit_handler_body(c);
         put_label(c, la);
     }
+    call_tail_pairs(c);
     try_block(c, 1 + rnd(size_param / 2 + 1), 0);
     print_label(c, "acc");
     emit(c, "callb.void println.i64, %s", R(c, r_acc));
     emit(c, "ret.i64 %s", R(c, r_acc));
     write_function(c, "func main() -> i64", out);
+}
+
+/* pairs of functions that call each other in tail position N times, with
+ * up to 8 parameters of several types (some travel in the frame), changed at
+ * every step and sometimes passed on in another order */
+#define MAX_PAIRS 2
+static int npairs;
+static int pair_nparams[MAX_PAIRS];
+static int pair_pkind[MAX_PAIRS][MAX_PARAMS];
+
+static void gen_tail_half(FILE *out, int k, int half)
+{
+    int np = pair_nparams[k];
+    const int *pk = pair_pkind[k];
+    fprintf(out, "func tl%d_%c(%%n: i64", k, "ab"[half]);
+    for (int i = 1; i < np; i++)
+        fprintf(out, ", %%q%d: %s", i, kind_type(pk[i]));
+    fprintf(out, ") -> i64 {\n");
+    fprintf(out,
+            "    .reg %%z: i64, %%c: i64, %%one: i64, %%r: i64, %%w: i64, %%x: f64, %%v: val\n");
+    fprintf(out, "    const.i64 %%one, 1\n");
+    fprintf(out, "    le.i64 %%c, %%n, %%z\n");
+    fprintf(out, "    br %%c, done, more\n");
+    fprintf(out, "done:\n");
+    fprintf(out, "    const.str %%v, \"tl%d_%c done\"\n", k, "ab"[half]);
+    fprintf(out, "    callb.void println.val, %%v\n");
+    for (int i = 1; i < np; i++) {
+        switch (pk[i]) {
+        case K_I64:
+            fprintf(out, "    callb.void println.i64, %%q%d\n", i);
+            fprintf(out, "    add.i64 %%r, %%r, %%q%d\n", i);
+            break;
+        case K_F64: fprintf(out, "    callb.void println.f64, %%q%d\n", i); break;
+        default: fprintf(out, "    callb.void println.val, %%q%d\n", i); break;
+        }
+    }
+    fprintf(out, "    ret.i64 %%r\n");
+    fprintf(out, "more:\n");
+    fprintf(out, "    sub.i64 %%n, %%n, %%one\n");
+    for (int i = 1; i < np; i++) {
+        if (chance(30))
+            continue;
+        switch (pk[i]) {
+        case K_I64: {
+            static const char *ops[] = {"add", "xor", "sub", "mul"};
+            fprintf(out, "    %s.i64 %%q%d, %%q%d, %%n\n", ops[rnd(4)], i, i);
+            break;
+        }
+        case K_F64:
+            fprintf(out, "    cvt.i64.f64 %%x, %%n\n");
+            fprintf(out, "    %s.f64 %%q%d, %%q%d, %%x\n", chance(50) ? "add" : "sub", i, i);
+            break;
+        case K_INT:
+            fprintf(out, "    const.int %%v, %d\n", rnd(5) - 2);
+            fprintf(out, "    add %%q%d, %%q%d, %%v\n", i, i);
+            break;
+        default: /* a string: its first code point goes last */
+            fprintf(out, "    callb %%w, str.len, %%q%d\n", i);
+            fprintf(out, "    gt.i64 %%c, %%w, %%one\n");
+            fprintf(out, "    br %%c, rot%d, norot%d\n", i, i);
+            fprintf(out, "rot%d:\n", i);
+            fprintf(out, "    callb %%v, str.slice, %%q%d, %%z, %%one\n", i);
+            fprintf(out, "    callb %%q%d, str.slice, %%q%d, %%one, %%w\n", i, i);
+            fprintf(out, "    callb %%q%d, str.concat, %%q%d, %%v\n", i, i);
+            fprintf(out, "norot%d:\n", i);
+            break;
+        }
+    }
+    /* pass the parameters on, two of the same kind swapped sometimes */
+    int order[MAX_PARAMS];
+    for (int i = 0; i < np; i++)
+        order[i] = i;
+    for (int t = 0; t < 3; t++) {
+        int i = 1 + rnd(np - 1 > 0 ? np - 1 : 1), j = 1 + rnd(np - 1 > 0 ? np - 1 : 1);
+        if (i < np && j < np && pk[i] == pk[j]) {
+            int x = order[i];
+            order[i] = order[j], order[j] = x;
+        }
+    }
+    fprintf(out, "    tailcall tl%d_%c, %%n", k, "ba"[half]);
+    for (int i = 1; i < np; i++)
+        fprintf(out, ", %%q%d", order[i]);
+    fprintf(out, "\n}\n\n");
+}
+
+static void gen_tail_pairs(FILE *out)
+{
+    static const int kinds[] = {K_I64, K_I64, K_F64, K_INT, K_STR};
+    npairs = 1 + rnd(MAX_PAIRS);
+    for (int k = 0; k < npairs; k++) {
+        pair_nparams[k] = 1 + rnd(MAX_PARAMS);
+        for (int i = 1; i < pair_nparams[k]; i++)
+            pair_pkind[k][i] = kinds[rnd(5)];
+        gen_tail_half(out, k, 0);
+        gen_tail_half(out, k, 1);
+    }
+}
+
+/* main calls each pair with a step count up to 50000, in a try region */
+static void call_tail_pairs(Ctx *c)
+{
+    for (int k = 0; k < npairs; k++) {
+        int ls = new_label(c), le = new_label(c), lh = new_label(c), la = new_label(c);
+        char args[512] = "";
+        for (int i = 1; i < pair_nparams[k]; i++) {
+            size_t l = strlen(args);
+            snprintf(args + l, sizeof args - l, ", %s", R(c, pick_read(c, pair_pkind[k][i])));
+        }
+        emit(c, "const.i64 %s, %d", R(c, r_t), chance(30) ? rnd(50001) : rnd(100));
+        put_label(c, ls);
+        emit(c, "call %s, tl%d_a, %s%s", R(c, r_t2), k, R(c, r_t), args);
+        mix_i64(c, r_t2);
+        print_label(c, "tl");
+        emit(c, "callb.void println.i64, %s", R(c, r_t2));
+        put_label(c, le);
+        emit(c, "jmp L%d", la);
+        buf_printf(&c->tries, "    .try L%d, L%d, L%d\n", ls, le, lh);
+        put_label(c, lh);
+        emit_handler_body(c);
+        put_label(c, la);
+    }
 }
 
 /* comparators for array.sort_by: ascending, descending, by text length */
@@ -1872,6 +1996,7 @@ int main(int argc, char **argv)
         set_signature(&funcs[i], i > 0 && chance(25));
     }
     gen_comparators(out);
+    gen_tail_pairs(out);
     for (int i = nfuncs - 1; i >= 0; i--)
         gen_function(i, out);
     gen_main(out);
