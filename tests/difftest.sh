@@ -87,12 +87,15 @@ run_config() {
         return
     fi
     if [ -n "$use_runner" ]; then
-        env "${envs[@]}" timeout "$target_timeout" "${runner[@]}" "$exe" \
+        env "${envs[@]}" timeout --verbose "$target_timeout" "${runner[@]}" "$exe" \
             > "$work/$name.out" 2> "$work/$name.err" || rc=$?
     else
-        env "${envs[@]}" timeout "$host_timeout" "$exe" \
+        env "${envs[@]}" timeout --verbose "$host_timeout" "$exe" \
             > "$work/$name.out" 2> "$work/$name.err" || rc=$?
     fi
+    # a program may exit with 124 itself: timeout --verbose says when it
+    # ended one
+    grep -q '^timeout: sending signal' "$work/$name.err" && rc=timeout
     echo "$rc" > "$work/$name.status"
 }
 
@@ -111,7 +114,7 @@ check_seed() { # seed size
         st=$(cat "$work/$name.status")
         if [ "$st" = cc ]; then
             why="$name: does not compile: $(head -1 "$work/$name.err")"
-        elif [ "$st" = 124 ]; then
+        elif [ "$st" = timeout ]; then
             why="$name: no end within the time limit"
         elif [ -z "$ref" ]; then
             ref=$name
