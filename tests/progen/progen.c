@@ -1328,9 +1328,20 @@ static void st_if(Ctx *c, int depth)
 {
     int lt = new_label(c), le = new_label(c), lj = new_label(c);
     static const char *ops[] = {"eq", "ne", "lt", "le", "gt", "ge"};
-    emit(c, "%s.i64 %s, %s, %s", ops[rnd(6)], R(c, r_t), R(c, pick_read(c, K_I64)),
-         R(c, pick_read(c, K_I64)));
-    emit(c, "br %s, L%d, L%d", R(c, r_t), lt, le);
+    int cond = r_t;
+    if (chance(20)) { /* any i64: non-zero is true */
+        cond = pick_read(c, K_I64);
+    } else if (chance(25)) {
+        emit(c, "%s.f64 %s, %s, %s", ops[rnd(6)], R(c, r_t), R(c, pick_read(c, K_F64)),
+             R(c, pick_read(c, K_F64)));
+    } else if (chance(20)) {
+        emit(c, "%s %s, %s, %s", ops[rnd(6)], R(c, r_t), R(c, pick_read(c, K_ANY)),
+             R(c, pick_read(c, K_ANY)));
+    } else {
+        emit(c, "%s.i64 %s, %s, %s", ops[rnd(6)], R(c, r_t), R(c, pick_read(c, K_I64)),
+             R(c, pick_read(c, K_I64)));
+    }
+    emit(c, "br %s, L%d, L%d", R(c, cond), lt, le);
     put_label(c, lt);
     gen_block(c, 1 + rnd(3), depth + 1);
     emit(c, "jmp L%d", lj);
@@ -1589,7 +1600,7 @@ static void setup_regs(Ctx *c)
     static const struct {
         const char *prefix;
         int kind, max;
-    } pools[] = {{"i", K_I64, 5},  {"x", K_F64, 4}, {"n", K_INT, 4}, {"g", K_FLT, 2},
+    } pools[] = {{"i", K_I64, 12}, {"x", K_F64, 8}, {"n", K_INT, 5}, {"g", K_FLT, 2},
                  {"s", K_STR, 3},  {"a", K_ARR, 2}, {"m", K_MAP, 2}, {"set", K_SET, 2},
                  {"tu", K_TUP, 2}, {"fv", K_FN, 1}, {"y", K_ANY, 3}};
     for (size_t p = 0; p < sizeof pools / sizeof *pools; p++) {
@@ -1899,8 +1910,57 @@ static void gen_tail_half(FILE *out, int k, int half)
     fprintf(out, "\n}\n\n");
 }
 
+/* the same with val parameters (ints and strings), through function values:
+ * fn.ref of the other half, then tailcall.v */
+static int vpair_nparams;
+static int vpair_pkind[MAX_PARAMS];
+
+static void gen_vtail_half(FILE *out, int half)
+{
+    int np = vpair_nparams;
+    fprintf(out, "func tv_%c(%%n: val", "ab"[half]);
+    for (int i = 1; i < np; i++)
+        fprintf(out, ", %%q%d: val", i);
+    fprintf(out, ") -> val {\n");
+    fprintf(out, "    .reg %%z: val, %%one: val, %%c: i64, %%f: val, %%v: val\n");
+    fprintf(out, "    const.int %%z, 0\n");
+    fprintf(out, "    const.int %%one, 1\n");
+    fprintf(out, "    le %%c, %%n, %%z\n");
+    fprintf(out, "    br %%c, done, more\n");
+    fprintf(out, "done:\n");
+    fprintf(out, "    tuple.new %%v, %%n");
+    for (int i = 1; i < np; i++)
+        fprintf(out, ", %%q%d", i);
+    fprintf(out, "\n    ret.val %%v\n");
+    fprintf(out, "more:\n");
+    fprintf(out, "    sub %%n, %%n, %%one\n");
+    for (int i = 1; i < np; i++)
+        if (vpair_pkind[i] == K_INT && chance(70))
+            fprintf(out, "    %s %%q%d, %%q%d, %%n\n", chance(50) ? "add" : "sub", i, i);
+    int order[MAX_PARAMS];
+    for (int i = 0; i < np; i++)
+        order[i] = i;
+    for (int t = 0; t < 3 && np > 2; t++) {
+        int i = 1 + rnd(np - 1), j = 1 + rnd(np - 1);
+        if (vpair_pkind[i] == vpair_pkind[j]) {
+            int x = order[i];
+            order[i] = order[j], order[j] = x;
+        }
+    }
+    fprintf(out, "    fn.ref %%f, tv_%c\n", "ba"[half]);
+    fprintf(out, "    tailcall.v %%f, %%n");
+    for (int i = 1; i < np; i++)
+        fprintf(out, ", %%q%d", order[i]);
+    fprintf(out, "\n}\n\n");
+}
+
 static void gen_tail_pairs(FILE *out)
 {
+    vpair_nparams = 1 + rnd(MAX_PARAMS);
+    for (int i = 1; i < vpair_nparams; i++)
+        vpair_pkind[i] = chance(60) ? K_INT : K_STR;
+    gen_vtail_half(out, 0);
+    gen_vtail_half(out, 1);
     static const int kinds[] = {K_I64, K_I64, K_F64, K_INT, K_STR};
     npairs = 1 + rnd(MAX_PAIRS);
     for (int k = 0; k < npairs; k++) {
@@ -1915,6 +1975,26 @@ static void gen_tail_pairs(FILE *out)
 /* main calls each pair with a step count up to 50000, in a try region */
 static void call_tail_pairs(Ctx *c)
 {
+    {
+        int ls = new_label(c), le = new_label(c), lh = new_label(c), la = new_label(c);
+        char args[512] = "";
+        for (int i = 1; i < vpair_nparams; i++) {
+            size_t l = strlen(args);
+            snprintf(args + l, sizeof args - l, ", %s", R(c, pick_read(c, vpair_pkind[i])));
+        }
+        emit(c, "const.int %s, %d", R(c, r_cmpf), chance(30) ? rnd(20001) : rnd(100));
+        put_label(c, ls);
+        emit(c, "call %s, tv_a, %s%s", R(c, r_cmpf), R(c, r_cmpf), args);
+        print_label(c, "tv");
+        emit(c, "callb.void println.val, %s", R(c, r_cmpf));
+        mix_reg(c, r_cmpf);
+        put_label(c, le);
+        emit(c, "jmp L%d", la);
+        buf_printf(&c->tries, "    .try L%d, L%d, L%d\n", ls, le, lh);
+        put_label(c, lh);
+        emit_handler_body(c);
+        put_label(c, la);
+    }
     for (int k = 0; k < npairs; k++) {
         int ls = new_label(c), le = new_label(c), lh = new_label(c), la = new_label(c);
         char args[512] = "";
