@@ -509,7 +509,12 @@ static void st_i64_arith(Ctx *c)
         emit(c, "%s.i64 %s, %s", chance(50) ? "neg" : "not", R(c, d), R(c, a));
     } else {
         const char *op = bin[rnd(sizeof bin / sizeof *bin)];
-        if ((!strcmp(op, "div") || !strcmp(op, "rem")) && chance(60)) {
+        if ((!strcmp(op, "div") || !strcmp(op, "rem")) && chance(15)) {
+            /* MIN / -1 and MIN rem -1: defined, no trap */
+            emit(c, "const.i64 %s, -0x8000000000000000", R(c, d));
+            emit(c, "const.i64 %s, -1", R(c, r_t));
+            a = d, b = r_t;
+        } else if ((!strcmp(op, "div") || !strcmp(op, "rem")) && chance(60)) {
             /* an odd divisor: never zero */
             emit(c, "or.i64 %s, %s, %s", R(c, r_t), R(c, b), R(c, r_one));
             b = r_t;
