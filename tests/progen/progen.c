@@ -627,8 +627,8 @@ static void st_convert(Ctx *c)
         emit(c, "truthy %s, %s", R(c, d), R(c, s));
         mix_i64(c, d);
         break;
-    default: /* to_int / to_float of a scalar */
-        s = pick_read(c, K_ANY);
+    default: /* to_int / to_float of a number, or of any scalar */
+        s = chance(80) ? pick_read(c, chance(50) ? K_INT : K_FLT) : pick_read(c, K_ANY);
         if ((d = pick_write(c, K_ANY)) < 0)
             return;
         emit(c, "callb %s, %s, %s", R(c, d), chance(50) ? "to_int" : "to_float", R(c, s));
@@ -643,7 +643,7 @@ static void st_dyn_arith(Ctx *c)
     static const char *ops[] = {"add", "sub", "mul", "add", "sub"};
     const char *op = ops[rnd(5)];
     int d, a, b;
-    switch (chance(15) ? 2 : rnd(2)) {
+    switch (chance(6) ? 2 : rnd(2)) {
     case 0:
         if ((d = pick_write(c, K_INT)) < 0)
             return;
@@ -829,7 +829,13 @@ static void st_string(Ctx *c)
     case 18:
         if ((d = pick_write(c, K_ANY)) < 0)
             return;
-        emit(c, "callb %s, str.to_number, %s", R(c, d), R(c, pick_read(c, K_STR)));
+        if (chance(60)) { /* the text of a number */
+            emit(c, "callb %s, to_string, %s", R(c, r_lbl),
+                 R(c, pick_read(c, chance(50) ? K_INT : K_FLT)));
+            emit(c, "callb %s, str.to_number, %s", R(c, d), R(c, r_lbl));
+        } else {
+            emit(c, "callb %s, str.to_number, %s", R(c, d), R(c, pick_read(c, K_STR)));
+        }
         print_label(c, "num");
         emit(c, "callb.void println.val, %s", R(c, d));
         return;
@@ -1229,7 +1235,7 @@ static void st_fnval(Ctx *c)
     int j = t[rnd(n)];
     make_fn_value(c, f, j);
     c->cost += c->mult * funcs[j].cost;
-    switch (rnd(5)) {
+    switch (rnd(12)) {
     case 0: /* apply with an array of one int */
         if ((d = pick_write(c, K_INT)) < 0)
             return;
@@ -1244,6 +1250,7 @@ static void st_fnval(Ctx *c)
              R(c, pick_read(c, K_INT)));
         break;
     case 2:
+    case 3:
         print_label(c, "fn");
         emit(c, "callb.void println.val, %s", R(c, f));
         emit(c, "callb %s, fn.name, %s", R(c, r_lbl), R(c, f));
@@ -1704,7 +1711,7 @@ static void gen_function(int fi, FILE *out)
     /* statements in groups, some of them in try regions */
     while (nst > 0) {
         int n = 1 + rnd(4);
-        if (chance(35))
+        if (chance(55))
             try_block(c, n, f->ncaps ? 2 : 0);
         else
             gen_block(c, n, f->ncaps ? 2 : 0);
