@@ -5,7 +5,7 @@
 # tests/progen/seeds.txt always run too. docs/difftest.md has the details.
 #
 # Usage: tests/difftest.sh [build-dir] [-n COUNT] [-s FIRST_SEED] [--size N]
-#                          [--target aarch64|riscv64] [--stress]
+#                          [--target aarch64|riscv64] [--stress] [--roundtrip]
 #   -n COUNT        random seeds to run (default 50), FIRST_SEED .. FIRST_SEED+COUNT-1
 #   -s FIRST_SEED   default 1
 #   --size N        progen's SIZE (default 20): functions and statements per function
@@ -15,7 +15,12 @@
 #   --stress        also run each host build with VMRT_GC_STRESS=1 (a
 #                   collection at every allocation: finds values the
 #                   collector cannot see)
+#   --roundtrip     also check the binary form: text -> .vmbc -> text (--disasm)
+#                   -> .vmbc must give the same bytes, and the program built
+#                   from the .vmbc (-O2) and from the disassembly (-O0) must
+#                   agree with the others
 #   OPT_LEVELS="0 2"   the -O levels (the first is the reference on the host)
+#   VMCC_FLAGS="-g"    more vmcc flags for every build
 #   TIMEOUT=30         seconds each program may run (300 under qemu)
 #   RUNNER=...         the runner for --target (default qemu-aarch64 / qemu-riscv64)
 #
@@ -23,7 +28,7 @@
 # of time) fails; its program and every output are kept in
 # BUILD/difftest-failures/seed-SEED/ and the seed is printed.
 set -uo pipefail
-build_arg="" count=50 first=1 size=20 target="" stress=0
+build_arg="" count=50 first=1 size=20 target="" stress=0 roundtrip=0
 while [ $# -gt 0 ]; do
     case $1 in
         -n) count=$2; shift 2 ;;
@@ -31,7 +36,8 @@ while [ $# -gt 0 ]; do
         --size) size=$2; shift 2 ;;
         --target) target=$2; shift 2 ;;
         --stress) stress=1; shift ;;
-        -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --roundtrip) roundtrip=1; shift ;;
+        -h | --help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "difftest.sh: unknown option $1" >&2; exit 2 ;;
         *) build_arg=$1; shift ;;
     esac
@@ -44,6 +50,7 @@ if [ ! -x "$progen" ]; then
     exit 1
 fi
 read -r -a levels <<< "${OPT_LEVELS:-0 2}"
+read -r -a cc_flags <<< "${VMCC_FLAGS:-}"
 runner=()
 if [ -n "$target" ]; then
     case $target in
@@ -57,8 +64,8 @@ host_timeout=${TIMEOUT:-30}
 target_timeout=${TIMEOUT:-300}
 keep="$build/difftest-failures"
 
-# configurations: "name|vmcc flags|runner?|environment" — the first is the
-# reference
+# configurations: "name|vmcc flags|runner?|environment|input" — the first
+# is the reference; the input is pg.vmasm unless named
 configs=()
 for opt in "${levels[@]}"; do
     configs+=("host-O$opt|-O$opt||")
@@ -69,6 +76,9 @@ done
 if [ $stress = 1 ]; then
     for opt in "${levels[@]}"; do configs+=("host-O$opt-stress|-O$opt||VMRT_GC_STRESS=1"); done
 fi
+if [ $roundtrip = 1 ]; then
+    configs+=("host-O2-vmbc|-O2|||pg.vmbc" "host-O0-disasm|-O0|||pg.dis.vmasm")
+fi
 if [ -n "$target" ]; then
     for opt in "${levels[@]}"; do configs+=("$target-O$opt|--target $target -O$opt|1|"); done
 fi
@@ -76,12 +86,13 @@ fi
 # one run: compiles and runs $work/pg.vmasm as configuration $1 into
 # $work/NAME.{out,err,status}; the status is "cc" if it does not compile
 run_config() {
-    local name flags use_runner envs exe rc=0
-    IFS='|' read -r name flags use_runner envs <<< "$1"
+    local name flags use_runner envs input exe rc=0
+    IFS='|' read -r name flags use_runner envs input <<< "$1"
     exe="$work/$name.exe"
     read -r -a flags <<< "$flags"
     read -r -a envs <<< "$envs"
-    if ! "$vmcc" "${flags[@]}" "$work/pg.vmasm" -o "$exe" 2> "$work/$name.err"; then
+    if ! "$vmcc" "${cc_flags[@]}" "${flags[@]}" "$work/${input:-pg.vmasm}" -o "$exe" \
+        2> "$work/$name.err"; then
         : > "$work/$name.out"
         echo cc > "$work/$name.status"
         return
@@ -105,7 +116,18 @@ check_seed() { # seed size
     if ! "$progen" "$seed" "$sz" > "$work/pg.vmasm" 2> "$work/progen.err"; then
         why="progen failed"
     fi
-    rm -f "$work"/*.out "$work"/*.err "$work"/*.status "$work"/*.exe
+    rm -f "$work"/*.out "$work"/*.err "$work"/*.status "$work"/*.exe "$work"/pg.*vmbc \
+        "$work"/pg.dis.vmasm
+    if [ -z "$why" ] && [ $roundtrip = 1 ]; then
+        # the binary form: text -> binary -> text -> binary gives the same bytes
+        if ! "$vmcc" --emit=vmbc "$work/pg.vmasm" -o "$work/pg.vmbc" 2> "$work/vmbc.err" ||
+            ! "$vmcc" --disasm "$work/pg.vmbc" > "$work/pg.dis.vmasm" 2>> "$work/vmbc.err" ||
+            ! "$vmcc" --emit=vmbc "$work/pg.dis.vmasm" -o "$work/pg.2.vmbc" 2>> "$work/vmbc.err"; then
+            why="binary round trip failed: $(head -1 "$work/vmbc.err")"
+        elif ! cmp -s "$work/pg.vmbc" "$work/pg.2.vmbc"; then
+            why="text -> vmbc -> text -> vmbc changed the bytes"
+        fi
+    fi
     for c in "${configs[@]}"; do
         [ -n "$why" ] && break
         name=${c%%|*}
@@ -130,7 +152,7 @@ check_seed() { # seed size
     local dir="$keep/seed-$seed${target:+-$target}"
     rm -rf "$dir"
     mkdir -p "$dir"
-    cp "$work/pg.vmasm" "$work"/*.out "$work"/*.err "$work"/*.status "$dir/" 2> /dev/null
+    cp "$work"/pg.* "$work"/*.out "$work"/*.err "$work"/*.status "$dir/" 2> /dev/null
     echo "FAIL seed $seed (size $sz): $why"
     if [ -n "$ref" ] && [ -f "$work/$name.out" ] && [ "$name" != "$ref" ]; then
         diff -a "$work/$ref.out" "$work/$name.out" | head -10 | sed 's/^/    /'
