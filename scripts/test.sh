@@ -6,7 +6,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${STAGES:-"format docs unit e2e stress soak neg cli harden fuzz sanitize tsan cross"}
+stages=${STAGES:-"format docs unit e2e stress soak difftest neg cli harden fuzz sanitize tsan cross"}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || exit 1
@@ -91,6 +91,8 @@ for s in $stages; do
         # Thousands of supervised processes exchanging messages, crashing and
         # restarting, round after round (docs/robustness.md).
         soak) run soak tests/run_soak.sh build ;;
+        # Random valid programs at -O0 and -O2 must agree (docs/difftest.md).
+        difftest) run difftest tests/difftest.sh build -n 200 ;;
         neg) run negative tests/run_neg.sh build ;;
         cli) run cli tests/run_cli.sh build ;;
         # The ELF hardening of produced executables (docs/hardening.md).
@@ -133,6 +135,8 @@ for s in $stages; do
                 run "$t e2e -O0 (qemu)" env TARGET=$t OPT_LEVELS=0 tests/run_e2e.sh build
                 run "$t e2e -O2 (qemu)" env TARGET=$t OPT_LEVELS=2 tests/run_e2e.sh build
             done
+            run "aarch64 difftest (qemu)" tests/difftest.sh build -n 80 --target aarch64
+            run "riscv64 difftest (qemu)" tests/difftest.sh build -n 40 --target riscv64
             run "cross hardening" tests/run_hardening.sh build aarch64 riscv64
             ;;
         *) echo "unknown stage $s"; total_fail=$((total_fail + 1)) ;;
