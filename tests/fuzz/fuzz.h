@@ -13,12 +13,10 @@
 #include "ir.h"
 #include "util.h"
 
+/* LLVMFuzzerInitialize is fuzz_common.c's, shared by every target: it
+ * sends diagnostics to /dev/null unless VMCC_FUZZ_VERBOSE is set. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Send diagnostics to /dev/null, unless VMCC_FUZZ_VERBOSE is set (to read
- * them while looking at a reproducer). Crash reports are not affected. */
-void fuzz_quiet(void);
 
 /* A finding: print the message and abort, so libFuzzer keeps the input. */
 NORETURN void fuzz_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);

@@ -8,14 +8,6 @@
 #include "fuzz.h"
 #include "verify.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_quiet();
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* asm_parse reads text[len] (a NUL), and the module keeps `text`. */

@@ -18,13 +18,19 @@
 #include "verify.h"
 #include "vmbc.h"
 
-void fuzz_quiet(void)
+/* Every target's: diagnostics to /dev/null, unless VMCC_FUZZ_VERBOSE is
+ * set (to read them while looking at a reproducer). Crash reports are not
+ * affected. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+    (void)argc;
+    (void)argv;
     if (getenv("VMCC_FUZZ_VERBOSE"))
-        return;
+        return 0;
     FILE *null = fopen("/dev/null", "w");
     if (null)
         diag_set_stream(null);
+    return 0;
 }
 
 void fuzz_fail(const char *fmt, ...)

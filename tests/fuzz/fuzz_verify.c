@@ -5,14 +5,6 @@
 #include "verify.h"
 #include "vmbc.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_quiet();
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     module_t *m = vmbc_read("fuzz.vmbc", data, size);

@@ -2,14 +2,6 @@
 #include "fuzz.h"
 #include "vmbc.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_quiet();
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     module_free(vmbc_read("fuzz.vmbc", data, size));

@@ -422,32 +422,31 @@ static void print_reg(Ctx *c, int r)
     }
 }
 
-/* a string register longer than 40 code points is cut to its first 12 */
-static void clamp_str(Ctx *c, int r)
+/* a sequence register (a string or an array: `kind` is "str" or "array")
+ * longer than `max` items is cut to its first `keep` */
+static void clamp_seq(Ctx *c, int r, const char *kind, int max, int keep)
 {
     int lcut = new_label(c), lok = new_label(c);
-    emit(c, "callb %s, str.len, %s", R(c, r_t3), R(c, r));
-    emit(c, "const.i64 %s, 40", R(c, r_t2));
+    emit(c, "callb %s, %s.len, %s", R(c, r_t3), kind, R(c, r));
+    emit(c, "const.i64 %s, %d", R(c, r_t2), max);
     emit(c, "gt.i64 %s, %s, %s", R(c, r_t3), R(c, r_t3), R(c, r_t2));
     emit(c, "br %s, L%d, L%d", R(c, r_t3), lcut, lok);
     put_label(c, lcut);
-    emit(c, "const.i64 %s, 12", R(c, r_t2));
-    emit(c, "callb %s, str.slice, %s, %s, %s", R(c, r), R(c, r), R(c, r_zero), R(c, r_t2));
+    emit(c, "const.i64 %s, %d", R(c, r_t2), keep);
+    emit(c, "callb %s, %s.slice, %s, %s, %s", R(c, r), kind, R(c, r), R(c, r_zero), R(c, r_t2));
     put_label(c, lok);
+}
+
+/* a string register longer than 40 code points is cut to its first 12 */
+static void clamp_str(Ctx *c, int r)
+{
+    clamp_seq(c, r, "str", 40, 12);
 }
 
 /* an array register longer than 32 items is cut to its first 8 */
 static void clamp_arr(Ctx *c, int r)
 {
-    int lcut = new_label(c), lok = new_label(c);
-    emit(c, "callb %s, array.len, %s", R(c, r_t3), R(c, r));
-    emit(c, "const.i64 %s, 32", R(c, r_t2));
-    emit(c, "gt.i64 %s, %s, %s", R(c, r_t3), R(c, r_t3), R(c, r_t2));
-    emit(c, "br %s, L%d, L%d", R(c, r_t3), lcut, lok);
-    put_label(c, lcut);
-    emit(c, "const.i64 %s, 8", R(c, r_t2));
-    emit(c, "callb %s, array.slice, %s, %s, %s", R(c, r), R(c, r), R(c, r_zero), R(c, r_t2));
-    put_label(c, lok);
+    clamp_seq(c, r, "array", 32, 8);
 }
 
 /* a set register with more than 32 members is replaced by a new one */
