@@ -896,6 +896,23 @@ static void loop_end(Ctx *c, int k, int lhead, int lexit)
     c->loopdepth--;
 }
 
+/* a loop over the entries of map or set register `coll` with `kind`.next
+ * (`kind` is "map" or "set"); the position is lc[k]; loop_end closes it */
+static int next_loop_begin(Ctx *c, const char *kind, int coll, int *lhead, int *lexit)
+{
+    int k = c->loopdepth++;
+    *lhead = new_label(c);
+    *lexit = new_label(c);
+    int lbody = new_label(c);
+    emit(c, "const.i64 %s, 0", R(c, r_lc[k]));
+    put_label(c, *lhead);
+    emit(c, "callb %s, %s.next, %s, %s", R(c, r_lc[k]), kind, R(c, coll), R(c, r_lc[k]));
+    emit(c, "lt.i64 %s, %s, %s", R(c, r_t), R(c, r_lc[k]), R(c, r_zero));
+    emit(c, "br %s, L%d, L%d", R(c, r_t), *lexit, lbody);
+    put_label(c, lbody);
+    return k;
+}
+
 static void st_array(Ctx *c)
 {
     int a = pick_read(c, K_ARR), d, s;
@@ -1072,24 +1089,14 @@ static void st_map(Ctx *c)
     case 10: { /* iterate with map.next / key_at / value_at */
         if (c->loopdepth >= 4)
             return;
-        int lh = new_label(c), lx = new_label(c), lb = new_label(c), k = c->loopdepth;
-        emit(c, "const.i64 %s, 0", R(c, r_lc[k]));
-        put_label(c, lh);
-        emit(c, "callb %s, map.next, %s, %s", R(c, r_lc[k]), R(c, m), R(c, r_lc[k]));
-        emit(c, "lt.i64 %s, %s, %s", R(c, r_t), R(c, r_lc[k]), R(c, r_zero));
-        emit(c, "br %s, L%d, L%d", R(c, r_t), lx, lb);
-        put_label(c, lb);
-        c->loopdepth++;
+        int lh, lx, k = next_loop_begin(c, "map", m, &lh, &lx);
         if ((d = pick_write(c, K_ANY)) >= 0) {
             emit(c, "callb %s, map.key_at, %s, %s", R(c, d), R(c, m), R(c, r_lc[k]));
             mix_reg(c, d);
             emit(c, "callb %s, map.value_at, %s, %s", R(c, d), R(c, m), R(c, r_lc[k]));
             mix_reg(c, d);
         }
-        c->loopdepth--;
-        emit(c, "add.i64 %s, %s, %s", R(c, r_lc[k]), R(c, r_lc[k]), R(c, r_one));
-        emit(c, "jmp L%d", lh);
-        put_label(c, lx);
+        loop_end(c, k, lh, lx);
         return;
     }
     default:
@@ -1140,20 +1147,12 @@ static void st_set(Ctx *c)
     case 7: { /* iterate with set.next / set.at */
         if (c->loopdepth >= 4)
             return;
-        int lh = new_label(c), lx = new_label(c), lb = new_label(c), k = c->loopdepth;
-        emit(c, "const.i64 %s, 0", R(c, r_lc[k]));
-        put_label(c, lh);
-        emit(c, "callb %s, set.next, %s, %s", R(c, r_lc[k]), R(c, s), R(c, r_lc[k]));
-        emit(c, "lt.i64 %s, %s, %s", R(c, r_t), R(c, r_lc[k]), R(c, r_zero));
-        emit(c, "br %s, L%d, L%d", R(c, r_t), lx, lb);
-        put_label(c, lb);
+        int lh, lx, k = next_loop_begin(c, "set", s, &lh, &lx);
         if ((d = pick_write(c, K_ANY)) >= 0) {
             emit(c, "callb %s, set.at, %s, %s", R(c, d), R(c, s), R(c, r_lc[k]));
             mix_reg(c, d);
         }
-        emit(c, "add.i64 %s, %s, %s", R(c, r_lc[k]), R(c, r_lc[k]), R(c, r_one));
-        emit(c, "jmp L%d", lh);
-        put_label(c, lx);
+        loop_end(c, k, lh, lx);
         return;
     }
     default:
