@@ -18,9 +18,6 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A finding: print the message and abort, so libFuzzer keeps the input. */
-NORETURN void fuzz_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
-
 /* The guarantees docs/bytecode.md gives a verified module `m`, checked:
  *   - binary round trip: its encoding reads back, verifies and encodes to
  *     the same bytes (the canonical form);
@@ -28,7 +25,8 @@ NORETURN void fuzz_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
  *     the same bytes (NaN payloads aside, which text does not keep);
  *   - lowering: it lowers to LLVM IR that LLVM's verifier accepts, with
  *     and without debug information, and no internal error on the way.
- * Any failure is a fuzz_fail. */
+ * Any failure is a die() (util.h): an internal error that aborts, so
+ * libFuzzer keeps the input. */
 void fuzz_check_verified(const module_t *m);
 
 #endif

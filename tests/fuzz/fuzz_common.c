@@ -2,7 +2,6 @@
 #include "fuzz.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +30,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (null)
         diag_set_stream(null);
     return 0;
-}
-
-void fuzz_fail(const char *fmt, ...)
-{
-    fflush(stdout);
-    fputs("fuzz: ", stderr);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
 }
 
 static buf_t encode(const module_t *m)
@@ -80,14 +67,14 @@ static bool has_nan_payload(const module_t *m)
 static void check_reencodes(const module_t *back, const buf_t *bytes, const char *what)
 {
     if (!back)
-        fuzz_fail("%s: a verified module does not read back", what);
+        die("%s: a verified module does not read back", what);
     if (!verify_module(back))
-        fuzz_fail("%s: a verified module does not verify after the round trip", what);
+        die("%s: a verified module does not verify after the round trip", what);
     buf_t again = encode(back);
     if (!same_bytes(bytes, &again))
-        fuzz_fail("%s: a verified module encodes to other bytes after the round trip (%zu, then "
-                  "%zu bytes)",
-                  what, bytes->len, again.len);
+        die("%s: a verified module encodes to other bytes after the round trip (%zu, then "
+            "%zu bytes)",
+            what, bytes->len, again.len);
     buf_free(&again);
 }
 
@@ -105,7 +92,7 @@ static module_t *reassemble(const module_t *m, buf_t *text)
     buf_byte(text, 0); /* asm_parse reads text[len] */
     module_t *back = asm_parse("roundtrip.vmasm", text->data, text->len - 1);
     if (!back || !verify_module(back))
-        fuzz_fail("text: the disassembly of a verified module does not assemble and verify");
+        die("text: the disassembly of a verified module does not assemble and verify");
     return back;
 }
 
@@ -118,15 +105,15 @@ static void check_text(const module_t *m, const buf_t *bytes)
     module_t *m1 = reassemble(m, &text1);
     buf_t bytes1 = encode(m1);
     if (m->from_text && !has_nan_payload(m) && !same_bytes(bytes, &bytes1))
-        fuzz_fail("text: a verified module encodes to other bytes after disassembly (%zu, then "
-                  "%zu bytes)",
-                  bytes->len, bytes1.len);
+        die("text: a verified module encodes to other bytes after disassembly (%zu, then "
+            "%zu bytes)",
+            bytes->len, bytes1.len);
     module_t *m2 = reassemble(m1, &text2);
     buf_t bytes2 = encode(m2);
     if (!same_bytes(&bytes1, &bytes2))
-        fuzz_fail("text: disassembling and assembling twice gives other bytes (%zu, then %zu "
-                  "bytes)",
-                  bytes1.len, bytes2.len);
+        die("text: disassembling and assembling twice gives other bytes (%zu, then %zu "
+            "bytes)",
+            bytes1.len, bytes2.len);
     buf_free(&bytes2);
     buf_free(&bytes1);
     module_free(m2);
@@ -144,7 +131,7 @@ static void check_lowering(const module_t *m, bool debug)
     LLVMModuleRef mod = lower_module(llc, m, &lo);
     char *msg = NULL;
     if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
-        fuzz_fail("lowering a verified module gave invalid LLVM IR:\n%s", msg);
+        die("lowering a verified module gave invalid LLVM IR:\n%s", msg);
     LLVMDisposeMessage(msg);
     LLVMDisposeModule(mod);
     LLVMContextDispose(llc);
