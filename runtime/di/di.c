@@ -890,7 +890,7 @@ static vm_val_t process_value(vm_ctx_t *ctx, dep_t *d)
                         d->name);
     rt_proc_t *p = rt_proc_of(ctx);
     if (!p->di_cache) {
-        p->di_cache = GC_MALLOC(ndeps * sizeof *p->di_cache);
+        p->di_cache = rt_gc_malloc(ndeps * sizeof *p->di_cache, 0);
         if (!p->di_cache)
             return rt_raise(ctx, "out_of_memory", "di.get: no memory for the process's values");
     }

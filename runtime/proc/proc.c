@@ -199,7 +199,7 @@ static int grow(void **arr, uint32_t *cap, uint32_t need, size_t item)
     if (need <= *cap)
         return 1;
     uint32_t cap2 = *cap ? 2 * *cap : 2;
-    void *p = GC_MALLOC(cap2 * item);
+    void *p = rt_gc_malloc(cap2 * item, 0);
     if (!p)
         return 0;
     if (*arr)
@@ -286,7 +286,7 @@ static int held_add(rt_proc_t *p, vm_val_t ref, vm_val_t pid)
         if (p->capwatching >= UINT32_C(1) << 31)
             return 0;
         uint32_t cap = p->capwatching ? 2 * p->capwatching : 4, oldcap = p->capwatching;
-        rt_mon_t *old = p->watching, *t = GC_MALLOC((size_t)cap * sizeof *t); /* zeroed */
+        rt_mon_t *old = p->watching, *t = rt_gc_malloc((size_t)cap * sizeof *t, 0); /* zeroed */
         if (!t)
             return 0;
         p->watching = t;

@@ -64,7 +64,7 @@ void rt_blocking_call(vm_ctx_t *ctx, void (*fn)(void *arg), void *arg)
         return;
     }
     rt_proc_t *p = rt_proc_of(ctx);
-    rt_job_t *job = GC_MALLOC(sizeof *job);
+    rt_job_t *job = rt_gc_malloc(sizeof *job, 0);
     if (!job)
         rt_fatal(NULL, "out_of_memory", "cannot queue a blocking call");
     *job = (rt_job_t){fn, arg, p, NULL};
@@ -118,7 +118,7 @@ static void do_read_line(void *arg)
 
 vm_val_t vm_io_read_line(vm_ctx_t *ctx)
 {
-    read_line_t *r = GC_MALLOC(sizeof *r); /* not on the stack: it moves */
+    read_line_t *r = rt_gc_malloc(sizeof *r, 0); /* not on the stack: it moves */
     if (!r)
         return rt_raise(ctx, "out_of_memory", "io.read_line: no memory");
     rt_blocking_call(ctx, do_read_line, r);

@@ -295,7 +295,7 @@ static void save(rt_worker_t *w, rt_proc_t *p)
     if (need > sizeof p->inl) {
         if (need > p->savecap) {
             size_t cap = need + need / 2;
-            char *b = GC_MALLOC_ATOMIC(cap);
+            char *b = rt_gc_malloc(cap, 1);
             if (!b)
                 rt_fatal(NULL, "out_of_memory", "cannot save a process stack of %zu bytes", need);
             p->save = b;
