@@ -38,7 +38,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#define XXH_INLINE_ALL /* header-only: nothing to link on any target */
 #include <xxhash.h>
 
 #include "../chan/chan.h"

@@ -8,7 +8,6 @@
  * are the same object. Atoms are never collected. */
 #include <pthread.h>
 #include <string.h>
-#define XXH_INLINE_ALL /* header-only: nothing to link on any target */
 #include <xxhash.h>
 
 #define GC_THREADS
