@@ -14,9 +14,10 @@ packages=(
   libcriterion-dev                             # unit tests
   clang-format                                 # style check (.clang-format)
   gdb                                          # debug information tests (vmcc -g)
+  time                                         # peak RSS in the soak test (/usr/bin/time)
 )
 if [ "${1:-}" = bench ]; then
-  packages+=(hyperfine jq luajit lua5.4 erlang-nox golang-go crystal time)
+  packages+=(hyperfine jq luajit lua5.4 erlang-nox golang-go crystal)
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)

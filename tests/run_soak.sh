@@ -39,20 +39,8 @@ run() {
     if [ -n "$filter" ] && [[ "$name" != *"$filter"* ]]; then return 0; fi
     local out="$work/$name.out" err="$work/$name.err" rss="$work/$name.rss" rc=0 t0 t1
     t0=$(date +%s%N)
-    if [ -x /usr/bin/time ]; then
-        env "${envs[@]}" /usr/bin/time -o "$rss" -f %M timeout "$timeout" "$exe" "${args[@]}" \
-            > "$out" 2> "$err" || rc=$?
-    else
-        # no GNU time: sample the peak (VmHWM) while it runs
-        env "${envs[@]}" timeout "$timeout" "$exe" "${args[@]}" > "$out" 2> "$err" &
-        local pid=$! hwm=""
-        while kill -0 "$pid" 2> /dev/null; do
-            hwm=$(awk '/^VmHWM/ {print $2}' /proc/"$(pgrep -P "$pid" | head -1)"/status 2> /dev/null || echo "$hwm")
-            sleep 0.1
-        done
-        wait "$pid" || rc=$?
-        echo "${hwm:-n/a}" > "$rss"
-    fi
+    env "${envs[@]}" /usr/bin/time -o "$rss" -f %M timeout "$timeout" "$exe" "${args[@]}" \
+        > "$out" 2> "$err" || rc=$?
     t1=$(date +%s%N)
     local ok=1
     if [ "$rc" = 124 ]; then
