@@ -53,12 +53,7 @@ read -r -a levels <<< "${OPT_LEVELS:-0 2}"
 read -r -a cc_flags <<< "${VMCC_FLAGS:-}"
 runner=()
 if [ -n "$target" ]; then
-    case $target in
-        aarch64* | arm64*) runner=(qemu-aarch64) ;;
-        riscv64*) runner=(qemu-riscv64) ;;
-        *) echo "difftest.sh: no runner known for --target $target"; exit 1 ;;
-    esac
-    [ -n "${RUNNER:-}" ] && read -r -a runner <<< "$RUNNER"
+    set_runner "$target" || { echo "difftest.sh: no runner known for --target $target"; exit 1; }
 fi
 host_timeout=${TIMEOUT:-30}
 target_timeout=${TIMEOUT:-300}

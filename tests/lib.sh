@@ -18,3 +18,17 @@ if [ ! -x "$vmcc" ]; then
     echo "$suite: 0 passed, 1 failed"
     exit 1
 fi
+
+# set_runner TARGET: runner=(...) runs a program built for TARGET on this
+# machine: qemu-user for aarch64 and riscv64, nothing for x86_64; RUNNER
+# ("qemu-aarch64 -L /") overrides. Returns 1 for a target it cannot run.
+set_runner() {
+    case $1 in
+        aarch64* | arm64*) runner=(qemu-aarch64) ;;
+        riscv64*) runner=(qemu-riscv64) ;;
+        x86_64* | amd64*) runner=() ;;
+        *) return 1 ;;
+    esac
+    if [ -n "${RUNNER:-}" ]; then read -r -a runner <<< "$RUNNER"; fi
+    return 0
+}

@@ -35,14 +35,10 @@ read -r -a cc_flags <<< "${VMCC_FLAGS:-}"
 runner=()
 if [ -n "${TARGET:-}" ]; then
     cc_flags+=(--target "$TARGET")
-    case $TARGET in
-        aarch64* | arm64*) runner=(qemu-aarch64) ;;
-        riscv64*) runner=(qemu-riscv64) ;;
-        x86_64* | amd64*) ;;
-        *) echo "run_e2e.sh: no runner known for TARGET=$TARGET"; exit 1 ;;
-    esac
+    set_runner "$TARGET" || { echo "run_e2e.sh: no runner known for TARGET=$TARGET"; exit 1; }
+elif [ -n "${RUNNER:-}" ]; then
+    read -r -a runner <<< "$RUNNER"
 fi
-[ -n "${RUNNER:-}" ] && read -r -a runner <<< "$RUNNER"
 timeout=${TIMEOUT:-$([ ${#runner[@]} -gt 0 ] && echo 300 || echo 60)}
 
 check() { # name opt file
