@@ -6,7 +6,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${STAGES:-"format docs unit e2e stress soak difftest neg cli harden fuzz sanitize tsan cross"}
+stages=${STAGES:-"format layers docs unit e2e stress soak difftest neg cli harden fuzz sanitize tsan cross"}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || exit 1
@@ -83,6 +83,8 @@ format() {
 for s in $stages; do
     case $s in
         format) run format format ;;
+        # The runtime's layers depend one way (docs/runtime.md).
+        layers) run layers scripts/check_layers.sh ;;
         docs) run docs scripts/gen_docs.sh --check ;;
         unit) run unit unit build ;;
         e2e) run e2e tests/run_e2e.sh build ;;

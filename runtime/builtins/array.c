@@ -4,17 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coll.h"
+#include "builtins/coll.h"
 
 vm_val_t rt_array_new(vm_ctx_t *ctx, uint64_t cap)
 {
     if (cap > RT_MAX_ALLOC / sizeof(vm_val_t))
         return rt_raise(ctx, "out_of_memory", "an array of %llu items", (unsigned long long)cap);
-    vm_array_t *a = rt_gc_alloc(ctx, VM_KIND_ARRAY, sizeof *a);
+    vm_array_t *a = rt_alloc(ctx, VM_KIND_ARRAY, sizeof *a);
     if (!a)
         return 0;
     if (cap) {
-        a->items = rt_gc_alloc_raw(ctx, cap * sizeof(vm_val_t), 0);
+        a->items = rt_alloc_raw(ctx, cap * sizeof(vm_val_t), 0);
         if (!a->items)
             return 0;
     }
@@ -34,7 +34,7 @@ static int reserve(vm_ctx_t *ctx, vm_array_t *a, uint64_t extra)
         rt_raise(ctx, "out_of_memory", "an array of %llu items", (unsigned long long)cap);
         return 0;
     }
-    vm_val_t *items = rt_gc_alloc_raw(ctx, cap * sizeof(vm_val_t), 0);
+    vm_val_t *items = rt_alloc_raw(ctx, cap * sizeof(vm_val_t), 0);
     if (!items)
         return 0;
     if (a->len)
@@ -375,7 +375,7 @@ void vm_array_sort_by(vm_ctx_t *ctx, vm_val_t arr, vm_val_t fn)
         return;
     /* The function may change the array or collect: sort a copy in scanned
      * memory and store it back only when the sort is complete. */
-    vm_val_t *v = rt_gc_alloc_raw(ctx, 2 * n * sizeof *v, 0);
+    vm_val_t *v = rt_alloc_raw(ctx, 2 * n * sizeof *v, 0);
     if (!v)
         return;
     memcpy(v, a->items, n * sizeof *v);

@@ -6,7 +6,8 @@
 #ifndef VM_RT_COLL_H
 #define VM_RT_COLL_H
 
-#include "../rt.h"
+#include "builtins/builtins.h"
+#include "core/core.h"
 
 /* ---- maps and sets (VM_KIND_MAP, VM_KIND_SET): one hash table ----------
  *

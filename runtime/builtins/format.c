@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../chan/chan.h"
-#include "coll.h"
+#include "builtins/coll.h"
 
 size_t rt_fmt_f64(char *buf, size_t cap, double d)
 {
@@ -38,57 +37,6 @@ size_t rt_fmt_f64(char *buf, size_t cap, double d)
         }
     }
     return (size_t)n;
-}
-
-const char *rt_kind_text(vm_kind_t k)
-{
-    switch (k) {
-    case VM_KIND_FLOAT: return "float";
-    case VM_KIND_STRING: return "string";
-    case VM_KIND_ATOM: return "atom";
-    case VM_KIND_TUPLE: return "tuple";
-    case VM_KIND_ARRAY: return "array";
-    case VM_KIND_MAP: return "map";
-    case VM_KIND_SET: return "set";
-    case VM_KIND_FUNC: return "function";
-    case VM_KIND_EXC: return "error";
-    case VM_KIND_CHAN: return "channel";
-    default: return "unknown";
-    }
-}
-
-const char *rt_kind_name(vm_val_t v)
-{
-    if (val_is_int(v))
-        return "int";
-    if (val_is_nil(v))
-        return "nil";
-    if (val_is_bool(v))
-        return "bool";
-    if (val_is_pid(v))
-        return "pid";
-    if (val_is_ref(v))
-        return "ref";
-    if (val_is_ptr(v))
-        return rt_kind_text((vm_kind_t)((const vm_obj_header_t *)v)->kind);
-    return "unknown";
-}
-
-void rt_buf_put(rt_buf_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d)
-            rt_fatal(NULL, "out_of_memory", "cannot grow a text buffer to %zu bytes", cap);
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = 0;
 }
 
 /* Printing walks nested containers with the chain of containers being
@@ -178,9 +126,9 @@ static void put_leaf(printer_t *p, vm_val_t v, int quote)
         }
         rt_buf_put(b, ">", 1);
     } else if (rt_is_kind(v, VM_KIND_CHAN)) {
-        rt_buf_put(b, tmp,
-                   (size_t)snprintf(tmp, sizeof tmp, "#Chan<%llu>",
-                                    (unsigned long long)rt_chan_serial(v)));
+        rt_buf_put(
+            b, tmp,
+            (size_t)snprintf(tmp, sizeof tmp, "#Chan<%llu>", (unsigned long long)rt_obj_serial(v)));
     } else {
         rt_buf_put(b, tmp,
                    (size_t)snprintf(tmp, sizeof tmp, "#<value 0x%llx>", (unsigned long long)v));
@@ -261,12 +209,6 @@ void rt_buf_put_inspect(rt_buf_t *b, vm_val_t v)
     p.b = b;
     p.depth = 0;
     put_rec(&p, v, 1);
-}
-
-void rt_buf_free(rt_buf_t *b)
-{
-    free(b->data);
-    *b = (rt_buf_t){0};
 }
 
 vm_val_t vm_to_string(vm_ctx_t *ctx, vm_val_t v)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coll.h"
+#include "builtins/coll.h"
 
 #define MIN_SLOTS 8
 
@@ -37,7 +37,7 @@ static int64_t find(const rt_map_t *m, vm_val_t key, uint64_t h)
 
 static rt_map_t *table_new(vm_ctx_t *ctx, vm_kind_t k)
 {
-    return rt_gc_alloc(ctx, k, sizeof(rt_map_t)); /* zeroed: empty, no storage */
+    return rt_alloc(ctx, k, sizeof(rt_map_t)); /* zeroed: empty, no storage */
 }
 
 /* Append an entry known to be absent; there must be room. */
@@ -65,8 +65,8 @@ static int rebuild(vm_ctx_t *ctx, rt_map_t *m, const rt_map_t *src, uint64_t nee
         return 0;
     }
     uint64_t cap = usable(slots);
-    rt_entry_t *entries = rt_gc_alloc_raw(ctx, cap * sizeof *entries, 0);
-    uint32_t *index = entries ? rt_gc_alloc_raw(ctx, slots * sizeof *index, 1) : NULL;
+    rt_entry_t *entries = rt_alloc_raw(ctx, cap * sizeof *entries, 0);
+    uint32_t *index = entries ? rt_alloc_raw(ctx, slots * sizeof *index, 1) : NULL;
     if (!index)
         return 0;
     memset(index, 0xff, slots * sizeof *index); /* RT_SLOT_EMPTY */

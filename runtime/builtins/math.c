@@ -2,7 +2,8 @@
  * nan or an infinity as IEEE 754 says (log(0) = -inf, log(-1) = nan). */
 #include <math.h>
 
-#include "../rt.h"
+#include "builtins/builtins.h"
+#include "core/core.h"
 
 double vm_math_floor(vm_ctx_t *ctx, double a)
 {

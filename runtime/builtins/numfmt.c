@@ -2,7 +2,8 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "../rt.h"
+#include "builtins/builtins.h"
+#include "core/core.h"
 
 vm_val_t vm_f64_to_fixed(vm_ctx_t *ctx, double d, int64_t digits)
 {

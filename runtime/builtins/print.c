@@ -3,7 +3,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "../rt.h"
+#include "builtins/builtins.h"
+#include "core/core.h"
 
 void vm_print_i64(vm_ctx_t *ctx, int64_t x)
 {

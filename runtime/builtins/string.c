@@ -10,63 +10,8 @@
 
 #include <utf8proc.h>
 
-#include "../rt.h"
-
-int rt_utf8_valid(const char *s, size_t len)
-{
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-    while (len > 0) {
-        if (*p < 0x80) { /* ASCII needs no decoder */
-            p++;
-            len--;
-            continue;
-        }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n =
-            utf8proc_iterate(p, len > (size_t)SSIZE_MAX ? SSIZE_MAX : (utf8proc_ssize_t)len, &cp);
-        if (n < 0)
-            return 0;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 1;
-}
-
-/* A string of `len` bytes to fill; NULL if out of memory (raised). */
-vm_string_t *rt_str_alloc(vm_ctx_t *ctx, size_t len)
-{
-    vm_string_t *s = len < RT_MAX_ALLOC ? rt_gc_alloc(ctx, VM_KIND_STRING, sizeof *s + len + 1)
-                                        : rt_gc_alloc(ctx, VM_KIND_STRING, RT_MAX_ALLOC + 1);
-    if (!s)
-        return NULL;
-    s->len = len;
-    s->bytes[len] = 0;
-    return s;
-}
-
-vm_val_t rt_str_new(vm_ctx_t *ctx, const char *bytes, size_t len)
-{
-    if (!rt_utf8_valid(bytes, len))
-        return rt_raise(ctx, "badarg", "invalid UTF-8 in a string of %zu bytes", len);
-    vm_string_t *s = rt_str_alloc(ctx, len);
-    if (!s)
-        return 0;
-    memcpy(s->bytes, bytes, len);
-    return (vm_val_t)s;
-}
-
-/* Bytes [from, to) of `v` (a string), which fall on code point boundaries. */
-vm_val_t rt_str_sub(vm_ctx_t *ctx, vm_val_t v, size_t from, size_t to)
-{
-    const vm_string_t *x = rt_as_str(v);
-    if (from == 0 && to == x->len)
-        return v; /* strings are immutable: share the whole */
-    vm_string_t *s = rt_str_alloc(ctx, to - from);
-    if (!s)
-        return 0;
-    memcpy(s->bytes, x->bytes + from, to - from);
-    return (vm_val_t)s;
-}
+#include "builtins/builtins.h"
+#include "core/core.h"
 
 /* ---- code points of valid UTF-8 ---- */
 

@@ -2,7 +2,7 @@
  * tuple.new and tuple.alloc (core/call.c) build them. */
 #include <string.h>
 
-#include "coll.h"
+#include "builtins/coll.h"
 
 int64_t vm_tuple_len(vm_ctx_t *ctx, vm_val_t tup)
 {

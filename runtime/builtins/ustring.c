@@ -6,7 +6,8 @@
 
 #include <utf8proc.h>
 
-#include "../rt.h"
+#include "builtins/builtins.h"
+#include "core/core.h"
 
 /* ---- helpers (as in string.c; rt.h does not export them) ---- */
 

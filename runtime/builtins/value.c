@@ -40,12 +40,11 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "../chan/chan.h"
-#include "coll.h"
+#include "builtins/coll.h"
 
 vm_val_t vm_box_f64(vm_ctx_t *ctx, double d)
 {
-    vm_float_t *f = rt_gc_alloc(ctx, VM_KIND_FLOAT, sizeof *f);
+    vm_float_t *f = rt_alloc(ctx, VM_KIND_FLOAT, sizeof *f);
     if (!f)
         return 0;
     f->value = d;
@@ -418,7 +417,7 @@ static int cmp_rec(vm_val_t a, vm_val_t b, int depth, const walk_t *w)
             if (TOO_DEEP(w, depth))
                 return cmp_addr(a, b);
             return cmp_tables(a, b, depth + 1, w);
-        case R_CHAN: return cmp3((int64_t)rt_chan_serial(a), (int64_t)rt_chan_serial(b));
+        case R_CHAN: return cmp3((int64_t)rt_obj_serial(a), (int64_t)rt_obj_serial(b));
         default: return cmp_addr(a, b); /* nil, booleans (equal), pids, refs, functions, errors */
         }
         uint64_t n, m;
@@ -538,7 +537,7 @@ static uint64_t hash_rec(vm_val_t v, int depth)
             }
         return mix64(h);
     }
-    case VM_KIND_CHAN: return mix64(rt_chan_serial(v) ^ SEED_CHAN);
+    case VM_KIND_CHAN: return mix64(rt_obj_serial(v) ^ SEED_CHAN);
     default: return mix64(v ^ SEED_IDENT); /* atoms, functions, errors: by address */
     }
 }

@@ -36,8 +36,8 @@
 #include <sched.h>
 #include <string.h>
 
-#include "../sched/sched.h"
-#include "chan.h"
+#include "chan/chan.h"
+#include "proc/proc.h"
 
 static _Atomic uint64_t last_serial;
 
@@ -139,7 +139,7 @@ static int ring_grow(vm_ctx_t *ctx, rt_chan_t *c, rt_chan_ring_t *r, uint64_t se
     uint64_t want = seen ? 2 * seen : 8;
     if (max && want > max)
         want = max;
-    vm_val_t *items = rt_gc_alloc_raw(ctx, want * sizeof(vm_val_t), atomic);
+    vm_val_t *items = rt_alloc_raw(ctx, want * sizeof(vm_val_t), atomic);
     if (!items)
         return 0;
     chan_lock(c);
@@ -221,7 +221,7 @@ static rt_proc_t *self_of(vm_ctx_t *ctx)
 
 static int is_token(const rt_chan_t *c)
 {
-    return (c->hdr.aux & RT_CHAN_TOKEN) != 0;
+    return (c->hdr.flags & RT_CHAN_TOKEN) != 0;
 }
 
 static vm_val_t raise_closed(vm_ctx_t *ctx, const char *who)
@@ -241,15 +241,20 @@ static vm_val_t no_items(vm_ctx_t *ctx, const char *who)
 
 static vm_val_t make_chan(vm_ctx_t *ctx, uint64_t cap, uint32_t flags)
 {
-    rt_chan_t *c = rt_gc_alloc(ctx, VM_KIND_CHAN, sizeof *c);
+    /* Relaxed: the serial only has to be unique, not ordered with anything. */
+    uint64_t serial = atomic_fetch_add_explicit(&last_serial, 1, memory_order_relaxed) + 1;
+    if (serial > RT_SERIAL_MAX)
+        return rt_raise(ctx, "system_limit", "chan.new: more than %llu channels made",
+                        (unsigned long long)RT_SERIAL_MAX);
+    rt_chan_t *c = rt_alloc(ctx, VM_KIND_CHAN, sizeof *c);
     if (!c)
         return 0;
-    c->hdr.aux = flags;
-    c->serial = atomic_fetch_add_explicit(&last_serial, 1, memory_order_relaxed) + 1;
+    c->hdr.flags = (uint8_t)flags;
+    rt_obj_set_serial(&c->hdr, serial);
     c->cap = cap;
     if (!(flags & RT_CHAN_TOKEN)) {
         uint64_t n = cap && cap < 8 ? cap : 8;
-        c->buf.items = rt_gc_alloc_raw(ctx, n * sizeof(vm_val_t), 0);
+        c->buf.items = rt_alloc_raw(ctx, n * sizeof(vm_val_t), 0);
         if (!c->buf.items)
             return 0;
         c->buf.cap = n;

@@ -1,7 +1,7 @@
 /*
- * runtime/chan/chan.h — the channel object (docs/channels.md), shared by
- * runtime/chan/chan.c and the functions every kind has (printing, order,
- * hash in runtime/builtins/).
+ * runtime/chan/chan.h — the channel object (docs/channels.md). Printing,
+ * order and hash (runtime/builtins/) need only its serial, which is in the
+ * object header (rt_obj_serial, core/obj.h).
  *
  * A channel is a collected object of kind VM_KIND_CHAN (scanned) holding a
  * spin lock, a ring of items (scanned memory) and two queues of waiting
@@ -14,7 +14,7 @@
 
 #include <stdatomic.h>
 
-#include "../rt.h"
+#include "core/core.h"
 
 /* A FIFO of values: items[head .. head + len) modulo cap. A channel's
  * items and its two queues of waiting processes (pids) are such rings. */
@@ -23,23 +23,18 @@ typedef struct rt_chan_ring {
     uint64_t head, len, cap;
 } rt_chan_ring_t;
 
-/* hdr.aux flags. */
-#define RT_CHAN_TOKEN 1u /* a cancellation token: capacity 1, never holds an item */
+/* hdr.flags: a cancellation token (capacity 1, never holds an item). The
+ * header's reserved and aux fields hold the serial (core/obj.h). */
+#define RT_CHAN_TOKEN 0x02u
 
 typedef struct rt_chan {
-    vm_obj_header_t hdr;   /* kind VM_KIND_CHAN, aux RT_CHAN_* */
+    vm_obj_header_t hdr;   /* kind VM_KIND_CHAN, flags RT_CHAN_*, the serial */
     _Atomic uint32_t lock; /* guards everything below */
     uint32_t closed;
-    uint64_t serial;      /* #Chan<serial>; the order and the hash */
     uint64_t cap;         /* most items it holds; 0: unbounded */
     rt_chan_ring_t buf;   /* items, scanned memory (buf.cap <= cap if bounded) */
     rt_chan_ring_t recvq; /* pids of receivers (recv, select) waiting for an item or the close */
     rt_chan_ring_t sendq; /* pids of senders waiting for room */
 } rt_chan_t;
-
-static inline uint64_t rt_chan_serial(vm_val_t v)
-{
-    return ((const rt_chan_t *)v)->serial;
-}
 
 #endif

@@ -13,7 +13,9 @@
 #define GC_THREADS
 #include <gc/gc.h>
 
-#include "../rt.h"
+#include "abi/builtins.h"
+#include "core/atom.h"
+#include "core/error.h"
 
 extern vm_atom_t *const __start_vm_atoms[] __attribute__((weak));
 extern vm_atom_t *const __stop_vm_atoms[] __attribute__((weak));

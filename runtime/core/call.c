@@ -2,14 +2,17 @@
  * prototype), and the errors of a bad call. */
 #include <string.h>
 
-#include "../rt.h"
+#include "abi/builtins.h"
+#include "core/alloc.h"
+#include "core/call.h"
+#include "core/error.h"
 
 vm_val_t vm_closure_alloc(vm_ctx_t *ctx, int64_t ncaptures)
 {
     if (ncaptures < 0 || (uint64_t)ncaptures > RT_MAX_ALLOC / sizeof(vm_val_t))
         rt_unreachable("bad capture count");
     vm_func_t *f =
-        rt_gc_alloc(ctx, VM_KIND_FUNC, sizeof(vm_func_t) + (size_t)ncaptures * sizeof(vm_val_t));
+        rt_alloc(ctx, VM_KIND_FUNC, sizeof(vm_func_t) + (size_t)ncaptures * sizeof(vm_val_t));
     if (!f)
         return 0;
     f->ncaptures = (uint64_t)ncaptures;
@@ -20,8 +23,7 @@ vm_val_t vm_tuple_alloc(vm_ctx_t *ctx, int64_t n)
 {
     if (n < 0 || (uint64_t)n > UINT32_MAX)
         return rt_raise(ctx, "badarg", "a tuple of %lld items", (long long)n);
-    vm_tuple_t *t =
-        rt_gc_alloc(ctx, VM_KIND_TUPLE, sizeof(vm_tuple_t) + (size_t)n * sizeof(vm_val_t));
+    vm_tuple_t *t = rt_alloc(ctx, VM_KIND_TUPLE, sizeof(vm_tuple_t) + (size_t)n * sizeof(vm_val_t));
     if (!t)
         return 0;
     t->hdr.aux = (uint32_t)n;

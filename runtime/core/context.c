@@ -1,52 +1,56 @@
-/* A context outside the scheduler (the unit tests use it): a shadow stack
- * of its own and the calling thread's native stack limit. Processes get
+/* Contexts outside the scheduler (the unit tests use them): a shadow stack
+ * of their own and the calling thread's native stack limit. Processes get
  * theirs from the scheduler (runtime/sched/sched.c). */
-#define _GNU_SOURCE
-#include <pthread.h>
-#include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
-#include "../rt.h"
+#define GC_THREADS
+#include <gc/gc.h>
+#include <gc/gc_mark.h>
+
+#include "core/ctx.h"
+#include "core/error.h"
+#include "gc/heap.h"
 
 int rt_argc;
 char **rt_argv;
 
-uintptr_t rt_thread_stack_limit(void)
-{
-    pthread_attr_t attr;
-    void *addr = NULL;
-    size_t size = 0;
-    if (pthread_getattr_np(pthread_self(), &attr) != 0)
-        rt_unreachable("pthread_getattr_np failed");
-    pthread_attr_getstack(&attr, &addr, &size);
-    pthread_attr_destroy(&attr);
-    if (size <= 2 * RT_STACK_MARGIN)
-        rt_unreachable("stack too small");
-    return (uintptr_t)addr + RT_STACK_MARGIN;
-}
-
 vm_val_t *rt_map_shadow_stack(size_t ss_slots)
 {
     /* VM_SS_MARGIN words past the limit: a caller stores stack parameters
-     * before its callee checks the frame. */
+     * before its callee checks the frame. Reserved, committed lazily by the
+     * kernel as the shadow stack grows, with an inaccessible guard page
+     * above it: the limit checks in every frame keep the stack below the
+     * margin, and the guard page turns a write past it into a fault rather
+     * than corruption of what follows. */
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t bytes = ((ss_slots + VM_SS_MARGIN) * sizeof(vm_val_t) + page - 1) / page * page;
-    /* Reserved, committed lazily by the kernel as the shadow stack grows,
-     * with an inaccessible guard page above it: the limit checks in every
-     * frame keep the stack below the margin, and the guard page turns a
-     * write past it into a fault rather than corruption of what follows. */
-    char *mem = mmap(NULL, bytes + page, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (mem == MAP_FAILED)
+    vm_val_t *mem = rt_map_guarded(bytes);
+    if (!mem)
         rt_fatal(NULL, "system_limit", "cannot map a shadow stack of %zu bytes", bytes);
-    if (mprotect(mem + bytes, page, PROT_NONE) != 0)
-        rt_fatal(NULL, "system_limit", "cannot protect the shadow stack's guard page");
-    return (vm_val_t *)mem;
+    return mem;
+}
+
+/* Contexts whose shadow stacks are roots. */
+#define RT_MAX_THREAD_CTX 4
+static vm_ctx_t *thread_ctx[RT_MAX_THREAD_CTX];
+static int n_thread_ctx;
+
+/* Each context's shadow stack [ss_base, ssp) and the values it holds
+ * outside it (the pending error, the function being called). */
+static void push_thread_ctx(void)
+{
+    for (int i = 0; i < n_thread_ctx; i++) {
+        vm_ctx_t *c = thread_ctx[i];
+        if (c->ssp > c->ss_base)
+            GC_push_all_eager(c->ss_base, c->ssp);
+        GC_push_all_eager(&c->exc, &c->self + 1);
+    }
 }
 
 void rt_ctx_init_thread(vm_ctx_t *ctx, size_t ss_slots)
 {
+    if (n_thread_ctx == RT_MAX_THREAD_CTX)
+        rt_unreachable("too many thread contexts");
     ctx->ss_base = rt_map_shadow_stack(ss_slots);
     ctx->ssp = ctx->ss_base;
     ctx->ss_limit = ctx->ss_base + ss_slots;
@@ -55,5 +59,7 @@ void rt_ctx_init_thread(vm_ctx_t *ctx, size_t ss_slots)
     ctx->exc = 0;
     ctx->self = 0;
     ctx->runtime_private = NULL;
-    rt_gc_register_ctx(ctx);
+    if (n_thread_ctx == 0)
+        rt_gc_add_roots(push_thread_ctx);
+    thread_ctx[n_thread_ctx++] = ctx;
 }

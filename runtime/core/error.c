@@ -1,20 +1,26 @@
 /* Runtime errors: raising (catchable, through ctx->exc), stack traces,
- * fatal errors and the report of an uncaught error. */
+ * fatal errors. The report of an uncaught error is runtime/proc/report.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../rt.h"
+#define GC_THREADS
+#include <gc/gc.h>
+
+#include "abi/builtins.h"
+#include "core/atom.h"
+#include "core/error.h"
+#include "gc/heap.h"
 
 static const char *const trap_reason[] = {
 #define X(id, reason, msg) [VM_TRAP_##id] = reason,
-#include "../../abi/traps.def"
+#include "abi/traps.def"
 #undef X
 };
 static const char *const trap_message[] = {
 #define X(id, reason, msg) [VM_TRAP_##id] = msg,
-#include "../../abi/traps.def"
+#include "abi/traps.def"
 #undef X
 };
 
@@ -54,6 +60,31 @@ static void fill_frames(const vm_ctx_t *ctx, struct rt_frame_rec *out, size_t de
     }
 }
 
+static rt_error_hooks_t hooks;
+/* The error raised when the heap has no room left even for a new error
+ * (made at start-up, never collected, shared: errors are immutable). */
+static vm_exc_t *oom_error;
+
+void rt_error_set_hooks(const rt_error_hooks_t *h)
+{
+    hooks = *h;
+}
+
+void rt_error_init(void)
+{
+    static const char msg[] = "out of memory (no room left for the details)";
+    vm_string_t *m = GC_MALLOC_ATOMIC_UNCOLLECTABLE(sizeof *m + sizeof msg);
+    oom_error = GC_MALLOC_UNCOLLECTABLE(sizeof *oom_error);
+    if (!m || !oom_error)
+        rt_unreachable("no memory at start-up");
+    m->hdr = (vm_obj_header_t){.kind = VM_KIND_STRING};
+    m->len = sizeof msg - 1;
+    memcpy(m->bytes, msg, sizeof msg);
+    *oom_error = (vm_exc_t){
+        .hdr = {.kind = VM_KIND_EXC}, .reason = rt_atom("out_of_memory"), .message = (vm_val_t)m};
+}
+
+/* The trace is best effort: without memory for it, the error has none. */
 static void record_trace(vm_ctx_t *ctx, vm_exc_t *e)
 {
     size_t depth = count_frames(ctx), keep = frames_kept(depth);
@@ -61,24 +92,45 @@ static void record_trace(vm_ctx_t *ctx, vm_exc_t *e)
     e->nframes = 0;
     if (keep == 0)
         return;
-    e->frames = rt_gc_alloc_raw(ctx, keep * sizeof *e->frames, 1);
-    if (!e->frames) {
-        ctx->exc = 0; /* the trace is best effort: drop the out_of_memory */
+    e->frames = rt_gc_alloc_raw(keep * sizeof *e->frames, 1);
+    if (!e->frames)
         return;
-    }
     fill_frames(ctx, e->frames, depth);
     e->nframes = keep;
 }
 
-vm_val_t rt_raise_val(vm_ctx_t *ctx, vm_val_t reason, vm_val_t message)
+/* A new error in ctx->exc; 0 if there is no memory for it. Allocates from
+ * the collector directly: failing here raises nothing. */
+static vm_exc_t *new_error(vm_ctx_t *ctx, vm_val_t reason, vm_val_t message)
 {
-    vm_exc_t *e = rt_gc_alloc(ctx, VM_KIND_EXC, sizeof *e);
+    vm_exc_t *e = rt_gc_alloc_obj(VM_KIND_EXC, sizeof *e);
     if (!e)
-        return 0; /* out_of_memory is pending instead */
+        return NULL;
     e->reason = reason;
     e->message = message;
     record_trace(ctx, e);
     ctx->exc = (vm_val_t)e;
+    return e;
+}
+
+vm_val_t rt_raise_val(vm_ctx_t *ctx, vm_val_t reason, vm_val_t message)
+{
+    if (!new_error(ctx, reason, message))
+        rt_raise_oom(ctx, sizeof(vm_exc_t));
+    return 0;
+}
+
+vm_val_t rt_raise_oom(vm_ctx_t *ctx, size_t size)
+{
+    char text[64];
+    int n = snprintf(text, sizeof text, "cannot allocate %zu bytes", size);
+    vm_string_t *m = rt_gc_alloc_obj(VM_KIND_STRING, sizeof *m + (size_t)n + 1);
+    if (m) {
+        m->len = (uint64_t)n;
+        memcpy(m->bytes, text, (size_t)n + 1);
+    }
+    if (!m || !new_error(ctx, rt_atom("out_of_memory"), (vm_val_t)m))
+        ctx->exc = (vm_val_t)oom_error;
     return 0;
 }
 
@@ -192,8 +244,7 @@ static void put_frame(rt_buf_t *b, const struct rt_frame_rec *r)
     rt_buf_put(b, "\n", 1);
 }
 
-/* The trace as text, one line per frame, innermost first. */
-static void put_trace(rt_buf_t *b, const vm_exc_t *e)
+void rt_exc_put_trace(rt_buf_t *b, const vm_exc_t *e)
 {
     size_t inner = e->nframes == e->depth ? e->nframes : RT_TRACE_INNER;
     for (size_t i = 0; i < e->nframes; i++) {
@@ -213,37 +264,10 @@ vm_val_t vm_exc_trace(vm_ctx_t *ctx, vm_val_t e)
     if (!x)
         return 0;
     rt_buf_t b = {0};
-    put_trace(&b, x);
+    rt_exc_put_trace(&b, x);
     vm_val_t s = rt_str_new(ctx, b.data ? b.data : "", b.len);
     rt_buf_free(&b);
     return s;
-}
-
-void rt_report_uncaught(vm_ctx_t *ctx)
-{
-    fflush(stdout);
-    const vm_exc_t *e = (const vm_exc_t *)ctx->exc;
-    rt_buf_t b = {0};
-    char who[64];
-    rt_proc_describe(ctx, who, sizeof who);
-    rt_buf_put(&b, "error", 5);
-    rt_buf_put(&b, who, strlen(who));
-    rt_buf_put(&b, ": ", 2);
-    if (rt_is_atom(e->reason)) {
-        rt_buf_put(&b, rt_as_str(e->reason)->bytes, rt_as_str(e->reason)->len);
-    } else {
-        rt_buf_put(&b, "raise: ", 7);
-        rt_buf_put_val(&b, e->reason);
-    }
-    if (rt_is_kind(e->message, VM_KIND_STRING)) {
-        rt_buf_put(&b, ": ", 2);
-        rt_buf_put(&b, rt_as_str(e->message)->bytes, rt_as_str(e->message)->len);
-    }
-    rt_buf_put(&b, "\n", 1);
-    put_trace(&b, e);
-    fwrite(b.data, 1, b.len, stderr);
-    fflush(stderr);
-    rt_buf_free(&b);
 }
 
 static void print_live_trace(vm_ctx_t *ctx)
@@ -257,7 +281,7 @@ static void print_live_trace(vm_ctx_t *ctx)
         return;
     fill_frames(ctx, e.frames, e.depth);
     rt_buf_t b = {0};
-    put_trace(&b, &e);
+    rt_exc_put_trace(&b, &e);
     if (b.len)
         fwrite(b.data, 1, b.len, stderr);
     rt_buf_free(&b);
@@ -268,7 +292,8 @@ void rt_fatal(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
 {
     fflush(stdout);
     char who[64] = "";
-    rt_proc_describe(ctx, who, sizeof who);
+    if (rt_ctx_is_process(ctx) && hooks.describe)
+        hooks.describe(ctx, who, sizeof who);
     fprintf(stderr, "error%s: %s: ", who, reason);
     va_list ap;
     va_start(ap, fmt);
@@ -278,8 +303,8 @@ void rt_fatal(vm_ctx_t *ctx, const char *reason, const char *fmt, ...)
     if (ctx)
         print_live_trace(ctx);
     fflush(stderr);
-    if (rt_ctx_is_process(ctx))
-        rt_proc_fatal(ctx, rt_atom(reason)); /* ends the process alone */
+    if (rt_ctx_is_process(ctx) && hooks.end)
+        hooks.end(ctx, rt_atom(reason)); /* ends the process alone */
     _exit(1);
 }
 
@@ -288,13 +313,6 @@ void vm_fatal(vm_ctx_t *ctx, int64_t code)
     if (code < 0 || code >= VM_TRAP_COUNT)
         rt_unreachable("bad trap code");
     rt_fatal(ctx, trap_reason[code], "%s", trap_message[code]);
-}
-
-void rt_unreachable_at(const char *file, int line, const char *what)
-{
-    fflush(stdout);
-    fprintf(stderr, "vmcc runtime: internal error at %s:%d: %s\n", file, line, what);
-    abort();
 }
 
 void vm_assert_fail(vm_ctx_t *ctx, vm_val_t message)

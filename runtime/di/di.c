@@ -41,15 +41,59 @@
 #define GC_THREADS
 #include <gc/gc.h>
 
-#include "../../abi/di.h"
-#include "../core/config.h"
-#include "../sched/sched.h"
-#include "di.h"
+#include "abi/di.h"
+#include "di/di.h"
+#include "proc/proc.h"
 
 extern const vm_dep_decl_t __start_vm_deps[] __attribute__((weak));
 extern const vm_dep_decl_t __stop_vm_deps[] __attribute__((weak));
 extern const vm_export_t __start_vm_exports[] __attribute__((weak));
 extern const vm_export_t __stop_vm_exports[] __attribute__((weak));
+
+/* ---- the configuration DI binds from (runtime/start/ hands it over) ---- */
+
+static rt_di_config_t config;
+
+void rt_di_configure(const rt_di_config_t *c)
+{
+    config = *c;
+}
+
+/* The di group of a layer of the configuration: 0 the profile, 1 the file. */
+static const config_setting_t *di_group(int layer)
+{
+    return config.groups[layer];
+}
+
+/* The binding of `name`: the profile's, else the file's; or NULL. */
+static const config_setting_t *di_binding(const char *name)
+{
+    for (int layer = 0; layer < 2; layer++) {
+        const config_setting_t *g = di_group(layer);
+        const config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
+        if (s)
+            return s;
+    }
+    return NULL;
+}
+
+/* Where a setting was made, for messages: "app.conf:12". */
+static const char *where_of(const config_setting_t *s, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s:%u", config.file ? config.file : "", config_setting_source_line(s));
+    return buf;
+}
+
+static RT_PRINTF(1, 2) void report(const char *fmt, ...)
+{
+    fflush(stdout);
+    fputs("vmrt: ", stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
 
 enum { B_NONE, B_VALUE, B_PROVIDER };  /* what a dependency is bound to */
 enum { ST_TODO, ST_RUNNING, ST_DONE }; /* a program-scoped value */
@@ -174,8 +218,7 @@ static int cmp_problem(const void *a, const void *b)
 static void print_problems(void)
 {
     qsort(problems, nproblems, sizeof *problems, cmp_problem);
-    rt_config_error("dependency injection failed: %u error%s", nproblems,
-                    nproblems == 1 ? "" : "s");
+    report("dependency injection failed: %u error%s", nproblems, nproblems == 1 ? "" : "s");
     for (unsigned i = 0; i < nproblems; i++)
         fprintf(stderr, "  %s\n", problems[i].text);
     fflush(stderr);
@@ -260,7 +303,7 @@ static void collect(void)
 static void check_bindings_declared(void)
 {
     for (int layer = 0; layer < 2; layer++) {
-        const config_setting_t *g = rt_config_di_group(layer);
+        const config_setting_t *g = di_group(layer);
         for (int i = 0; g && i < config_setting_length(g); i++) {
             const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
             const char *name = config_setting_name(s);
@@ -268,7 +311,7 @@ static void check_bindings_declared(void)
                 continue;
             char where[512];
             add_problem(name, fmt("%s: bound at %s, but no module declares this dependency", name,
-                                  rt_config_where(s, where, sizeof where)));
+                                  where_of(s, where, sizeof where)));
         }
     }
 }
@@ -623,15 +666,15 @@ static void bind_group(vm_ctx_t *ctx, dep_t *d, const config_setting_t *g, const
     if (!ok)
         return;
     if (value) {
-        char *b = fmt("bound at %s", rt_config_where(value, where, sizeof where));
+        char *b = fmt("bound at %s", where_of(value, where, sizeof where));
         bind_literal(ctx, d, value, b, 1);
         free(b);
     } else if (prov) {
-        char *b = fmt("bound at %s", rt_config_where(prov, where, sizeof where));
+        char *b = fmt("bound at %s", where_of(prov, where, sizeof where));
         bind_provider(d, prov, scope, b);
         free(b);
     } else {
-        rt_config_where(env, where, sizeof where);
+        where_of(env, where, sizeof where);
         if (config_setting_type(env) != CONFIG_TYPE_STRING) {
             char *lit = literal_noun(env);
             problem(d, "bound at %s: env is %s (expected the name of an environment variable)",
@@ -643,8 +686,8 @@ static void bind_group(vm_ctx_t *ctx, dep_t *d, const config_setting_t *g, const
         char *b = fmt("bound at %s to the environment variable %s", where, var);
         if (def) { /* checked even when the variable is set: fail early */
             char dwhere[512];
-            char *bd = fmt("bound at %s (the default of %s)",
-                           rt_config_where(def, dwhere, sizeof dwhere), var);
+            char *bd =
+                fmt("bound at %s (the default of %s)", where_of(def, dwhere, sizeof dwhere), var);
             bind_literal(ctx, d, def, bd, text == NULL);
             free(bd);
         }
@@ -667,7 +710,7 @@ static void bind(vm_ctx_t *ctx, dep_t *d)
         free(var);
         return;
     }
-    const config_setting_t *s = rt_config_di_binding(d->name);
+    const config_setting_t *s = di_binding(d->name);
     if (!s) {
         problem(d, "not bound: no setting di.%s in the configuration and no %s", d->name, var);
         free(var);
@@ -675,7 +718,7 @@ static void bind(vm_ctx_t *ctx, dep_t *d)
     }
     free(var);
     char where[512];
-    char *b = fmt("bound at %s", rt_config_where(s, where, sizeof where));
+    char *b = fmt("bound at %s", where_of(s, where, sizeof where));
     if (config_setting_is_group(s))
         bind_group(ctx, d, s, b);
     else
@@ -834,16 +877,16 @@ static int force(vm_ctx_t *ctx, dep_t *d, int at_start)
     }
     char *place = decl_place(d->decl);
     if (ctx->exc) {
-        rt_config_error("dependency injection failed: the provider %s of %s (%s, declared %s) "
-                        "raised an error",
-                        d->provider->desc->name, d->name, d->decl->kind, place);
+        report("dependency injection failed: the provider %s of %s (%s, declared %s) "
+               "raised an error",
+               d->provider->desc->name, d->name, d->decl->kind, place);
         rt_report_uncaught(ctx);
         ctx->exc = 0;
     } else {
         char *kind = kind_noun(d);
-        rt_config_error("dependency injection failed: the provider %s of %s (%s, declared %s) "
-                        "returned %s, not %s",
-                        d->provider->desc->name, d->name, d->decl->kind, place, why, kind);
+        report("dependency injection failed: the provider %s of %s (%s, declared %s) "
+               "returned %s, not %s",
+               d->provider->desc->name, d->name, d->decl->kind, place, why, kind);
         free(kind);
     }
     free(place);
@@ -857,7 +900,7 @@ int rt_di_resolve(vm_ctx_t *ctx)
     resolve_ran = 1;
     /* Nothing declared and nothing bound: nothing to do (a binding with no
      * declaration is still reported below, as a likely typo). */
-    if (!ndecls() && !rt_config_di_group(0) && !rt_config_di_group(1))
+    if (!ndecls() && !di_group(0) && !di_group(1))
         return 1;
     collect();
     check_bindings_declared();

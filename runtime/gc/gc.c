@@ -1,5 +1,5 @@
-/* Boehm GC glue: allocation by kind, shadow-stack roots, stress mode,
- * heap statistics. */
+/* Boehm GC glue: allocation by kind, roots of the layers above, stress
+ * mode, heap statistics. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,32 +7,23 @@
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
 
-#include "../core/config.h"
-#include "../sched/sched.h"
+#include "gc/heap.h"
 
-/* Contexts outside the scheduler whose shadow stacks are roots (the unit
- * tests'); processes' roots come from rt_proc_push_roots. */
-#define RT_MAX_ROOT_CTX 1
-static vm_ctx_t *root_ctx[RT_MAX_ROOT_CTX];
-static int n_root_ctx;
+#include "abi/builtins.h"
+
+/* Root pushers of the layers above: contexts outside the scheduler
+ * (core/), the process table and the workers' stacks (proc/). */
+#define RT_MAX_ROOT_FNS 4
+static rt_gc_roots_fn root_fns[RT_MAX_ROOT_FNS];
+static int n_root_fns;
 static int gc_stress;
 #define RT_GC_MIN_HEAP ((size_t)16 << 20)
 static GC_push_other_roots_proc prev_push_other_roots;
-/* The error raised when the heap has no room left even for a new error
- * (made at start-up, never collected, shared: errors are immutable). */
-static vm_exc_t *oom_error;
 
-/* Each context's shadow stack [ss_base, ssp) and the values it holds
- * outside it (the pending error, the function being called). */
-static void GC_CALLBACK push_shadow_stacks(void)
+static void GC_CALLBACK push_roots(void)
 {
-    for (int i = 0; i < n_root_ctx; i++) {
-        vm_ctx_t *c = root_ctx[i];
-        if (c->ssp > c->ss_base)
-            GC_push_all_eager(c->ss_base, c->ssp);
-        GC_push_all_eager(&c->exc, &c->self + 1);
-    }
-    rt_proc_push_roots();
+    for (int i = 0; i < n_root_fns; i++)
+        root_fns[i]();
     if (prev_push_other_roots)
         prev_push_other_roots();
 }
@@ -44,9 +35,9 @@ static void *GC_CALLBACK oom_null(size_t bytes)
     return NULL;
 }
 
-void rt_gc_init(void)
+void rt_gc_init(const rt_gc_settings_t *s)
 {
-    gc_stress = (int)rt_cfg.gc_stress;
+    gc_stress = s->stress;
     /* Stress mode collects at every allocation: one marker thread, no
      * hand-offs to wake per collection. */
     if (gc_stress)
@@ -56,53 +47,26 @@ void rt_gc_init(void)
      * otherwise): a smaller one collects every few hundred kilobytes,
      * and each collection stops every worker thread. Untouched heap pages
      * cost no memory. */
-    size_t want = rt_cfg.gc_initial_heap ? (size_t)rt_cfg.gc_initial_heap : RT_GC_MIN_HEAP;
+    size_t want = s->initial_heap ? s->initial_heap : RT_GC_MIN_HEAP;
     /* A maximum heap: past it, allocations raise out_of_memory. */
-    if (rt_cfg.gc_max_heap) {
-        GC_set_max_heap_size((GC_word)rt_cfg.gc_max_heap);
-        if (want > (size_t)rt_cfg.gc_max_heap)
-            want = (size_t)rt_cfg.gc_max_heap;
+    if (s->max_heap) {
+        GC_set_max_heap_size((GC_word)s->max_heap);
+        if (want > s->max_heap)
+            want = s->max_heap;
     }
-    if ((rt_cfg.gc_initial_heap || (!gc_stress && !getenv("GC_INITIAL_HEAP_SIZE"))) &&
+    if ((s->initial_heap || (!gc_stress && !getenv("GC_INITIAL_HEAP_SIZE"))) &&
         GC_get_heap_size() < want)
         GC_expand_hp(want - GC_get_heap_size());
     prev_push_other_roots = GC_get_push_other_roots();
-    GC_set_push_other_roots(push_shadow_stacks);
+    GC_set_push_other_roots(push_roots);
     GC_set_oom_fn(oom_null);
-    static const char msg[] = "out of memory (no room left for the details)";
-    vm_string_t *m = GC_MALLOC_ATOMIC_UNCOLLECTABLE(sizeof *m + sizeof msg);
-    oom_error = GC_MALLOC_UNCOLLECTABLE(sizeof *oom_error);
-    if (!m || !oom_error)
-        rt_unreachable("no memory at start-up");
-    m->hdr = (vm_obj_header_t){.kind = VM_KIND_STRING};
-    m->len = sizeof msg - 1;
-    memcpy(m->bytes, msg, sizeof msg);
-    *oom_error = (vm_exc_t){
-        .hdr = {.kind = VM_KIND_EXC}, .reason = rt_atom("out_of_memory"), .message = (vm_val_t)m};
 }
 
-void rt_gc_register_ctx(vm_ctx_t *ctx)
+void rt_gc_add_roots(rt_gc_roots_fn push)
 {
-    if (n_root_ctx == RT_MAX_ROOT_CTX)
-        rt_unreachable("too many root contexts");
-    root_ctx[n_root_ctx++] = ctx;
-}
-
-/* Raise out_of_memory. Making the error allocates too: when that fails
- * (the heap is full), the nested failure raises nothing and the shared
- * error made at start-up is raised instead, without a trace. */
-static void *out_of_memory(vm_ctx_t *ctx, size_t size)
-{
-    static _Thread_local int nested;
-    if (nested)
-        return NULL;
-    nested = 1;
-    ctx->exc = 0;
-    rt_raise(ctx, "out_of_memory", "cannot allocate %zu bytes", size);
-    if (!ctx->exc)
-        ctx->exc = (vm_val_t)oom_error;
-    nested = 0;
-    return NULL;
+    if (n_root_fns == RT_MAX_ROOT_FNS)
+        rt_unreachable("too many root functions");
+    root_fns[n_root_fns++] = push;
 }
 
 void *rt_gc_malloc(size_t size, int atomic)
@@ -118,21 +82,18 @@ void *rt_gc_malloc(size_t size, int atomic)
     return atomic ? GC_MALLOC_ATOMIC(size) : GC_MALLOC(size);
 }
 
-void *rt_gc_alloc_raw(vm_ctx_t *ctx, size_t size, int atomic)
+void *rt_gc_alloc_raw(size_t size, int atomic)
 {
     if (size > RT_MAX_ALLOC)
-        return out_of_memory(ctx, size);
+        return NULL;
     if (gc_stress)
         GC_gcollect();
-    void *p = rt_gc_malloc(size, atomic);
-    if (!p)
-        return out_of_memory(ctx, size);
-    return p;
+    return rt_gc_malloc(size, atomic);
 }
 
-void *rt_gc_alloc(vm_ctx_t *ctx, vm_kind_t kind, size_t size)
+void *rt_gc_alloc_obj(vm_kind_t kind, size_t size)
 {
-    void *p = rt_gc_alloc_raw(ctx, size, kind < VM_KIND_FIRST_SCANNED);
+    void *p = rt_gc_alloc_raw(size, kind < VM_KIND_FIRST_SCANNED);
     if (!p)
         return NULL;
     /* Scanned memory comes zeroed; atomic memory does not, and its owner

@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "../rt.h"
+#include "core/core.h"
 
 /* A static function value `var` for C function `code` taking `arity`
  * values, with `nslots` frame slots, named `name` in traces. Static

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../builtins/coll.h"
-#include "../sched/sched.h"
+#include "builtins/coll.h"
+#include "proc/proc.h"
 
 #define INLINE_SLOTS 32 /* small values copy without malloc */
 
@@ -99,7 +99,7 @@ static vm_val_t shallow(vm_ctx_t *ctx, vm_val_t v)
     switch ((vm_kind_t)h->kind) {
     case VM_KIND_TUPLE: {
         size_t size = sizeof(vm_tuple_t) + (size_t)h->aux * sizeof(vm_val_t);
-        vm_tuple_t *t = rt_gc_alloc(ctx, VM_KIND_TUPLE, size);
+        vm_tuple_t *t = rt_alloc(ctx, VM_KIND_TUPLE, size);
         if (t)
             memcpy(t, (const void *)v, size);
         return (vm_val_t)t;
@@ -118,13 +118,13 @@ static vm_val_t shallow(vm_ctx_t *ctx, vm_val_t v)
     case VM_KIND_FUNC: {
         const vm_func_t *f = (const vm_func_t *)v;
         size_t size = sizeof(vm_func_t) + f->ncaptures * sizeof(vm_val_t);
-        vm_func_t *g = rt_gc_alloc(ctx, VM_KIND_FUNC, size);
+        vm_func_t *g = rt_alloc(ctx, VM_KIND_FUNC, size);
         if (g)
             memcpy(g, f, size);
         return (vm_val_t)g;
     }
     case VM_KIND_EXC: {
-        vm_exc_t *e = rt_gc_alloc(ctx, VM_KIND_EXC, sizeof *e);
+        vm_exc_t *e = rt_alloc(ctx, VM_KIND_EXC, sizeof *e);
         if (e)
             memcpy(e, (const void *)v, sizeof *e); /* the trace is shared: immutable */
         return (vm_val_t)e;

@@ -15,7 +15,7 @@
 #define GC_THREADS
 #include <gc/gc.h>
 
-#include "../sched/sched.h"
+#include "proc/proc.h"
 
 #define MSG_OF(n) ((rt_msg_t *)(n))
 

@@ -27,9 +27,7 @@
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
 
-#include "../core/config.h"
-#include "../di/di.h"
-#include "../sched/sched.h"
+#include "proc/proc.h"
 
 static rt_proc_t *_Atomic *table;
 static uint32_t *serials;
@@ -40,7 +38,8 @@ static pthread_mutex_t free_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t *free_slots; /* recycled slots, oldest first */
 static size_t free_head, free_len;
 static _Atomic uint64_t ref_counter;
-int64_t (*rt_program)(vm_ctx_t *ctx); /* the program's main (core/main.c) */
+static rt_proc_settings_t settings;
+static int64_t (*main_body)(vm_ctx_t *ctx); /* the program (rt_proc_start_main) */
 
 static void init_atoms(void);
 
@@ -59,7 +58,7 @@ static void unlock(rt_proc_t *p)
 
 /* ---- the table ---- */
 
-void rt_proc_table_init(size_t n)
+static void proc_table_init(size_t n)
 {
     max_procs = n;
     size_t bytes = n * (sizeof *table + 2 * sizeof(uint32_t));
@@ -138,7 +137,13 @@ rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
         return NULL;
     }
     RT_STAT_ADD(rt_stats_here(), spawned, 1);
-    rt_proc_t *p = rt_gc_malloc(sizeof *p, 0);
+    /* Cache-line aligned, so that what senders write (the second line on)
+     * never shares a line with the context the owner works on. */
+    rt_proc_t *p = GC_memalign(_Alignof(rt_proc_t), sizeof *p);
+    if (!p) {
+        GC_gcollect();
+        p = GC_memalign(_Alignof(rt_proc_t), sizeof *p);
+    }
     if (!p) {
         release_slot((uint32_t)s);
         if (ctx)
@@ -163,7 +168,9 @@ rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
 
 /* ---- roots ---- */
 
-void rt_proc_push_roots(void)
+/* The roots the collector cannot find: the process table, saved stacks,
+ * the live part of each worker's shadow stack. */
+static void push_roots(void)
 {
     size_t n = atomic_load(&high_water);
     if (n)
@@ -396,7 +403,7 @@ static void send_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid, 
  * at its monitors under its lock knows whether the DOWN of one is in its
  * mailbox already or not at all (task.await and task.cancel rely on it),
  * and no DOWN arrives after proc.demonitor. An exiting `to` holds no
- * monitor any more (rt_proc_reap empties its table with `exiting` set, and
+ * monitor any more (proc_reap empties its table with `exiting` set, and
  * only a running process adds to its own). */
 static void send_monitor_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val_t pid,
                               vm_val_t reason)
@@ -431,9 +438,9 @@ vm_val_t rt_main_pid(void)
 
 void rt_program_exit(int status)
 {
-    if (rt_cfg.stats) {
+    if (settings.stats) {
         fflush(stdout);
-        rt_sched_print_stats();
+        rt_sched_print_stats(rt_proc_live_count());
     }
     if (fflush(stdout) != 0) {
         perror("error: writing stdout");
@@ -454,12 +461,12 @@ static RT_NORETURN void main_ended(rt_proc_t *p, vm_val_t reason, int status)
     int sig = atomic_load(&rt_shutdown_signal);
     if (sig)
         rt_program_exit(128 + sig);
-    if (reason != atom_normal && rt_cfg.main_restart == RT_MAIN_ON_FAILURE &&
-        main_restarts < rt_cfg.main_max_restarts) {
+    if (reason != atom_normal && settings.main_restart == RT_MAIN_ON_FAILURE &&
+        main_restarts < settings.main_max_restarts) {
         main_restarts++;
         fflush(stdout);
         fprintf(stderr, "vmrt: main failed (restart %d of %lld)\n", main_restarts,
-                (long long)rt_cfg.main_max_restarts);
+                (long long)settings.main_max_restarts);
         p->is_main = 0;
         p->respawn_main = 1;
         rt_proc_die(p, reason);
@@ -487,7 +494,8 @@ void rt_proc_die(rt_proc_t *p, vm_val_t reason)
     rt_unreachable("a dead process resumed");
 }
 
-void rt_proc_fatal(vm_ctx_t *ctx, vm_val_t reason)
+/* A fatal error ended process ctx (core/error.c reported it). */
+static void proc_fatal(vm_ctx_t *ctx, vm_val_t reason)
 {
     rt_proc_t *p = rt_proc_of(ctx);
     if (p->is_main)
@@ -495,18 +503,15 @@ void rt_proc_fatal(vm_ctx_t *ctx, vm_val_t reason)
     rt_proc_die(p, reason);
 }
 
-void rt_proc_entry(void *arg)
+/* The body of every process (its first frame). */
+static void proc_entry(void *arg)
 {
     rt_proc_t *p = arg;
     vm_ctx_t *ctx = &p->ctx;
     rt_proc_check_kill(p);
     if (p->is_main) {
         atomic_store(&main_pid, p->pid);
-        /* Dependencies are bound before main, in the main process, so
-         * providers run as process code; a problem ends the program. */
-        if (!rt_di_resolve(ctx))
-            rt_program_exit(1);
-        int64_t status = rt_program(ctx);
+        int64_t status = main_body(ctx);
         vm_val_t reason = atom_normal;
         if (ctx->exc) {
             rt_report_uncaught(ctx);
@@ -524,8 +529,24 @@ void rt_proc_entry(void *arg)
     rt_proc_die(p, atom_normal);
 }
 
-/* On the scheduler's stack, after the process switched out for good. */
-void rt_proc_reap(rt_proc_t *p)
+static rt_proc_t *new_main(void)
+{
+    rt_proc_t *m = rt_proc_new(NULL, 0, 0);
+    if (!m)
+        rt_fatal(NULL, "out_of_memory", "cannot create the main process");
+    m->is_main = 1;
+    return m;
+}
+
+void rt_proc_start_main(int64_t (*body)(vm_ctx_t *ctx))
+{
+    main_body = body;
+    rt_sched_spawned(new_main());
+}
+
+/* Scheduler side of an exit, on its stack after the process switched out
+ * for good: exit signals, monitors, registry, table. */
+static void proc_reap(rt_proc_t *p)
 {
     vm_ctx_t *ctx = &p->ctx; /* allocations of the reaping (its stacks are gone) */
     ctx->ssp = ctx->ss_base;
@@ -572,14 +593,8 @@ void rt_proc_reap(rt_proc_t *p)
         remove_mon(q->watchers, &q->nwatchers, watching[i].ref);
         unlock(q);
     }
-    if (p->respawn_main) {
-        /* after the old main's name and links are gone */
-        rt_proc_t *m = rt_proc_new(NULL, 0, 0);
-        if (!m)
-            rt_fatal(NULL, "out_of_memory", "cannot restart main");
-        m->is_main = 1;
-        rt_sched_spawned(m);
-    }
+    if (p->respawn_main)
+        rt_sched_spawned(new_main()); /* after the old main's name and links are gone */
     /* Let the collector have the mailbox, the saved stacks and the
      * process-scoped dependencies early. */
     p->first = NULL;
@@ -1100,4 +1115,31 @@ void rt_proc_describe(vm_ctx_t *ctx, char *buf, size_t cap)
     }
     snprintf(buf, cap, " in process %.*s", (int)b.len, b.data);
     rt_buf_free(&b);
+}
+
+/* ---- preemption ---- */
+
+void vm_yield(vm_ctx_t *ctx)
+{
+    rt_proc_t *p = rt_proc_of(ctx);
+    rt_proc_check_kill(p);
+    rt_sched_yield(p);
+    rt_proc_check_kill(p);
+}
+
+void vm_proc_yield(vm_ctx_t *ctx)
+{
+    vm_yield(ctx);
+}
+
+/* ---- start ---- */
+
+void rt_proc_init(const rt_proc_settings_t *s)
+{
+    settings = *s;
+    proc_table_init(s->max_procs);
+    rt_sched_set_hooks(&(rt_sched_hooks_t){
+        .entry = proc_entry, .reap = proc_reap, .check_kill = rt_proc_check_kill});
+    rt_error_set_hooks(&(rt_error_hooks_t){.describe = rt_proc_describe, .end = proc_fatal});
+    rt_gc_add_roots(push_roots);
 }

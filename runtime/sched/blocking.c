@@ -17,7 +17,7 @@
 #define GC_THREADS
 #include <gc/gc.h>
 
-#include "sched.h"
+#include "sched/sched.h"
 
 #define RT_BLOCKING_MAX 64
 
@@ -96,7 +96,7 @@ void rt_blocking_call(vm_ctx_t *ctx, void (*fn)(void *arg), void *arg)
      * meanwhile: the helper keeps the job and `arg` (collected memory)
      * alive and its wake-up of a dead process does nothing. */
     while (!atomic_load(&p->notified)) {
-        rt_proc_check_kill(p);
+        rt_sched_hooks.check_kill(p);
         rt_sched_park(p, 0);
     }
 }

@@ -46,15 +46,20 @@
 #define TSAN_ONLY(...)
 #endif
 
-#include "../platform/switch.h"
-#include "../core/config.h"
-#include "sched.h"
+#include "platform/switch.h"
+#include "sched/sched.h"
 
 /* Stack the scheduler loop may use below its own frame (the collector,
  * signal handlers and reaping run there). */
 #define RT_SCHED_RESERVE (64 * 1024)
 
 _Thread_local rt_worker_t *rt_cur_worker __attribute__((tls_model("initial-exec")));
+rt_sched_hooks_t rt_sched_hooks;
+
+void rt_sched_set_hooks(const rt_sched_hooks_t *hooks)
+{
+    rt_sched_hooks = *hooks;
+}
 
 static rt_worker_t *workers;
 static int nworkers;
@@ -367,7 +372,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
             __asan_unpoison_memory_region(w->region_top - RT_SWITCH_FRAME_BYTES,
                                           RT_SWITCH_FRAME_BYTES);
 #endif
-            p->sp = rt_switch_init(w->region_top, rt_proc_entry, p);
+            p->sp = rt_switch_init(w->region_top, rt_sched_hooks.entry, p);
             TSAN_ONLY(p->tsan_fiber = __tsan_create_fiber(0));
         } else {
             restore(w, p);
@@ -394,7 +399,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
         TSAN_ONLY(__tsan_destroy_fiber(p->tsan_fiber));
         leave_region(w, p);
         clear_dead_frames(w, p);
-        rt_proc_reap(p);
+        rt_sched_hooks.reap(p);
         break;
     }
 }
@@ -445,23 +450,15 @@ static int others_waiting(rt_worker_t *w)
     return local_work(w) || (w->timers.len && rt_timer_next(&w->timers) <= rt_now_ns());
 }
 
-void vm_yield(vm_ctx_t *ctx)
+void rt_sched_yield(rt_proc_t *p)
 {
-    rt_proc_t *p = rt_proc_of(ctx);
     rt_worker_t *w = rt_cur_worker;
-    RT_STAT_ADD(&w->stats, reductions, (uint64_t)(w->red_mark - ctx->reductions));
-    ctx->reductions = w->red_mark = VM_REDUCTION_BUDGET;
-    rt_proc_check_kill(p);
-    if (!others_waiting(rt_cur_worker))
+    RT_STAT_ADD(&w->stats, reductions, (uint64_t)(w->red_mark - p->ctx.reductions));
+    p->ctx.reductions = w->red_mark = VM_REDUCTION_BUDGET;
+    if (!others_waiting(w))
         return;
     p->after = RT_AFTER_YIELD;
     rt_sched_switch_out(p);
-    rt_proc_check_kill(p);
-}
-
-void vm_proc_yield(vm_ctx_t *ctx)
-{
-    vm_yield(ctx);
 }
 
 /* ---- the scheduler loop ---- */
@@ -611,17 +608,6 @@ static int default_workers(void)
     return n > 0 ? (int)n : 1;
 }
 
-static void configure(void)
-{
-    det_seed = (uint64_t)rt_cfg.seed;
-    nworkers = rt_cfg.workers ? (int)rt_cfg.workers : default_workers();
-    if (det_seed)
-        nworkers = 1; /* deterministic: one worker, seeded order and budgets */
-    proc_stack_size = (size_t)rt_cfg.stack_size;
-    ss_slots = proc_stack_size / sizeof(vm_val_t);
-    rt_proc_table_init((size_t)rt_cfg.max_procs);
-}
-
 static rt_stats_t other_stats; /* threads that are not workers */
 
 rt_stats_t *rt_stats_here(void)
@@ -629,7 +615,7 @@ rt_stats_t *rt_stats_here(void)
     return rt_cur_worker ? &rt_cur_worker->stats : &other_stats;
 }
 
-void rt_sched_print_stats(void)
+void rt_sched_print_stats(int64_t live)
 {
     rt_stats_t t = {0};
     for (int i = 0; i <= nworkers; i++) {
@@ -651,16 +637,20 @@ void rt_sched_print_stats(void)
             "  steals             %llu\n"
             "  gc collections     %llu\n"
             "  heap size          %llu KiB\n",
-            nworkers, (unsigned long long)t.spawned, (long long)rt_proc_live_count(),
-            (unsigned long long)t.sent, (unsigned long long)t.reductions,
-            (unsigned long long)t.switches, (unsigned long long)t.steals,
-            (unsigned long long)GC_get_gc_no(), (unsigned long long)(GC_get_heap_size() >> 10));
+            nworkers, (unsigned long long)t.spawned, (long long)live, (unsigned long long)t.sent,
+            (unsigned long long)t.reductions, (unsigned long long)t.switches,
+            (unsigned long long)t.steals, (unsigned long long)GC_get_gc_no(),
+            (unsigned long long)(GC_get_heap_size() >> 10));
 }
 
-void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
+void rt_sched_init(const rt_sched_settings_t *s)
 {
-    rt_program = program;
-    configure();
+    det_seed = s->seed;
+    nworkers = s->workers ? s->workers : default_workers();
+    if (det_seed)
+        nworkers = 1; /* deterministic: one worker, seeded order and budgets */
+    proc_stack_size = s->stack_size;
+    ss_slots = proc_stack_size / sizeof(vm_val_t);
     workers = calloc((size_t)nworkers, sizeof *workers);
     if (!workers)
         rt_fatal(NULL, "out_of_memory", "cannot allocate %d workers", nworkers);
@@ -674,13 +664,10 @@ void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
         w->ss_base = rt_map_shadow_stack(ss_slots);
         w->ss_limit = w->ss_base + ss_slots;
     }
-    rt_sup_init();
-    rt_signals_start();
-    rt_proc_t *main_proc = rt_proc_new(NULL, 0, 0);
-    if (!main_proc)
-        rt_fatal(NULL, "out_of_memory", "cannot create the main process");
-    main_proc->is_main = 1;
-    global_push_n(&main_proc, 1);
+}
+
+void rt_sched_run(void)
+{
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr,
@@ -689,7 +676,7 @@ void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx))
         if (GC_pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]) != 0)
             rt_fatal(NULL, "system_limit", "cannot start worker thread %d", i);
     pthread_attr_destroy(&attr);
-    /* The program ends from the main process (program_exit in proc.c).
+    /* The program ends from the main process (rt_program_exit in proc.c).
      * Until then this thread waits where collections need not stop it. */
     GC_do_blocking(pause_forever, NULL);
     rt_unreachable("the main thread woke up");

@@ -1,6 +1,6 @@
 /*
- * runtime/sched/sched.h — processes and the M:N scheduler, shared by
- * runtime/sched/ and runtime/proc/ (docs/processes.md explains the design).
+ * runtime/sched/sched.h — the M:N scheduler and the process record it runs
+ * (docs/processes.md explains the design; docs/runtime.md the layers).
  *
  * A process is a green thread with its own process context (vm_ctx_t,
  * first member: a ctx pointer is the process pointer), mailbox, links,
@@ -19,9 +19,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "../rt.h"
-#include "queue.h"
-#include "timer.h"
+#include "core/core.h"
+#include "sched/queue.h"
+#include "sched/timer.h"
 
 struct rt_worker;
 
@@ -63,12 +63,17 @@ typedef struct rt_mon {
  * one allocation per process, read sequentially on a switch. */
 #define RT_INLINE_SAVE 448
 
+/* The record of a process. The scheduler owns the fields up to the inline
+ * save area; the process layer (runtime/proc/) the mailbox and what
+ * follows the save area, which the scheduler only reads to decide whether
+ * a process may park (a message or an exit signal pending). Allocated
+ * cache-line aligned (rt_proc_new). */
 typedef struct rt_proc {
     /* Fields in order of use by a switch and a send: a switch touches the
      * first lines and the inline save area that follows them. */
     vm_ctx_t ctx; /* first: a ctx pointer is the process pointer */
     /* the second cache line: what a sender touches */
-    vm_val_t pid;
+    _Alignas(64) vm_val_t pid;
     _Atomic int state;
     int after;                    /* RT_AFTER_*, set before switching to the scheduler */
     rt_mpsc_t in;                 /* senders push here (see mailbox.c) */
@@ -126,6 +131,9 @@ typedef struct rt_proc {
 #endif
 } rt_proc_t;
 
+_Static_assert(offsetof(rt_proc_t, pid) == 64, "what a sender touches starts the second line");
+_Static_assert(_Alignof(rt_proc_t) == 64, "a process record is cache-line aligned");
+
 static inline rt_proc_t *rt_proc_of(vm_ctx_t *ctx)
 {
     return (rt_proc_t *)ctx;
@@ -160,13 +168,32 @@ typedef struct rt_worker {
 } rt_worker_t;
 
 /* ---- sched.c ---- */
+
+typedef struct rt_sched_settings {
+    int workers;       /* 0: one per CPU */
+    size_t stack_size; /* bytes of each process's native stack */
+    uint64_t seed;     /* 0: none; else deterministic: one worker, seeded order */
+} rt_sched_settings_t;
+
+/* What the process layer (runtime/proc/) does at the scheduler's three
+ * points of contact with a process's life; set once, before any worker
+ * starts (rt_sched_set_hooks). */
+typedef struct rt_sched_hooks {
+    void (*entry)(void *proc);        /* a process's first frame; never returns */
+    void (*reap)(rt_proc_t *p);       /* on the scheduler's stack, after p ended */
+    void (*check_kill)(rt_proc_t *p); /* the running p: end it if an exit signal is pending */
+} rt_sched_hooks_t;
+extern rt_sched_hooks_t rt_sched_hooks;
+void rt_sched_set_hooks(const rt_sched_hooks_t *hooks);
+
 /* The runtime is linked into the executable: initial-exec TLS is a plain
  * %fs-relative load, not a call. */
 extern _Thread_local rt_worker_t *rt_cur_worker __attribute__((tls_model("initial-exec")));
-/* Start the workers and run `program` (vm_program_main) as the main
- * process; never returns. */
-RT_NORETURN void rt_sched_main(int64_t (*program)(vm_ctx_t *ctx));
-extern int64_t (*rt_program)(vm_ctx_t *ctx);
+/* Set up the workers (not started yet). */
+void rt_sched_init(const rt_sched_settings_t *settings);
+/* Start the workers; the calling thread then waits, out of the
+ * collector's way, until the program exits. */
+RT_NORETURN void rt_sched_run(void);
 /* Make a fresh process runnable (spawn). */
 void rt_sched_spawned(rt_proc_t *p);
 /* A process whose state the caller moved to RUNNABLE: queue it on its home. */
@@ -185,108 +212,23 @@ void rt_sched_block(rt_proc_t *p);
 void rt_sched_park(rt_proc_t *p, int timed);
 /* Switch to the scheduler with p->after set (from the process's stack). */
 void rt_sched_switch_out(rt_proc_t *p);
+/* The running process spent its budget: refill it and, if other work is
+ * waiting on this worker, let it run first. */
+void rt_sched_yield(rt_proc_t *p);
 /* Arm the running process's timer `ms` from now. */
 void rt_sched_arm_timer(rt_proc_t *p, int64_t ms);
 void rt_sched_cancel_timer(rt_proc_t *p);
 int64_t rt_now_ns(void);
-/* Print the VMRT_STATS report to stderr. */
-void rt_sched_print_stats(void);
+/* Print the VMRT_STATS report to stderr (`live`: processes alive). */
+void rt_sched_print_stats(int64_t live);
 /* Number of workers. */
 int rt_sched_nworkers(void);
 rt_worker_t *rt_sched_worker(int i);
 
-/* ---- core/signals.c, sup/sup.c ---- */
-/* Block SIGTERM and SIGINT in every thread and start the thread that waits
- * for them (before the workers start, so that they inherit the mask). */
-void rt_signals_start(void);
-/* Intern the supervisors' atoms (before the workers start). */
-void rt_sup_init(void);
-/* Start the ordered shutdown (rt_shutdown_signal is set): spawn the process
- * that stops the supervision tree and main. */
-void rt_sup_begin_shutdown(void);
-
 /* ---- blocking.c ---- */
 /* Run fn(arg) on a helper thread while the calling process parks; `arg`
- * must not be on the process's stack (it is copied away meanwhile). */
+ * must not be on the process's stack (it is copied away meanwhile). An
+ * exit signal ends the process while it waits (the helper finishes). */
 void rt_blocking_call(vm_ctx_t *ctx, void (*fn)(void *arg), void *arg);
-
-/* ---- proc.c ---- */
-rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args);
-/* The live process with `pid`, or NULL. */
-rt_proc_t *rt_proc_lookup(vm_val_t pid);
-/* Act on a pending exit signal of the running process (ends it). */
-void rt_proc_check_kill(rt_proc_t *p);
-/* End the running process with `reason` (from its own stack). */
-RT_NORETURN void rt_proc_die(rt_proc_t *p, vm_val_t reason);
-/* Scheduler side of an exit: signals, monitors, registry, table. */
-void rt_proc_reap(rt_proc_t *p);
-/* The body of every process (its first frame). */
-RT_NORETURN void rt_proc_entry(void *p);
-/* Push the roots the collector cannot find: process table, saved stacks,
- * the live part of each worker's shadow stack. */
-void rt_proc_push_roots(void);
-void rt_proc_table_init(size_t max_procs);
-int64_t rt_proc_live_count(void);
-/* The process `dest` names: a pid (NULL if dead) or a registered atom
- * (raises badarg when unknown). *err is set when it raised. */
-rt_proc_t *rt_proc_resolve(vm_ctx_t *ctx, const char *who, vm_val_t dest, int *err);
-/* The items of the argument list `args` of a call (a tuple, an array or
- * nil) in *items and *n; 0 with type raised if it is none of them. */
-int rt_args_items(vm_ctx_t *ctx, const char *who, vm_val_t args, const vm_val_t **items,
-                  uint64_t *n);
-/* 1 if function f takes n arguments, else 0 with arity raised (the
- * message of a spawn: "who: f takes 2 arguments, given 1"). */
-int rt_check_arity(vm_ctx_t *ctx, const char *who, const vm_func_t *f, uint64_t n);
-
-/* Tasks (runtime/task/). Each of these costs O(1) however many monitors
- * self holds (a hash table by ref). What the calling process `self` holds
- * for its monitor `ref` of `pid`: */
-enum {
-    RT_MON_NONE,     /* nothing: its DOWN was delivered, or self never held it */
-    RT_MON_HELD,     /* the monitor: its DOWN has not been delivered */
-    RT_MON_CANCELLED /* a cancellation record (rt_proc_cancel_monitored) */
-};
-int rt_proc_monitor_state(rt_proc_t *self, vm_val_t ref, vm_val_t pid);
-/* If self holds monitor (ref, pid): stop it (no DOWN of it will arrive),
- * keep a cancellation record of ref in its place if `record`, make pid end
- * with `reason` (an atom; untrappable, as kill), and return 1. Else 0. */
-int rt_proc_cancel_monitored(rt_proc_t *self, vm_val_t ref, vm_val_t pid, vm_val_t reason,
-                             int record);
-/* Add a cancellation record of ref; 0 if out of memory. */
-int rt_proc_record_cancelled(rt_proc_t *self, vm_val_t ref);
-/* Drop self's monitor or record `ref` (on self's side only). */
-void rt_proc_forget_monitor(rt_proc_t *self, vm_val_t ref);
-
-/* ---- mailbox.c ---- */
-/* Deliver `msg` (already the receiver's copy) to p's mailbox, waking it;
- * 0 if out of memory (raised in ctx). */
-int rt_mbox_deliver(vm_ctx_t *ctx, rt_proc_t *p, vm_val_t msg);
-/* The two halves of rt_mbox_deliver: a message node for `msg` (NULL if out
- * of memory, raised), and pushing it to p's mailbox and waking p. */
-rt_msg_t *rt_msg_new(vm_ctx_t *ctx, vm_val_t msg);
-void rt_mbox_push(rt_proc_t *p, rt_msg_t *m);
-/* The running process p: move every message whose delivery completed
- * before the call to its private list, waiting out senders that are
- * between the two steps of a push ahead of it. Afterwards a message known
- * to be delivered (a DOWN, by rt_proc_monitor_state) is in the list. */
-void rt_mbox_sync(rt_proc_t *p);
-/* The running process p: remove from its private list every message for
- * which drop(env, msg) returns nonzero; returns how many. The receive
- * cursor goes back to the oldest message. */
-int64_t rt_mbox_scan(rt_proc_t *p, int (*drop)(void *env, vm_val_t msg), void *env);
-/* Selective receive for runtime code: remove and return the oldest message
- * for which match(env, msg) holds, waiting up to timeout_ms (< 0: forever,
- * 0: only look); 0 on timeout. Other messages stay, in order. A receive the
- * process left half done (cursor, timer) ends first. */
-vm_val_t rt_recv_match(vm_ctx_t *ctx, int (*match)(void *env, vm_val_t msg), void *env,
-                       int64_t timeout_ms);
-
-/* ---- copy.c ---- */
-/* A copy of `v` that shares nothing mutable with it (strings, atoms,
- * floats and static objects are shared); 0 if out of memory (raised). */
-vm_val_t rt_copy(vm_ctx_t *ctx, vm_val_t v);
-/* Copy items[0..n) in place as one value (sharing among them kept);
- * 0 if out of memory (raised), else 1. */
-int rt_copy_items(vm_ctx_t *ctx, vm_val_t *items, size_t n);
 
 #endif

@@ -1,5 +1,5 @@
 /* Timer heap (timer.h). */
-#include "timer.h"
+#include "sched/timer.h"
 
 #include <stdlib.h>
 

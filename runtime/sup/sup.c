@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/config.h"
-#include "../proc/cbody.h"
-#include "../sched/sched.h"
+#include "proc/cbody.h"
+#include "proc/proc.h"
+#include "sup/sup.h"
 
 enum { ONE_FOR_ONE, ONE_FOR_ALL, REST_FOR_ONE, SIMPLE_ONE_FOR_ONE };
 enum { PERMANENT, TRANSIENT, TEMPORARY };
@@ -57,9 +57,12 @@ static struct {
         which_children, start_child, terminate_child, restart_child, delete_child, stop,
         failed_to_start_child, noproc, stopping;
 } A;
-/* Interned once, before the workers start (rt_sched_main). */
-void rt_sup_init(void)
+static rt_sup_settings_t settings;
+
+/* Interned once, before the workers start (runtime/start/). */
+void rt_sup_init(const rt_sup_settings_t *s)
 {
+    settings = *s;
     A.exit = rt_atom("EXIT");
     A.down = rt_atom("DOWN");
     A.sup = rt_atom("$sup");
@@ -365,7 +368,7 @@ static int grow_kids(vm_ctx_t *ctx, sup_t *s)
     if (s->n < s->cap)
         return 1;
     int64_t cap = s->cap ? s->cap * 2 : 8;
-    child_t *k = rt_gc_alloc_raw(ctx, (size_t)cap * sizeof *k, 0);
+    child_t *k = rt_alloc_raw(ctx, (size_t)cap * sizeof *k, 0);
     if (!k)
         return 0;
     if (s->n)
@@ -409,7 +412,7 @@ static int parse_spec(vm_ctx_t *ctx, sup_t *s, vm_val_t spec, const char *who)
         rt_raise(ctx, "badarg", "%s: spec: intensity above 1000000", who);
         return 0;
     }
-    s->times = rt_gc_alloc_raw(ctx, (size_t)(s->intensity + 1) * sizeof(int64_t), 1);
+    s->times = rt_alloc_raw(ctx, (size_t)(s->intensity + 1) * sizeof(int64_t), 1);
     if (!s->times)
         return 0;
     vm_val_t name = get(ctx, spec, "name", VM_NIL);
@@ -815,7 +818,7 @@ static int64_t sup_body(vm_ctx_t *ctx, vm_val_t *ssp, int64_t spec, int64_t pare
     vm_val_t *slot = rt_cframe_push(ctx, ssp, &sup_fn_desc);
     slot[S_SPEC] = (vm_val_t)spec;
     vm_proc_trap_exit(ctx, 1);
-    sup_t *s = rt_gc_alloc_raw(ctx, sizeof *s, 0);
+    sup_t *s = rt_alloc_raw(ctx, sizeof *s, 0);
     if (!s)
         rt_fatal(ctx, "out_of_memory", "cannot allocate a supervisor");
     slot[S_STATE] = (vm_val_t)s;
@@ -978,8 +981,8 @@ static int64_t shutdown_body(vm_ctx_t *ctx, vm_val_t *ssp, int64_t a0, int64_t a
     if (m && rt_proc_lookup(m)) {
         vm_proc_exit_pid(ctx, m, A.shutdown);
         ctx->exc = 0;
-        if (rt_cfg.shutdown_timeout_ms > 0)
-            vm_proc_sleep(ctx, rt_cfg.shutdown_timeout_ms);
+        if (settings.shutdown_timeout_ms > 0)
+            vm_proc_sleep(ctx, settings.shutdown_timeout_ms);
     }
     rt_program_exit(128 + atomic_load(&rt_shutdown_signal));
 }

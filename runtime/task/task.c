@@ -27,8 +27,8 @@
  */
 #include <string.h>
 
-#include "../proc/cbody.h"
-#include "../sched/sched.h"
+#include "proc/cbody.h"
+#include "proc/proc.h"
 
 /* ---- atoms, interned on first use (the same value whoever wins) ---- */
 
@@ -209,7 +209,7 @@ static tset_t *tset_new(vm_ctx_t *ctx, uint64_t n, vm_val_t *slot)
         return NULL;
     }
     size_t size = sizeof(tset_t) + cap * sizeof(tent_t);
-    tset_t *s = rt_gc_alloc_raw(ctx, size, 1);
+    tset_t *s = rt_alloc_raw(ctx, size, 1);
     if (!s)
         return NULL;
     memset(s, 0, size);

@@ -7,13 +7,15 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "rt.h"
+#include "builtins/builtins.h"
+#include "core/core.h"
 
 static vm_ctx_t ctx;
 
 static inline void setup(void)
 {
-    rt_gc_init();
+    rt_gc_init(&(rt_gc_settings_t){0});
+    rt_error_init();
     rt_ctx_init_thread(&ctx, 4096);
 }
 

@@ -13,7 +13,7 @@
 
 /* before rt_test.h, whose global `ctx` the prototypes' parameters would shadow */
 #include "chan/chan.h"
-#include "sched/sched.h"
+#include "proc/proc.h"
 
 #include "rt_test.h"
 
@@ -215,7 +215,7 @@ Test(chan, wrong_kinds_and_values)
 Test(chan, kind_printing_order_hash)
 {
     vm_val_t a = vm_chan_new(&ctx, 1), b = vm_token_new(&ctx);
-    uint64_t na = rt_chan_serial(a), nb = rt_chan_serial(b);
+    uint64_t na = rt_obj_serial(a), nb = rt_obj_serial(b);
     cr_assert_eq(nb, na + 1);
     char want[64];
     snprintf(want, sizeof want, "#Chan<%llu>", (unsigned long long)na);

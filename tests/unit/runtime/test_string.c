@@ -4,13 +4,15 @@
 #include <math.h>
 #include <string.h>
 
-#include "rt.h"
+#include "builtins/builtins.h"
+#include "core/core.h"
 
 static vm_ctx_t ctx;
 
 static void setup(void)
 {
-    rt_gc_init();
+    rt_gc_init(&(rt_gc_settings_t){0});
+    rt_error_init();
     rt_ctx_init_thread(&ctx, 4096);
 }
 

@@ -403,7 +403,7 @@ static void *carve(size_t bytes)
     static char *next, *end;
     if (!next || next + bytes > end) {
         size_t block = (size_t)64 << 20;
-        next = rt_gc_alloc_raw(&ctx, block, 0);
+        next = rt_alloc_raw(&ctx, block, 0);
         end = next + block;
     }
     void *p = next;

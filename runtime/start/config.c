@@ -8,7 +8,9 @@
  * it is read, and unknown keys in the file are errors, so a typo never
  * passes silently.
  */
-#include "config.h"
+#include "start/config.h"
+
+#include "proc/proc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -71,14 +73,6 @@ static void vreport(const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
-void rt_config_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vreport(fmt, ap);
-    va_end(ap);
-}
-
 static __attribute__((noreturn, format(printf, 1, 2))) void fail(const char *fmt, ...)
 {
     va_list ap;
@@ -88,7 +82,8 @@ static __attribute__((noreturn, format(printf, 1, 2))) void fail(const char *fmt
     exit(1);
 }
 
-const char *rt_config_where(const config_setting_t *s, char *buf, size_t cap)
+/* Where a setting was made, for messages: "app.conf:12". */
+static const char *where_of(const config_setting_t *s, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s:%u", file_name, config_setting_source_line(s));
     return buf;
@@ -224,7 +219,7 @@ static void from_setting(const struct key *k, const config_setting_t *s)
             snprintf(got, sizeof got, "%s", config_setting_get_bool(s) ? "true" : "false");
         else
             snprintf(got, sizeof got, "a %s", t == CONFIG_TYPE_GROUP ? "group" : "list");
-        fail("%s: %s: expected %s, got %s", rt_config_where(s, where, sizeof where),
+        fail("%s: %s: expected %s, got %s", where_of(s, where, sizeof where),
              path_of(s, path, sizeof path), want, got);
     }
     *k->dest = v;
@@ -254,7 +249,7 @@ static int known(const char *name, const char *const *list)
 static void unknown(const config_setting_t *s, const char *expected_names)
 {
     char where[512], path[256];
-    fail("%s: unknown setting %s (expected %s)", rt_config_where(s, where, sizeof where),
+    fail("%s: unknown setting %s (expected %s)", where_of(s, where, sizeof where),
          path_of(s, path, sizeof path), expected_names);
 }
 
@@ -273,7 +268,7 @@ static void check_layer(const config_setting_t *layer, int top)
                            : "scheduler, gc, main, stats or di");
         if (!config_setting_is_group(s)) {
             char where[512], path[256];
-            fail("%s: %s must be a group { ... }", rt_config_where(s, where, sizeof where),
+            fail("%s: %s must be a group { ... }", where_of(s, where, sizeof where),
                  path_of(s, path, sizeof path));
         }
         if (!strcmp(name, "di"))
@@ -317,12 +312,12 @@ static void load_file(void)
         char where[512];
         if (!config_setting_is_group(profiles))
             fail("%s: profiles must be a group { name = { ... }; ... }",
-                 rt_config_where(profiles, where, sizeof where));
+                 where_of(profiles, where, sizeof where));
         for (int i = 0; i < config_setting_length(profiles); i++) {
             const config_setting_t *p = config_setting_get_elem(profiles, (unsigned)i);
             if (!config_setting_is_group(p))
-                fail("%s: profiles.%s must be a group { ... }",
-                     rt_config_where(p, where, sizeof where), config_setting_name(p));
+                fail("%s: profiles.%s must be a group { ... }", where_of(p, where, sizeof where),
+                     config_setting_name(p));
             check_layer(p, 0);
         }
     }
@@ -338,7 +333,7 @@ static void choose_profile(void)
             char where[512];
             if (config_setting_type(p) != CONFIG_TYPE_STRING)
                 fail("%s: profile: expected a string (the name of a group under profiles)",
-                     rt_config_where(p, where, sizeof where));
+                     where_of(p, where, sizeof where));
             name = config_setting_get_string(p);
             from = "the profile setting";
         }
@@ -386,13 +381,7 @@ const config_setting_t *rt_config_di_group(int layer)
     return l ? config_setting_get_member(l, "di") : NULL;
 }
 
-const config_setting_t *rt_config_di_binding(const char *name)
+const char *rt_config_file(void)
 {
-    for (int layer = 0; layer < 2; layer++) {
-        const config_setting_t *g = rt_config_di_group(layer);
-        const config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
-        if (s)
-            return s;
-    }
-    return NULL;
+    return have_file ? file_name : NULL;
 }

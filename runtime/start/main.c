@@ -1,6 +1,5 @@
 /* The program's entry: the runtime owns main(). */
-#include "../sched/sched.h"
-#include "config.h"
+#include "start/start.h"
 
 /* Objects built for this ABI reference vm_abi_v<VM_ABI_VERSION> (abi/value.h):
  * a runtime of another version fails the link naming the symbol. */
@@ -18,9 +17,5 @@ __attribute__((section(VM_TARGET_SECTION), used)) static const char rt_target[] 
  * does (runtime/proc/proc.c). */
 int main(int argc, char **argv)
 {
-    rt_argc = argc;
-    rt_argv = argv;
-    rt_config_load();
-    rt_gc_init();
-    rt_sched_main(vm_program_main);
+    rt_start(argc, argv, vm_program_main);
 }

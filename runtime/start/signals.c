@@ -1,5 +1,5 @@
 /*
- * runtime/core/signals.c — SIGTERM and SIGINT stop the program in order
+ * runtime/start/signals.c — SIGTERM and SIGINT stop the program in order
  * (docs/supervision.md, "Ordered shutdown").
  *
  * The signals are blocked in every thread; one thread waits for them with
@@ -16,7 +16,9 @@
 #define GC_THREADS
 #include <gc/gc.h>
 
-#include "../sched/sched.h"
+#include "proc/proc.h"
+#include "start/start.h"
+#include "sup/sup.h"
 
 static sigset_t stop_signals;
 
