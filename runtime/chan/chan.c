@@ -43,6 +43,8 @@ static _Atomic uint64_t last_serial;
 
 /* ---- atoms (interned on first use; the same object whoever wins) ---- */
 
+/* Relaxed: rt_atom gives every thread the same object (under its own
+ * lock), so a racing store writes the value already there. */
 static vm_val_t atom_of(_Atomic vm_val_t *slot, const char *name)
 {
     vm_val_t a = atomic_load_explicit(slot, memory_order_relaxed);
@@ -65,7 +67,8 @@ ATOM(empty)
 ATOM(closed)
 ATOM(timeout)
 
-/* ---- the lock ---- */
+/* ---- the lock ----
+ * Acquire and release: a spin lock (relaxed while only watching it). */
 
 static void chan_lock(rt_chan_t *c)
 {
@@ -168,7 +171,8 @@ static rt_proc_t *take_waiter(rt_chan_ring_t *q)
     while (q->len) {
         rt_proc_t *p = rt_proc_lookup(ring_pop(q));
         if (p) {
-            atomic_store(&p->notified, 1);
+            /* seq_cst: the waker's store of park/wake (sched.c). */
+            atomic_store_explicit(&p->notified, 1, memory_order_seq_cst);
             return p;
         }
     }
@@ -296,12 +300,15 @@ static int wait_turn(vm_ctx_t *ctx, rt_chan_t *c, int side, rt_proc_t *self, int
             return 1;
         }
         ring_push(q, self->pid);
-        atomic_store(&self->notified, 0);
+        /* Relaxed: under the lock, which a waker takes before it sets the
+         * token, so the two are ordered by the lock. */
+        atomic_store_explicit(&self->notified, 0, memory_order_relaxed);
         *waiting = 1;
     }
     chan_unlock(c);
     rt_sched_park(self, 0);
-    if (atomic_load(&self->kill_reason)) {
+    /* Relaxed: p's own field, seen by rt_sched_park's seq_cst load already. */
+    if (atomic_load_explicit(&self->kill_reason, memory_order_relaxed)) {
         leave(c, side, self->pid);
         rt_proc_check_kill(self);
     }
@@ -320,7 +327,8 @@ static inline __attribute__((always_inline)) int send_op(vm_ctx_t *ctx, rt_chan_
     int waiting = 0; /* self queued in c->sendq, or taken out by a waker (token set) */
     for (;;) {
         chan_lock(c);
-        int queued = waiting && !atomic_load(&self->notified);
+        /* Relaxed: wakers set the token under this lock. */
+        int queued = waiting && !atomic_load_explicit(&self->notified, memory_order_relaxed);
         int room = has_room(c);
         if (c->closed || (!room && !self)) {
             int r = c->closed ? CLOSED : FULL;
@@ -394,7 +402,8 @@ vm_val_t vm_chan_recv(vm_ctx_t *ctx, vm_val_t chv)
     int waiting = 0; /* self queued in c->recvq, or taken out by a waker (token set) */
     for (;;) {
         chan_lock(c);
-        int queued = waiting && !atomic_load(&self->notified);
+        /* Relaxed: wakers set the token under this lock. */
+        int queued = waiting && !atomic_load_explicit(&self->notified, memory_order_relaxed);
         if (c->buf.len) {
             if (queued)
                 ring_remove(&c->recvq, self->pid);
@@ -477,8 +486,8 @@ static int close_chan(rt_chan_t *c)
         for (int j = 0; j < 2; j++)
             for (uint64_t k = 0; k < qs[j].len; k++) {
                 rt_proc_t *p = rt_proc_lookup(qs[j].items[ring_at(&qs[j], k)]);
-                if (p)
-                    atomic_store(&p->notified, 1);
+                if (p) /* seq_cst: the waker's store of park/wake */
+                    atomic_store_explicit(&p->notified, 1, memory_order_seq_cst);
             }
     }
     chan_unlock(c);
@@ -620,8 +629,8 @@ vm_val_t vm_chan_select(vm_ctx_t *ctx, vm_val_t chans, int64_t timeout_ms)
     s.pid = self ? self->pid : 0;
     for (;;) {
         int may_wait = self && timeout_ms != 0 && !(timed && self->timed_out);
-        if (may_wait)
-            atomic_store(&self->notified, 0); /* in no queue now: no stale token can come */
+        if (may_wait) /* in no queue now: no stale token can come; relaxed, no waker knows us */
+            atomic_store_explicit(&self->notified, 0, memory_order_relaxed);
         uint64_t nreg = 0, seen = 0;
         rt_chan_t *grow = NULL; /* a receive queue to grow before the next pass */
         for (uint64_t k = 0; k < s.n && s.got < 0 && !grow; k++) {
@@ -650,7 +659,7 @@ vm_val_t vm_chan_select(vm_ctx_t *ctx, vm_val_t chans, int64_t timeout_ms)
         }
         /* Served, timed out, killed or woken: leave every queue (a killed
          * process takes nothing: it would die with the item). */
-        int killed = self && atomic_load(&self->kill_reason);
+        int killed = self && atomic_load_explicit(&self->kill_reason, memory_order_relaxed);
         sel_leave(&s, nreg, !killed);
         if (s.got >= 0 || !may_wait)
             break;

@@ -30,6 +30,10 @@ rt_msg_t *rt_msg_new(vm_ctx_t *ctx, vm_val_t msg)
     return m;
 }
 
+/* The push is the waker's store of the park/wake hand-shake
+ * (runtime/sched/sched.c): the seq_cst exchange in rt_mpsc_push, then the
+ * seq_cst CAS of the state in rt_sched_wake. The node's release link
+ * publishes the message to the receiver's acquire pop. */
 void rt_mbox_push(rt_proc_t *p, rt_msg_t *m)
 {
     RT_STAT_ADD(rt_stats_here(), sent, 1);
@@ -60,6 +64,8 @@ void vm_proc_send(vm_ctx_t *ctx, vm_val_t dest, vm_val_t msg)
             return;
         self->send_cache = p;
     }
+    /* Relaxed: only a shortcut; a message to a process that dies after the
+     * check is dropped with its mailbox, as one sent to a dead pid. */
     if (atomic_load_explicit(&p->state, memory_order_relaxed) == RT_P_DEAD)
         return;
     vm_val_t copy = rt_copy(ctx, msg);
@@ -67,6 +73,7 @@ void vm_proc_send(vm_ctx_t *ctx, vm_val_t dest, vm_val_t msg)
         rt_mbox_deliver(ctx, p, copy);
 }
 
+/* The private list is the owner's alone: its links are relaxed. */
 static void append(rt_proc_t *p, rt_mpsc_node_t *n)
 {
     atomic_store_explicit(&n->next, NULL, memory_order_relaxed);

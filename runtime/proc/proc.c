@@ -43,7 +43,8 @@ static int64_t (*main_body)(vm_ctx_t *ctx); /* the program (rt_proc_start_main) 
 
 static void init_atoms(void);
 
-/* ---- small lock ---- */
+/* ---- small lock ----
+ * Acquire and release: what one holder wrote under it, the next sees. */
 
 static void lock(rt_proc_t *p)
 {
@@ -76,9 +77,12 @@ static void proc_table_init(size_t n)
  * recycled oldest first so that a pid is not soon seen again. */
 static int64_t take_slot(void)
 {
+    /* Relaxed: the CAS only hands out each slot once; the record is
+     * published by the release store into the table (rt_proc_new). */
     size_t i = atomic_load_explicit(&high_water, memory_order_relaxed);
     while (i < max_procs) {
-        if (atomic_compare_exchange_weak(&high_water, &i, i + 1))
+        if (atomic_compare_exchange_weak_explicit(&high_water, &i, i + 1, memory_order_relaxed,
+                                                  memory_order_relaxed))
             return (int64_t)i;
     }
     pthread_mutex_lock(&free_mu);
@@ -113,13 +117,16 @@ rt_proc_t *rt_proc_lookup(vm_val_t pid)
     uint32_t s = slot_of(pid);
     if (s >= max_procs)
         return NULL;
+    /* Acquire: pairs with the release store of rt_proc_new, so the
+     * record's fields (pid, mailbox) are seen initialised. */
     rt_proc_t *p = atomic_load_explicit(&table[s], memory_order_acquire);
     return p && p->pid == pid ? p : NULL;
 }
 
+/* A count read on its own (proc.count, statistics): relaxed everywhere. */
 int64_t rt_proc_live_count(void)
 {
-    return atomic_load(&live_count);
+    return atomic_load_explicit(&live_count, memory_order_relaxed);
 }
 
 int64_t vm_proc_count(vm_ctx_t *ctx)
@@ -153,16 +160,17 @@ rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
     p->pid = ((((vm_val_t)serials[s] << RT_PID_SLOT_BITS) | (vm_val_t)s) << 3) | VM_TAG_PID;
     p->ctx.reductions = VM_REDUCTION_BUDGET;
     p->ctx.runtime_private = p;
-    atomic_init(&p->state, RT_P_RUNNABLE);
+    atomic_init(&p->state, RT_P_RUNNABLE); /* not shared yet */
     p->fn = fn;
     p->args = args;
     rt_mpsc_init(&p->in);
     p->tailp = (rt_mpsc_node_t **)&p->first;
     p->cursor = p->tailp;
     p->timer_pos = -1;
-    atomic_flag_clear(&p->lock);
+    atomic_flag_clear_explicit(&p->lock, memory_order_relaxed); /* not shared yet */
+    /* Release: publishes the initialised record to rt_proc_lookup. */
     atomic_store_explicit(&table[s], p, memory_order_release);
-    atomic_fetch_add(&live_count, 1);
+    atomic_fetch_add_explicit(&live_count, 1, memory_order_relaxed);
     return p;
 }
 
@@ -172,7 +180,9 @@ rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
  * the live part of each worker's shadow stack. */
 static void push_roots(void)
 {
-    size_t n = atomic_load(&high_water);
+    /* Relaxed, here and below: the collector runs with the mutator threads
+     * stopped, and stopping them orders their stores before these loads. */
+    size_t n = atomic_load_explicit(&high_water, memory_order_relaxed);
     if (n)
         GC_push_all_eager((void *)table, (void *)(table + n));
     for (size_t i = 0; i < n; i++) {
@@ -348,8 +358,11 @@ static void init_atoms(void)
 /* Make `p` end with `reason` at its next safe point. */
 static void kill_proc(rt_proc_t *p, vm_val_t reason)
 {
+    /* seq_cst: the waker's store of park/wake (runtime/sched/sched.c), read
+     * by a parking p before it sleeps; the first reason set wins. */
     vm_val_t none = 0;
-    atomic_compare_exchange_strong(&p->kill_reason, &none, reason);
+    atomic_compare_exchange_strong_explicit(&p->kill_reason, &none, reason, memory_order_seq_cst,
+                                            memory_order_seq_cst);
     rt_sched_wake(p);
 }
 
@@ -368,7 +381,8 @@ static void exit_signal(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t from, vm_val_t re
         kill_proc(to, atom_killed);
         return;
     }
-    if (atomic_load(&to->trap_exit)) {
+    /* Acquire: pairs with the owner's release exchange (vm_proc_trap_exit). */
+    if (atomic_load_explicit(&to->trap_exit, memory_order_acquire)) {
         vm_val_t r = rt_copy(ctx, reason);
         vm_val_t t = r ? rt_tuple(ctx, 3, (vm_val_t[]){atom_exit, from, r}) : 0;
         if (!t || !rt_mbox_deliver(ctx, to, t))
@@ -422,6 +436,8 @@ static void send_monitor_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val
 
 void rt_proc_check_kill(rt_proc_t *p)
 {
+    /* Acquire: the reason value (a copy made by the signaller) is seen
+     * whole; the seq_cst CAS of kill_proc releases it. */
     vm_val_t r = atomic_load_explicit(&p->kill_reason, memory_order_acquire);
     if (r)
         rt_proc_die(p, r);
@@ -431,9 +447,10 @@ _Atomic int rt_shutdown_signal;
 static _Atomic vm_val_t main_pid;
 static int main_restarts; /* only the main process of the moment touches it */
 
+/* A pid is an immediate: nothing is published with it, relaxed. */
 vm_val_t rt_main_pid(void)
 {
-    return atomic_load(&main_pid);
+    return atomic_load_explicit(&main_pid, memory_order_relaxed);
 }
 
 void rt_program_exit(int status)
@@ -458,7 +475,9 @@ void rt_program_exit(int status)
  * ordered shutdown (SIGTERM, SIGINT) the status is 128 + the signal. */
 static RT_NORETURN void main_ended(rt_proc_t *p, vm_val_t reason, int status)
 {
-    int sig = atomic_load(&rt_shutdown_signal);
+    /* Relaxed: a shutdown that ended main was started (by the signal
+     * thread's CAS) before the process that ended it was spawned. */
+    int sig = atomic_load_explicit(&rt_shutdown_signal, memory_order_relaxed);
     if (sig)
         rt_program_exit(128 + sig);
     if (reason != atom_normal && settings.main_restart == RT_MAIN_ON_FAILURE &&
@@ -477,7 +496,9 @@ static RT_NORETURN void main_ended(rt_proc_t *p, vm_val_t reason, int status)
 void rt_proc_die(rt_proc_t *p, vm_val_t reason)
 {
     if (p->is_main) {
-        if (reason != atom_normal && !atomic_load(&rt_shutdown_signal)) {
+        if (reason != atom_normal &&
+            !atomic_load_explicit(&rt_shutdown_signal,
+                                  memory_order_relaxed)) { /* as in main_ended */
             fflush(stdout);
             rt_buf_t b = {0};
             rt_buf_put(&b, "error: the main process exited: ", 32);
@@ -510,7 +531,7 @@ static void proc_entry(void *arg)
     vm_ctx_t *ctx = &p->ctx;
     rt_proc_check_kill(p);
     if (p->is_main) {
-        atomic_store(&main_pid, p->pid);
+        atomic_store_explicit(&main_pid, p->pid, memory_order_relaxed);
         int64_t status = main_body(ctx);
         vm_val_t reason = atom_normal;
         if (ctx->exc) {
@@ -567,12 +588,15 @@ static void proc_reap(rt_proc_t *p)
     if (name)
         vm_proc_unregister(ctx, name);
     ctx->exc = 0;
-    atomic_store(&p->state, RT_P_DEAD);
+    /* Relaxed: no waker acts on a process that is not WAITING, and the
+     * readers of DEAD (proc.send, proc.alive) take it as a hint. */
+    atomic_store_explicit(&p->state, RT_P_DEAD, memory_order_relaxed);
+    /* Release: as the store that published it; lookups then miss it. */
     atomic_store_explicit(&table[slot_of(p->pid)], NULL, memory_order_release);
     /* Gone before anyone hears of it: proc.count and the table agree
      * with a DOWN or EXIT as soon as it arrives. */
     release_slot(slot_of(p->pid));
-    atomic_fetch_sub(&live_count, 1);
+    atomic_fetch_sub_explicit(&live_count, 1, memory_order_relaxed);
     vm_val_t reason = p->exit_reason;
     for (uint32_t i = 0; i < nlinks; i++) {
         rt_proc_t *q = rt_proc_lookup(links[i]);
@@ -717,6 +741,7 @@ vm_val_t vm_proc_self(vm_ctx_t *ctx)
 vm_val_t vm_make_ref(vm_ctx_t *ctx)
 {
     (void)ctx;
+    /* Relaxed: a reference only has to be unique. */
     uint64_t n = atomic_fetch_add_explicit(&ref_counter, 1, memory_order_relaxed) + 1;
     return (n << 3) | VM_TAG_REF;
 }
@@ -781,7 +806,8 @@ void vm_proc_unlink(vm_ctx_t *ctx, vm_val_t pid)
 
 int64_t vm_proc_trap_exit(vm_ctx_t *ctx, int64_t on)
 {
-    return atomic_exchange(&rt_proc_of(ctx)->trap_exit, on != 0);
+    /* Release: see exit_signal's acquire load. */
+    return atomic_exchange_explicit(&rt_proc_of(ctx)->trap_exit, on != 0, memory_order_acq_rel);
 }
 
 void vm_proc_exit(vm_ctx_t *ctx, vm_val_t reason)
@@ -811,8 +837,9 @@ int64_t vm_proc_alive(vm_ctx_t *ctx, vm_val_t pid)
     if (!expect_pid(ctx, "proc.alive", pid))
         return 0;
     rt_proc_t *q = rt_proc_lookup(pid);
+    /* Relaxed: a snapshot, which may change as soon as it is taken. */
     return q && !atomic_load_explicit(&q->kill_reason, memory_order_relaxed) &&
-           atomic_load(&q->state) != RT_P_DEAD;
+           atomic_load_explicit(&q->state, memory_order_relaxed) != RT_P_DEAD;
 }
 
 /* ---- monitors ---- */

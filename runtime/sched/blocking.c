@@ -50,7 +50,10 @@ static void *helper_main(void *unused)
         pthread_mutex_unlock(&mu);
         job->fn(job->arg);
         rt_proc_t *p = job->proc;
-        atomic_store(&p->notified, 1);
+        /* seq_cst: the waker's store of park/wake (sched.c); it also
+         * publishes what fn wrote to the process, which reads it after
+         * its seq_cst load of the token. */
+        atomic_store_explicit(&p->notified, 1, memory_order_seq_cst);
         rt_sched_wake(p);
         pthread_mutex_lock(&mu);
     }
@@ -68,7 +71,8 @@ void rt_blocking_call(vm_ctx_t *ctx, void (*fn)(void *arg), void *arg)
     if (!job)
         rt_fatal(NULL, "out_of_memory", "cannot queue a blocking call");
     *job = (rt_job_t){fn, arg, p, NULL};
-    atomic_store(&p->notified, 0);
+    /* Relaxed: no helper knows the job yet; the mutex below publishes it. */
+    atomic_store_explicit(&p->notified, 0, memory_order_relaxed);
     pthread_mutex_lock(&mu);
     *queue_tailp = job;
     queue_tailp = &job->next;
@@ -95,7 +99,7 @@ void rt_blocking_call(vm_ctx_t *ctx, void (*fn)(void *arg), void *arg)
     /* Park until the helper is done. An exit signal may end the process
      * meanwhile: the helper keeps the job and `arg` (collected memory)
      * alive and its wake-up of a dead process does nothing. */
-    while (!atomic_load(&p->notified)) {
+    while (!atomic_load_explicit(&p->notified, memory_order_seq_cst)) { /* park/wake */
         rt_sched_hooks.check_kill(p);
         rt_sched_park(p, 0);
     }

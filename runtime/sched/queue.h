@@ -29,6 +29,7 @@ typedef struct rt_mpsc {
     rt_mpsc_node_t stub;
 } rt_mpsc_t;
 
+/* Before the queue is shared: relaxed. */
 static inline void rt_mpsc_init(rt_mpsc_t *q)
 {
     atomic_store_explicit(&q->stub.next, NULL, memory_order_relaxed);
@@ -36,16 +37,27 @@ static inline void rt_mpsc_init(rt_mpsc_t *q)
     atomic_store_explicit(&q->tail, &q->stub, memory_order_relaxed);
 }
 
-/* Any thread. */
+/* Any thread. One exchange claims the place at the tail; the link from
+ * the previous node follows. */
 static inline void rt_mpsc_push(rt_mpsc_t *q, rt_mpsc_node_t *n)
 {
+    /* Relaxed: n is not shared until the release store below. */
     atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-    rt_mpsc_node_t *prev = atomic_exchange_explicit(&q->tail, n, memory_order_acq_rel);
+    /* seq_cst, not just acq_rel: a push is the waker's store of the
+     * park/wake and sleep/notify hand-shakes (runtime/sched/sched.c), which
+     * the consumer's seq_cst load of the tail (rt_mpsc_nonempty) must see
+     * once it has parked itself. Acquire: the previous node's link is
+     * written after its own push. */
+    rt_mpsc_node_t *prev = atomic_exchange_explicit(&q->tail, n, memory_order_seq_cst);
+    /* Release: publishes n (and what the caller wrote into its node) to
+     * the consumer's acquire load of prev->next. */
     atomic_store_explicit(&prev->next, n, memory_order_release);
 }
 
 /* Consumer only: the oldest node, or NULL when empty or when the newest
- * push is between its two steps (it is then seen by the next pop). */
+ * push is between its two steps (it is then seen by the next pop). The
+ * acquire loads of links and of the tail pair with the pushes' release
+ * stores and exchanges, so a popped node's contents are visible. */
 static inline rt_mpsc_node_t *rt_mpsc_pop(rt_mpsc_t *q)
 {
     rt_mpsc_node_t *head = q->head;
@@ -72,7 +84,9 @@ static inline rt_mpsc_node_t *rt_mpsc_pop(rt_mpsc_t *q)
     return NULL;
 }
 
-/* Consumer only (or anyone, as a hint): 1 if a push has started. */
+/* Consumer only (or anyone, as a hint): 1 if a push has started. The
+ * tail is loaded seq_cst: this is the consumer's load in the park/wake and
+ * sleep/notify hand-shakes (see rt_mpsc_push). */
 static inline int rt_mpsc_nonempty(rt_mpsc_t *q)
 {
     return q->head != &q->stub || atomic_load_explicit(&q->tail, memory_order_seq_cst) != &q->stub;

@@ -16,6 +16,23 @@
  *   fresh  ring of spawned processes that have not run yet; idle workers
  *          steal half of it;
  * and one global queue (mutex) for the main process and ring overflow.
+ *
+ * Atomics. Two hand-shakes must never lose a wake-up, and both are the
+ * store-then-load pattern that only sequential consistency orders (each
+ * side stores its flag, then loads the other's; with every access
+ * seq_cst, at least one side sees the other's store):
+ *
+ *   park/wake of a process   the process stores state = WAITING, then
+ *       loads what could end its wait (mailbox tail, `notified`,
+ *       `kill_reason`); a waker stores that first (a message push, the
+ *       token, the kill reason), then CASes the state from WAITING.
+ *   sleep/notify of a worker the worker stores sleeping = 1 and counts
+ *       itself idle, then loads its queues (inbox tail, global_len, the
+ *       rings); a producer publishes work first, then exchanges
+ *       sleeping (notify) or loads nidle (wake_idle).
+ *
+ * Those accesses are seq_cst and say so; everything else is relaxed or
+ * acquire/release with the reason given where it is made.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -70,7 +87,8 @@ static uint64_t det_seed;          /* VMRT_SEED: deterministic mode */
 static pthread_mutex_t global_mu = PTHREAD_MUTEX_INITIALIZER;
 static rt_plist_t global_q = {.tailp = &global_q.head};
 static _Atomic int64_t global_len; /* global_q.len, readable without the lock */
-static _Atomic int nidle, nspinning;
+static _Atomic int nidle;          /* workers parked or about to park */
+static _Atomic int nspinning;      /* workers looking for work before parking */
 
 #define PROC_OF_LINK(n) ((rt_proc_t *)((char *)(n)-offsetof(rt_proc_t, qlink)))
 
@@ -111,19 +129,25 @@ static void futex_wake(_Atomic int *addr)
     syscall(SYS_futex, (int *)addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
+/* After publishing work for w. seq_cst: sleep/notify (top of the file). */
 static void notify(rt_worker_t *w)
 {
-    if (atomic_exchange(&w->sleeping, 0))
+    if (atomic_exchange_explicit(&w->sleeping, 0, memory_order_seq_cst))
         futex_wake(&w->sleeping);
 }
 
-/* New stealable work: wake an idle worker unless one is already looking. */
+/* New stealable work: wake an idle worker unless one is already looking.
+ * seq_cst: sleep/notify, for work in the global queue, which only a
+ * woken worker may find. (Work in the caller's own ring is run by the
+ * caller anyway: there a missed wake-up costs parallelism, not progress;
+ * nspinning is only such a hint, relaxed.) */
 static void wake_idle(void)
 {
-    if (atomic_load(&nidle) == 0 || atomic_load(&nspinning) > 0)
+    if (atomic_load_explicit(&nidle, memory_order_seq_cst) == 0 ||
+        atomic_load_explicit(&nspinning, memory_order_relaxed) > 0)
         return;
     for (int i = 0; i < nworkers; i++)
-        if (atomic_load(&workers[i].sleeping)) {
+        if (atomic_load_explicit(&workers[i].sleeping, memory_order_seq_cst)) {
             notify(&workers[i]);
             return;
         }
@@ -132,7 +156,9 @@ static void wake_idle(void)
 /* ---- queues ---- */
 
 /* An intrusive FIFO of processes through qlink: the local run queue
- * (owner only) and the global queue (under global_mu). */
+ * (owner only) and the global queue (under global_mu). The link is atomic
+ * for the MPSC inbox, which shares it; here it is relaxed: one thread at
+ * a time touches the list. */
 static void plist_push(rt_plist_t *l, rt_proc_t *p)
 {
     atomic_store_explicit(&p->qlink.next, NULL, memory_order_relaxed);
@@ -159,19 +185,21 @@ static void global_push_n(rt_proc_t **ps, uint32_t n)
     pthread_mutex_lock(&global_mu);
     for (uint32_t i = 0; i < n; i++)
         plist_push(&global_q, ps[i]);
-    atomic_fetch_add(&global_len, (int64_t)n);
+    /* seq_cst: sleep/notify; the queue itself is guarded by the mutex. */
+    atomic_fetch_add_explicit(&global_len, (int64_t)n, memory_order_seq_cst);
     pthread_mutex_unlock(&global_mu);
     wake_idle();
 }
 
 static rt_proc_t *global_pop(void)
 {
+    /* Relaxed: a hint to skip the lock; the pop is made under it. */
     if (atomic_load_explicit(&global_len, memory_order_relaxed) == 0)
         return NULL;
     pthread_mutex_lock(&global_mu);
     rt_proc_t *p = plist_pop(&global_q);
     if (p)
-        atomic_fetch_sub(&global_len, 1);
+        atomic_fetch_sub_explicit(&global_len, 1, memory_order_relaxed); /* under the mutex */
     pthread_mutex_unlock(&global_mu);
     return p;
 }
@@ -229,8 +257,11 @@ void rt_sched_ready(rt_proc_t *p)
 
 void rt_sched_wake(rt_proc_t *p)
 {
+    /* seq_cst: park/wake (top of the file). Winning the CAS makes this
+     * thread the one that queues p. */
     int expect = RT_P_WAITING;
-    if (atomic_compare_exchange_strong(&p->state, &expect, RT_P_RUNNABLE))
+    if (atomic_compare_exchange_strong_explicit(&p->state, &expect, RT_P_RUNNABLE,
+                                                memory_order_seq_cst, memory_order_seq_cst))
         rt_sched_ready(p);
 }
 
@@ -338,6 +369,10 @@ static void clear_dead_frames(rt_worker_t *w, rt_proc_t *p)
     memset(lo, 0, (size_t)(w->region_top - lo));
 }
 
+/* w->live is read by the collector (push_roots in proc.c) only while this
+ * thread is stopped, and the stop's signal hand-shake orders this thread's
+ * stores before the read: relaxed, with signal fences to keep the
+ * compiler's order (as in save). */
 static void restore(rt_worker_t *w, rt_proc_t *p)
 {
     atomic_store_explicit(&w->live, p, memory_order_relaxed);
@@ -355,6 +390,7 @@ static void restore(rt_worker_t *w, rt_proc_t *p)
 
 static void run(rt_worker_t *w, rt_proc_t *p)
 {
+    /* Relaxed: w->live is this worker's own (restore explains the rest). */
     rt_proc_t *live = atomic_load_explicit(&w->live, memory_order_relaxed);
     if (live != p) {
         if (live)
@@ -378,6 +414,8 @@ static void run(rt_worker_t *w, rt_proc_t *p)
             restore(w, p);
         }
     }
+    /* Relaxed: only this worker moves a RUNNABLE process on; wakers look
+     * for WAITING, which it is not. */
     atomic_store_explicit(&p->state, RT_P_RUNNING, memory_order_relaxed);
     if (det_seed)
         p->ctx.reductions = 1 + (int64_t)(next_rand(w) % VM_REDUCTION_BUDGET);
@@ -390,7 +428,8 @@ static void run(rt_worker_t *w, rt_proc_t *p)
     RT_STAT_ADD(&w->stats, reductions, (uint64_t)(w->red_mark - p->ctx.reductions));
     switch (p->after) {
     case RT_AFTER_YIELD:
-        atomic_store(&p->state, RT_P_RUNNABLE);
+        /* Relaxed: from RUNNING, which no other thread acts on. */
+        atomic_store_explicit(&p->state, RT_P_RUNNABLE, memory_order_relaxed);
         plist_push(&w->runq, p);
         break;
     case RT_AFTER_BLOCK: break; /* WAITING, or already queued by a waker */
@@ -410,12 +449,23 @@ void rt_sched_switch_out(rt_proc_t *p)
     rt_switch(&p->sp, rt_cur_worker->sched_sp);
 }
 
+/* Leave the wait begun with state WAITING, unless a waker has taken it
+ * (it queued p then: switch out and be resumed from there). */
+static int cancel_wait(rt_proc_t *p)
+{
+    int expect = RT_P_WAITING;
+    return atomic_compare_exchange_strong_explicit(&p->state, &expect, RT_P_RUNNING,
+                                                   memory_order_seq_cst, memory_order_seq_cst);
+}
+
 void rt_sched_block(rt_proc_t *p)
 {
-    atomic_store(&p->state, RT_P_WAITING);
-    if (rt_mpsc_nonempty(&p->in) || atomic_load(&p->kill_reason) || p->timed_out) {
-        int expect = RT_P_WAITING;
-        if (atomic_compare_exchange_strong(&p->state, &expect, RT_P_RUNNING))
+    /* seq_cst: park/wake (top of the file); rt_mpsc_nonempty loads the
+     * mailbox tail seq_cst. timed_out is written by this worker only. */
+    atomic_store_explicit(&p->state, RT_P_WAITING, memory_order_seq_cst);
+    if (rt_mpsc_nonempty(&p->in) || atomic_load_explicit(&p->kill_reason, memory_order_seq_cst) ||
+        p->timed_out) {
+        if (cancel_wait(p))
             return;
         /* A waker queued us already: switch out and be resumed from there. */
     }
@@ -428,21 +478,23 @@ void rt_sched_park(rt_proc_t *p, int timed)
     /* WAITING is stored before the token is read, and a waker stores the
      * token before it reads the state (rt_sched_wake): one of the two sees
      * the other, so a wake-up is never lost. */
-    atomic_store(&p->state, RT_P_WAITING);
-    if (atomic_load(&p->notified) || atomic_load(&p->kill_reason) || (timed && p->timed_out)) {
-        int expect = RT_P_WAITING;
-        if (atomic_compare_exchange_strong(&p->state, &expect, RT_P_RUNNING))
+    atomic_store_explicit(&p->state, RT_P_WAITING, memory_order_seq_cst);
+    if (atomic_load_explicit(&p->notified, memory_order_seq_cst) ||
+        atomic_load_explicit(&p->kill_reason, memory_order_seq_cst) || (timed && p->timed_out)) {
+        if (cancel_wait(p))
             return;
     }
     p->after = RT_AFTER_BLOCK;
     rt_sched_switch_out(p);
 }
 
-/* Something this worker could run without stealing (timers not counted). */
+/* Something this worker could run without stealing (timers not counted).
+ * seq_cst loads of the inbox tail and global_len: sleep/notify (top of the
+ * file), when this is the check made before parking. */
 static int local_work(rt_worker_t *w)
 {
     return w->runq.head || w->runnext || rt_ring_len(&w->fresh) || rt_mpsc_nonempty(&w->inbox) ||
-           atomic_load_explicit(&global_len, memory_order_relaxed);
+           atomic_load_explicit(&global_len, memory_order_seq_cst);
 }
 
 static int others_waiting(rt_worker_t *w)
@@ -554,8 +606,9 @@ static rt_proc_t *next_proc(rt_worker_t *w)
         rt_proc_t *p = find_local(w);
         if (p || (p = steal(w)))
             return p;
-        /* Spin a little: work often arrives within microseconds. */
-        atomic_fetch_add(&nspinning, 1);
+        /* Spin a little: work often arrives within microseconds. The count
+         * of spinners is a hint for wake_idle: relaxed. */
+        atomic_fetch_add_explicit(&nspinning, 1, memory_order_relaxed);
         for (int i = 0; i < 100 && !p; i++) {
             if (has_work(w))
                 break;
@@ -563,12 +616,13 @@ static rt_proc_t *next_proc(rt_worker_t *w)
             __builtin_ia32_pause();
 #endif
         }
-        atomic_fetch_sub(&nspinning, 1);
+        atomic_fetch_sub_explicit(&nspinning, 1, memory_order_relaxed);
         if ((p = find_local(w)) || (p = steal(w)))
             return p;
-        /* Park until woken or the next timer is due. */
-        atomic_store(&w->sleeping, 1);
-        atomic_fetch_add(&nidle, 1);
+        /* Park until woken or the next timer is due. seq_cst: sleep/notify
+         * (top of the file): both flags are stored before has_work looks. */
+        atomic_store_explicit(&w->sleeping, 1, memory_order_seq_cst);
+        atomic_fetch_add_explicit(&nidle, 1, memory_order_seq_cst);
         if (!has_work(w)) {
             int64_t next = rt_timer_next(&w->timers);
             park_t park = {w, next == INT64_MAX ? INT64_MAX : next - rt_now_ns()};
@@ -577,8 +631,10 @@ static rt_proc_t *next_proc(rt_worker_t *w)
              * signal (the processes' roots are pushed separately). */
             GC_do_blocking(park_fn, &park);
         }
-        atomic_store(&w->sleeping, 0);
-        atomic_fetch_sub(&nidle, 1);
+        /* Awake: nothing to order against (a notifier that still sees 1
+         * only makes a spare futex call). */
+        atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&nidle, 1, memory_order_relaxed);
     }
 }
 
