@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "../abi/di.h"
+#include "../abi/utf8.h"
 #include "diag.h"
 
 typedef enum tok_kind {
@@ -175,34 +176,6 @@ static int hex_digit(char c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-    uint32_t c = s[0];
-    size_t len;
-    uint32_t min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0)
-        len = 2, min = 0x80, c &= 0x1F;
-    else if ((c & 0xF0) == 0xE0)
-        len = 3, min = 0x800, c &= 0x0F;
-    else if ((c & 0xF8) == 0xF0)
-        len = 4, min = 0x10000, c &= 0x07;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 static void lex_string(parser_t *p, tok_t *t)
 {
     buf_t b = {0};
@@ -216,7 +189,8 @@ static void lex_string(parser_t *p, tok_t *t)
             break;
         src_loc_t at = {t->line, col_of(p, s), 0};
         if (*s != '\\') {
-            size_t n = utf8_seq((const uint8_t *)s, (size_t)(p->end - s));
+            uint32_t cp;
+            size_t n = vm_utf8_decode(s, (size_t)(p->end - s), &cp);
             if (n == 0) {
                 buf_free(&b);
                 fail_at(p, at, "invalid UTF-8 in string");

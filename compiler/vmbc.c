@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../abi/di.h"
+#include "../abi/utf8.h"
 #include "diag.h"
 
 /* ======================================================================
@@ -401,39 +402,6 @@ static void read_header(reader_t *r)
 
 /* ---- STRINGS ---- */
 
-/* Offset of the first byte that is not valid UTF-8, or n if all are. */
-static size_t utf8_check(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint32_t c = s[i], min;
-        size_t len;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0)
-            len = 2, min = 0x80, c &= 0x1F;
-        else if ((c & 0xF0) == 0xE0)
-            len = 3, min = 0x800, c &= 0x0F;
-        else if ((c & 0xF8) == 0xF0)
-            len = 4, min = 0x10000, c &= 0x07;
-        else
-            return i;
-        if (len > n - i)
-            return i;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            c = (c << 6) | (s[i + k] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return i;
-        i += len;
-    }
-    return n;
-}
-
 static void read_strings(reader_t *r)
 {
     uint32_t n = read_count(r, VM_MAX_STRINGS, "strings");
@@ -443,11 +411,11 @@ static void read_strings(reader_t *r)
         uint64_t len = read_uleb(r);
         if (len > remaining(r) || len > UINT32_MAX)
             fail_at(r, at, "string %u runs past the end of the section", i);
-        const uint8_t *s = r->data + r->pos;
-        size_t bad = utf8_check(s, (size_t)len);
+        const char *s = (const char *)r->data + r->pos;
+        size_t bad = vm_utf8_invalid_at(s, (size_t)len);
         if (bad != len)
             fail_at(r, r->pos + bad, "string %u is not valid UTF-8", i);
-        r->strmap[i] = mod_intern(r->m, (const char *)s, (size_t)len);
+        r->strmap[i] = mod_intern(r->m, s, (size_t)len);
         r->pos += (size_t)len;
     }
     r->nstrs = n;
