@@ -475,42 +475,47 @@ static void parse_regdecl(parser_t *p)
     f->nregs++;
 }
 
+/* "expected WHAT, found ..." at the current token. */
+NORETURN static void fail_expected(parser_t *p, const char *what)
+{
+    fail_tok(p, "expected %s, found %s", what, tok_desc(&p->tok));
+}
+
+/* An operand of the class its letter's row gives (abi/operands.def). */
 static void parse_operand(parser_t *p, instr_t *in, char letter, uint32_t k)
 {
     tok_t *t = &p->tok;
     operand_t *o = &in->fixed[k];
-    switch (letter) {
-    case 'i':
-    case 'f':
-    case 'v':
-    case 'r':
+    const opndinfo_t *od = opnd_of(letter);
+    vm_opnd_class_t cls = (vm_opnd_class_t)od->cls;
+    switch (cls) {
+    case OPK_REG:
         if (t->kind != T_REG)
-            fail_tok(p, "expected a register, found %s", tok_desc(t));
+            fail_expected(p, od->expected);
         o->idx = find_reg(p, t);
         break;
-    case 'L':
-    case 'F': {
-        if (t->kind != T_IDENT || !is_identifier(t->p, t->len, letter == 'F'))
-            fail_tok(p, "expected a %s name, found %s", letter == 'L' ? "label" : "function",
-                     tok_desc(t));
+    case OPK_LABEL:
+    case OPK_FUNC: {
+        if (t->kind != T_IDENT || !is_identifier(t->p, t->len, cls == OPK_FUNC))
+            fail_expected(p, od->expected);
         fixup_t fx = {p->ncode, k, (uint32_t)p->nfuncs, intern_tok(p, t), tok_loc(t)};
-        if (letter == 'L')
+        if (cls == OPK_LABEL)
             VEC_PUSH(p->label_uses, p->nlabel_uses, p->cap_label_uses, fx);
         else
             VEC_PUSH(p->func_uses, p->nfunc_uses, p->cap_func_uses, fx);
         break;
     }
-    case 'B':
+    case OPK_BUILTIN:
         if (t->kind != T_IDENT || !is_identifier(t->p, t->len, true))
-            fail_tok(p, "expected a builtin name, found %s", tok_desc(t));
+            fail_expected(p, od->expected);
         o->idx = intern_tok(p, t);
         break;
-    case 'K':
+    case OPK_INT:
         if (t->kind != T_INT)
-            fail_tok(p, "expected an integer, found %s", tok_desc(t));
+            fail_expected(p, od->expected);
         o->i = t->ival;
         break;
-    case 'D':
+    case OPK_FLOAT:
         if (t->kind == T_FLOAT || t->kind == T_INT)
             o->f = t->fval;
         else if (is_word(t, "inf"))
@@ -518,14 +523,15 @@ static void parse_operand(parser_t *p, instr_t *in, char letter, uint32_t k)
         else if (is_word(t, "nan"))
             o->f = NAN;
         else
-            fail_tok(p, "expected a float, found %s", tok_desc(t));
+            fail_expected(p, od->expected);
         break;
-    case 'S':
+    case OPK_STRING:
         if (t->kind != T_STRING)
-            fail_tok(p, "expected a string, found %s", tok_desc(t));
+            fail_expected(p, od->expected);
         o->idx = mod_intern(p->m, t->sval, t->slen);
         break;
-    default: die("bad operand letter '%c'", letter);
+    case OPK_ARGS: /* parse_instr reads the register list */
+    case OPK_NONE: die("bad operand letter '%c'", letter);
     }
     next(p);
 }
@@ -559,7 +565,7 @@ static void parse_instr(parser_t *p)
             if (is_punct(&p->tok, ","))
                 next(p);
             if (p->tok.kind != T_REG)
-                fail_tok(p, "expected a register argument, found %s", tok_desc(&p->tok));
+                fail_expected(p, opnd_of(oi->operands[oi->nfixed])->expected);
             uint32_t r = find_reg(p, &p->tok);
             if (in.nargs == cap) {
                 cap = cap ? cap * 2 : 4;

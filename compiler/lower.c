@@ -550,7 +550,7 @@ static void make_blocks(lower_t *L)
         const instr_t *in = &f->code[i];
         const opinfo_t *oi = &op_info[in->op];
         for (unsigned k = 0; k < oi->nfixed; k++)
-            if (oi->operands[k] == 'L')
+            if (opnd_of(oi->operands[k])->cls == OPK_LABEL)
                 leader[in->fixed[k].idx] = true;
         if ((oi->flags & OPF_TERM) && i + 1 < f->ninstrs)
             leader[i + 1] = true;

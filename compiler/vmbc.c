@@ -60,20 +60,16 @@ static void write_f64(buf_t *b, double d)
         buf_byte(b, (uint8_t)(bits >> (8 * i)));
 }
 
+/* An operand in the encoding of its letter's row (abi/operands.def). */
 static void write_operand(strtab_t *st, char letter, operand_t o, buf_t *b)
 {
-    switch (letter) {
-    case 'i':
-    case 'f':
-    case 'v':
-    case 'r':
-    case 'L':
-    case 'F': buf_uleb(b, o.idx); break;
-    case 'K': buf_sleb(b, o.i); break;
-    case 'D': write_f64(b, o.f); break;
-    case 'S':
-    case 'B': buf_uleb(b, st_use(st, o.idx)); break;
-    default: die("bad operand letter '%c'", letter);
+    switch ((vm_opnd_enc_t)opnd_of(letter)->enc) {
+    case OPE_ULEB: buf_uleb(b, o.idx); break;
+    case OPE_SLEB: buf_sleb(b, o.i); break;
+    case OPE_F64: write_f64(b, o.f); break;
+    case OPE_STR: buf_uleb(b, st_use(st, o.idx)); break;
+    case OPE_LIST: /* write_instr writes the register list */
+    case OPE_NONE: die("bad operand letter '%c'", letter);
     }
 }
 
@@ -471,20 +467,20 @@ static uint32_t read_func_index(reader_t *r)
     return (uint32_t)i;
 }
 
+/* An operand of the class its letter's row gives (abi/operands.def),
+ * checked as far as the reader can. */
 static void read_operand(reader_t *r, const func_t *f, char letter, operand_t *o)
 {
-    switch (letter) {
-    case 'i':
-    case 'f':
-    case 'v':
-    case 'r': o->idx = read_reg(r, f); break;
-    case 'L': o->idx = read_target(r, f); break;
-    case 'K': o->i = read_sleb(r); break;
-    case 'D': o->f = read_f64(r); break;
-    case 'S': o->idx = read_str(r); break;
-    case 'F': o->idx = read_func_index(r); break;
-    case 'B': o->idx = read_name(r, true, "the builtin name"); break;
-    default: die("bad operand letter '%c'", letter);
+    switch ((vm_opnd_class_t)opnd_of(letter)->cls) {
+    case OPK_REG: o->idx = read_reg(r, f); break;
+    case OPK_LABEL: o->idx = read_target(r, f); break;
+    case OPK_INT: o->i = read_sleb(r); break;
+    case OPK_FLOAT: o->f = read_f64(r); break;
+    case OPK_STRING: o->idx = read_str(r); break;
+    case OPK_FUNC: o->idx = read_func_index(r); break;
+    case OPK_BUILTIN: o->idx = read_name(r, true, "the builtin name"); break;
+    case OPK_ARGS: /* read_args reads the register list */
+    case OPK_NONE: die("bad operand letter '%c'", letter);
     }
 }
 
