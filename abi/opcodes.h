@@ -1,13 +1,16 @@
 /*
- * abi/opcodes.h — the opcode enum and the flags and letters used by
- * abi/opcodes.def. Readers of the table include this header and then define
- * only the X() columns they need.
+ * abi/opcodes.h — the opcode enum and the flags used by abi/opcodes.def,
+ * and the classes and encodings of its operand letters (abi/operands.def).
+ * Readers of either table include this header and then define only the
+ * X() columns they need.
  *
  * Binary encoding of one instruction (docs/bytecode.md, "Code"):
  *
  *   +--------+-----------+-----------+-----+
  *   | opcode | operand 1 | operand 2 | ... |    opcode: 1 byte
  *   +--------+-----------+-----------+-----+
+ *
+ * each operand as the ENCODING column of its letter's row says:
  *
  *   i f v r  register index        ULEB128
  *   L        target instruction    ULEB128 (index in the function)
@@ -37,5 +40,28 @@ _Static_assert(OP_COUNT <= 256, "an opcode is encoded in one byte");
 
 /* The longest operand string in the table; readers size arrays with it. */
 #define VM_MAX_FIXED_OPERANDS 4
+
+/* What an operand is: the CLASS column of abi/operands.def. */
+typedef enum vm_opnd_class {
+    OPK_NONE,    /* not an operand letter */
+    OPK_REG,     /* a register: i f v r */
+    OPK_LABEL,   /* a jump target: L */
+    OPK_INT,     /* an i64 literal: K */
+    OPK_FLOAT,   /* an f64 literal: D */
+    OPK_STRING,  /* a string literal: S */
+    OPK_FUNC,    /* a function of the module: F */
+    OPK_BUILTIN, /* a builtin, by name: B */
+    OPK_ARGS,    /* zero or more registers, always last: * */
+} vm_opnd_class_t;
+
+/* How an operand is encoded in binary code: the ENCODING column. */
+typedef enum vm_opnd_enc {
+    OPE_NONE, /* not an operand letter */
+    OPE_ULEB, /* ULEB128 index */
+    OPE_SLEB, /* SLEB128 */
+    OPE_F64,  /* 8 bytes, IEEE 754, little-endian */
+    OPE_STR,  /* ULEB128 index into the string table */
+    OPE_LIST, /* ULEB128 count, then that many ULEB128 register indices */
+} vm_opnd_enc_t;
 
 #endif

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "../abi/di.h"
+#include "../abi/utf8.h"
 #include "diag.h"
 
 typedef enum tok_kind {
@@ -175,34 +176,6 @@ static int hex_digit(char c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-    uint32_t c = s[0];
-    size_t len;
-    uint32_t min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0)
-        len = 2, min = 0x80, c &= 0x1F;
-    else if ((c & 0xF0) == 0xE0)
-        len = 3, min = 0x800, c &= 0x0F;
-    else if ((c & 0xF8) == 0xF0)
-        len = 4, min = 0x10000, c &= 0x07;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 static void lex_string(parser_t *p, tok_t *t)
 {
     buf_t b = {0};
@@ -216,7 +189,8 @@ static void lex_string(parser_t *p, tok_t *t)
             break;
         src_loc_t at = {t->line, col_of(p, s), 0};
         if (*s != '\\') {
-            size_t n = utf8_seq((const uint8_t *)s, (size_t)(p->end - s));
+            uint32_t cp;
+            size_t n = vm_utf8_decode(s, (size_t)(p->end - s), &cp);
             if (n == 0) {
                 buf_free(&b);
                 fail_at(p, at, "invalid UTF-8 in string");
@@ -501,42 +475,47 @@ static void parse_regdecl(parser_t *p)
     f->nregs++;
 }
 
+/* "expected WHAT, found ..." at the current token. */
+NORETURN static void fail_expected(parser_t *p, const char *what)
+{
+    fail_tok(p, "expected %s, found %s", what, tok_desc(&p->tok));
+}
+
+/* An operand of the class its letter's row gives (abi/operands.def). */
 static void parse_operand(parser_t *p, instr_t *in, char letter, uint32_t k)
 {
     tok_t *t = &p->tok;
     operand_t *o = &in->fixed[k];
-    switch (letter) {
-    case 'i':
-    case 'f':
-    case 'v':
-    case 'r':
+    const opndinfo_t *od = opnd_of(letter);
+    vm_opnd_class_t cls = (vm_opnd_class_t)od->cls;
+    switch (cls) {
+    case OPK_REG:
         if (t->kind != T_REG)
-            fail_tok(p, "expected a register, found %s", tok_desc(t));
+            fail_expected(p, od->expected);
         o->idx = find_reg(p, t);
         break;
-    case 'L':
-    case 'F': {
-        if (t->kind != T_IDENT || !is_identifier(t->p, t->len, letter == 'F'))
-            fail_tok(p, "expected a %s name, found %s", letter == 'L' ? "label" : "function",
-                     tok_desc(t));
+    case OPK_LABEL:
+    case OPK_FUNC: {
+        if (t->kind != T_IDENT || !is_identifier(t->p, t->len, cls == OPK_FUNC))
+            fail_expected(p, od->expected);
         fixup_t fx = {p->ncode, k, (uint32_t)p->nfuncs, intern_tok(p, t), tok_loc(t)};
-        if (letter == 'L')
+        if (cls == OPK_LABEL)
             VEC_PUSH(p->label_uses, p->nlabel_uses, p->cap_label_uses, fx);
         else
             VEC_PUSH(p->func_uses, p->nfunc_uses, p->cap_func_uses, fx);
         break;
     }
-    case 'B':
+    case OPK_BUILTIN:
         if (t->kind != T_IDENT || !is_identifier(t->p, t->len, true))
-            fail_tok(p, "expected a builtin name, found %s", tok_desc(t));
+            fail_expected(p, od->expected);
         o->idx = intern_tok(p, t);
         break;
-    case 'K':
+    case OPK_INT:
         if (t->kind != T_INT)
-            fail_tok(p, "expected an integer, found %s", tok_desc(t));
+            fail_expected(p, od->expected);
         o->i = t->ival;
         break;
-    case 'D':
+    case OPK_FLOAT:
         if (t->kind == T_FLOAT || t->kind == T_INT)
             o->f = t->fval;
         else if (is_word(t, "inf"))
@@ -544,14 +523,15 @@ static void parse_operand(parser_t *p, instr_t *in, char letter, uint32_t k)
         else if (is_word(t, "nan"))
             o->f = NAN;
         else
-            fail_tok(p, "expected a float, found %s", tok_desc(t));
+            fail_expected(p, od->expected);
         break;
-    case 'S':
+    case OPK_STRING:
         if (t->kind != T_STRING)
-            fail_tok(p, "expected a string, found %s", tok_desc(t));
+            fail_expected(p, od->expected);
         o->idx = mod_intern(p->m, t->sval, t->slen);
         break;
-    default: die("bad operand letter '%c'", letter);
+    case OPK_ARGS: /* parse_instr reads the register list */
+    case OPK_NONE: die("bad operand letter '%c'", letter);
     }
     next(p);
 }
@@ -585,7 +565,7 @@ static void parse_instr(parser_t *p)
             if (is_punct(&p->tok, ","))
                 next(p);
             if (p->tok.kind != T_REG)
-                fail_tok(p, "expected a register argument, found %s", tok_desc(&p->tok));
+                fail_expected(p, opnd_of(oi->operands[oi->nfixed])->expected);
             uint32_t r = find_reg(p, &p->tok);
             if (in.nargs == cap) {
                 cap = cap ? cap * 2 : 4;

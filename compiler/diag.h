@@ -19,7 +19,7 @@
 
 /* Report an error at `loc` in module `m` (carets for text). */
 void diag_at(const module_t *m, src_loc_t loc, const char *fmt, ...) PRINTF_LIKE(3, 4);
-void diag_vat(const module_t *m, src_loc_t loc, const char *fmt, va_list ap);
+void diag_vat(const module_t *m, src_loc_t loc, const char *fmt, va_list ap) PRINTF_LIKE(3, 0);
 /* An error with no place in a module: "vmcc: error: ...". */
 void diag_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* Errors reported so far. */

@@ -261,7 +261,7 @@ static void name_jumps(dis_t *d, nameset_t *set)
         const instr_t *in = &f->code[k];
         const opinfo_t *oi = &op_info[in->op];
         for (uint32_t j = 0; j < oi->nfixed; j++)
-            if (oi->operands[j] == 'L')
+            if (opnd_of(oi->operands[j])->cls == OPK_LABEL)
                 name_jump(d, set, in->fixed[j].idx);
     }
     for (uint32_t t = 0; t < f->ntries; t++) {
@@ -302,29 +302,29 @@ static void put_reg(dis_t *d, uint32_t r)
         put(d, "%%r%u", r); /* out of range; only a malformed module has it */
 }
 
+/* An operand, as the class of its letter's row (abi/operands.def) is
+ * written. */
 static void put_operand(dis_t *d, char letter, operand_t o)
 {
     char num[48];
-    switch (letter) {
-    case 'i':
-    case 'f':
-    case 'v':
-    case 'r': put_reg(d, o.idx); break;
-    case 'L':
+    switch ((vm_opnd_class_t)opnd_of(letter)->cls) {
+    case OPK_REG: put_reg(d, o.idx); break;
+    case OPK_LABEL:
         if (o.idx <= d->f->ninstrs)
             put(d, "%s", d->jumps[o.idx]);
         else
             put(d, "L%u", o.idx);
         break;
-    case 'K': put(d, "%lld", (long long)o.i); break;
-    case 'D':
+    case OPK_INT: put(d, "%lld", (long long)o.i); break;
+    case OPK_FLOAT:
         format_f64(num, sizeof num, o.f);
         put(d, "%s", num);
         break;
-    case 'S': put_quoted(d, &d->m->strs[o.idx]); break;
-    case 'F': put(d, "%s", str_of(d, d->m->funcs[o.idx].name)); break;
-    case 'B': put(d, "%s", str_of(d, o.idx)); break;
-    default: die("bad operand letter '%c'", letter);
+    case OPK_STRING: put_quoted(d, &d->m->strs[o.idx]); break;
+    case OPK_FUNC: put(d, "%s", str_of(d, d->m->funcs[o.idx].name)); break;
+    case OPK_BUILTIN: put(d, "%s", str_of(d, o.idx)); break;
+    case OPK_ARGS: /* put_instr prints the register list */
+    case OPK_NONE: die("bad operand letter '%c'", letter);
     }
 }
 

@@ -23,18 +23,42 @@ opinfo_t op_info[OP_COUNT] = {
 #undef X
 };
 
+/* A letter given twice is an error: -Woverride-init (-Wextra, -Werror). */
+#define OT_I64  TY_I64
+#define OT_F64  TY_F64
+#define OT_VAL  TY_VAL
+#define OT_ANY  TY_VOID
+#define OT_NONE TY_VOID
+const opndinfo_t opnd_info[256] = {
+#define X(letter, cls, type, enc, expected) [letter] = {OPK_##cls, OPE_##enc, OT_##type, expected},
+#include "../abi/operands.def"
+#undef X
+};
+
+/* True if `ops` is a well-formed operand string: letters of the table, at
+ * most VM_MAX_FIXED_OPERANDS of them before an optional '*' at the end. */
+static bool operands_ok(const char *ops)
+{
+    size_t n = strlen(ops);
+    for (size_t k = 0; k < n; k++) {
+        vm_opnd_class_t c = (vm_opnd_class_t)opnd_of(ops[k])->cls;
+        if (c == OPK_NONE || (c == OPK_ARGS && k != n - 1))
+            return false;
+    }
+    return n - (n > 0 && opnd_of(ops[n - 1])->cls == OPK_ARGS) <= VM_MAX_FIXED_OPERANDS;
+}
+
 /* The derived columns: how many fixed operands, and whether a register
  * list ('*') ends the operands. */
 __attribute__((constructor)) static void init_op_info(void)
 {
     for (int i = 0; i < OP_COUNT; i++) {
         opinfo_t *o = &op_info[i];
+        if (!operands_ok(o->operands))
+            die("opcode %s: bad operand string \"%s\"", o->mnemonic, o->operands);
         size_t n = strlen(o->operands);
-        o->varargs = n > 0 && o->operands[n - 1] == '*';
+        o->varargs = n > 0 && opnd_of(o->operands[n - 1])->cls == OPK_ARGS;
         o->nfixed = (uint8_t)(n - o->varargs);
-        const char *star = strchr(o->operands, '*');
-        if (o->nfixed > VM_MAX_FIXED_OPERANDS || (star && star != o->operands + n - 1))
-            die("opcode %s: bad operand string", o->mnemonic);
     }
 }
 

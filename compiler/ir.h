@@ -132,6 +132,19 @@ typedef struct opinfo {
 extern opinfo_t op_info[OP_COUNT];               /* read-only after start-up */
 int op_lookup(const char *mnemonic, size_t len); /* -1 if none */
 
+/* ---- the operand letters, as data (abi/operands.def) ---- */
+typedef struct opndinfo {
+    uint8_t cls;          /* vm_opnd_class_t; OPK_NONE: not a letter of the table */
+    uint8_t enc;          /* vm_opnd_enc_t */
+    uint8_t type;         /* OPK_REG: the register's vm_type_t; TY_VOID: any type */
+    const char *expected; /* the assembler's "expected ..." */
+} opndinfo_t;
+extern const opndinfo_t opnd_info[256]; /* indexed by letter */
+static inline const opndinfo_t *opnd_of(char letter)
+{
+    return &opnd_info[(unsigned char)letter];
+}
+
 /* ---- builtins, as data ---- */
 typedef struct builtin_info {
     const char *name; /* as `callb` names it */

@@ -213,15 +213,15 @@ LLVMValueRef lw_call_builtin(lower_t *L, vm_builtin_id_t id, LLVMValueRef *args,
     return r;
 }
 
-LLVMValueRef lw_intrinsic(lower_t *L, const char *name, LLVMTypeRef *tys, unsigned ntys,
-                          LLVMValueRef *args, unsigned nargs)
+LLVMValueRef lw_intrinsic(lower_t *L, const char *intrinsic, LLVMTypeRef *tys, unsigned ntys,
+                          LLVMValueRef *args, unsigned nargs, const char *name)
 {
-    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    unsigned id = LLVMLookupIntrinsicID(intrinsic, strlen(intrinsic));
     if (!id)
-        die("no intrinsic %s", name);
+        die("no intrinsic %s", intrinsic);
     LLVMValueRef fn = LLVMGetIntrinsicDeclaration(L->mod, id, tys, ntys);
     LLVMTypeRef ty = LLVMIntrinsicGetType(L->llc, id, tys, ntys);
-    return LLVMBuildCall2(L->b, ty, fn, args, nargs, "");
+    return LLVMBuildCall2(L->b, ty, fn, args, nargs, name);
 }
 
 /* One trap block per unwind target: phis choose the code and line. */
@@ -550,7 +550,7 @@ static void make_blocks(lower_t *L)
         const instr_t *in = &f->code[i];
         const opinfo_t *oi = &op_info[in->op];
         for (unsigned k = 0; k < oi->nfixed; k++)
-            if (oi->operands[k] == 'L')
+            if (opnd_of(oi->operands[k])->cls == OPK_LABEL)
                 leader[in->fixed[k].idx] = true;
         if ((oi->flags & OPF_TERM) && i + 1 < f->ninstrs)
             leader[i + 1] = true;
@@ -598,7 +598,7 @@ static void prologue(lower_t *L, uint32_t nslots)
                                      (LLVMMetadataRef[]){LLVMMDStringInContext2(
                                          L->llc, L->opts.sp_register, strlen(L->opts.sp_register))},
                                      1));
-    LLVMValueRef sp = lw_intrinsic(L, "llvm.read_register", &L->t_i64, 1, &md, 1);
+    LLVMValueRef sp = lw_intrinsic(L, "llvm.read_register", &L->t_i64, 1, &md, 1, "sp");
     LLVMValueRef limit = LLVMBuildLoad2(
         L->b, L->t_i64, lw_ctx_field(L, VM_CTX_STACK_LIMIT_INDEX, "limit.addr"), "stack.limit");
     LLVMValueRef deep = LLVMBuildICmp(L->b, LLVMIntULT, sp, limit, "deep");

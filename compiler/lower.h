@@ -128,9 +128,10 @@ LLVMValueRef lw_atom(lower_t *L, uint32_t name);
 LLVMValueRef lw_fn_ref(lower_t *L, uint32_t fidx);
 /* The signature-qualified symbol of function `f`: "module.func:<params>><ret>". */
 char *lw_sig_symbol(const module_t *m, const func_t *f);
-/* Call an intrinsic overloaded on `tys`. */
-LLVMValueRef lw_intrinsic(lower_t *L, const char *name, LLVMTypeRef *tys, unsigned ntys,
-                          LLVMValueRef *args, unsigned nargs);
+/* Call the intrinsic `intrinsic`, overloaded on `tys`; the result is
+ * named `name`. */
+LLVMValueRef lw_intrinsic(lower_t *L, const char *intrinsic, LLVMTypeRef *tys, unsigned ntys,
+                          LLVMValueRef *args, unsigned nargs, const char *name);
 /* Make the shadow-stack top visible to the runtime (ctx->ssp). */
 void lw_publish_ssp(lower_t *L);
 LLVMTypeRef lw_type(lower_t *L, vm_type_t t);

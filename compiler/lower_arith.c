@@ -6,12 +6,13 @@
 static LLVMValueRef divide(lower_t *L, LLVMValueRef a, LLVMValueRef b, bool rem)
 {
     lw_trap_if(L, LLVMBuildICmp(L->b, LLVMIntEQ, b, lw_i64(L, 0), "div.zero"), VM_TRAP_DIVZERO);
-    LLVMValueRef minus1 = LLVMBuildICmp(L->b, LLVMIntEQ, b, lw_i64(L, -1), "div.m1");
+    LLVMValueRef minus1 = LLVMBuildICmp(L->b, LLVMIntEQ, b, lw_i64(L, -1), "div.minus");
     LLVMValueRef safe = LLVMBuildSelect(L->b, minus1, lw_i64(L, 1), b, "div.safe");
     if (rem)
-        return LLVMBuildSelect(L->b, minus1, lw_i64(L, 0), LLVMBuildSRem(L->b, a, safe, ""), "");
-    return LLVMBuildSelect(L->b, minus1, LLVMBuildNeg(L->b, a, ""),
-                           LLVMBuildSDiv(L->b, a, safe, ""), "");
+        return LLVMBuildSelect(L->b, minus1, lw_i64(L, 0), LLVMBuildSRem(L->b, a, safe, "srem"),
+                               "rem");
+    return LLVMBuildSelect(L->b, minus1, LLVMBuildNeg(L->b, a, "div.neg"),
+                           LLVMBuildSDiv(L->b, a, safe, "sdiv"), "div");
 }
 
 static LLVMValueRef shift_amount(lower_t *L, LLVMValueRef c)
@@ -27,26 +28,26 @@ void lower_arith(lower_t *L, const instr_t *in)
     LLVMBuilderRef B = L->b;
     LLVMValueRef r;
     switch ((vm_opcode_t)in->op) {
-    case OP_ADD_I64: r = LLVMBuildAdd(B, b, c, ""); break;
-    case OP_SUB_I64: r = LLVMBuildSub(B, b, c, ""); break;
-    case OP_MUL_I64: r = LLVMBuildMul(B, b, c, ""); break;
+    case OP_ADD_I64: r = LLVMBuildAdd(B, b, c, "add"); break;
+    case OP_SUB_I64: r = LLVMBuildSub(B, b, c, "sub"); break;
+    case OP_MUL_I64: r = LLVMBuildMul(B, b, c, "mul"); break;
     case OP_DIV_I64: r = divide(L, b, c, false); break;
     case OP_REM_I64: r = divide(L, b, c, true); break;
-    case OP_NEG_I64: r = LLVMBuildNeg(B, b, ""); break;
-    case OP_AND_I64: r = LLVMBuildAnd(B, b, c, ""); break;
-    case OP_OR_I64: r = LLVMBuildOr(B, b, c, ""); break;
-    case OP_XOR_I64: r = LLVMBuildXor(B, b, c, ""); break;
-    case OP_NOT_I64: r = LLVMBuildNot(B, b, ""); break;
-    case OP_SHL_I64: r = LLVMBuildShl(B, b, shift_amount(L, c), ""); break;
-    case OP_SHR_I64: r = LLVMBuildAShr(B, b, shift_amount(L, c), ""); break;
-    case OP_USHR_I64: r = LLVMBuildLShr(B, b, shift_amount(L, c), ""); break;
-    case OP_ADD_F64: r = LLVMBuildFAdd(B, b, c, ""); break;
-    case OP_SUB_F64: r = LLVMBuildFSub(B, b, c, ""); break;
-    case OP_MUL_F64: r = LLVMBuildFMul(B, b, c, ""); break;
-    case OP_DIV_F64: r = LLVMBuildFDiv(B, b, c, ""); break;
-    case OP_REM_F64: r = LLVMBuildFRem(B, b, c, ""); break;
-    case OP_NEG_F64: r = LLVMBuildFNeg(B, b, ""); break;
-    case OP_SQRT_F64: r = lw_intrinsic(L, "llvm.sqrt", &L->t_f64, 1, &b, 1); break;
+    case OP_NEG_I64: r = LLVMBuildNeg(B, b, "neg"); break;
+    case OP_AND_I64: r = LLVMBuildAnd(B, b, c, "and"); break;
+    case OP_OR_I64: r = LLVMBuildOr(B, b, c, "or"); break;
+    case OP_XOR_I64: r = LLVMBuildXor(B, b, c, "xor"); break;
+    case OP_NOT_I64: r = LLVMBuildNot(B, b, "not"); break;
+    case OP_SHL_I64: r = LLVMBuildShl(B, b, shift_amount(L, c), "shl"); break;
+    case OP_SHR_I64: r = LLVMBuildAShr(B, b, shift_amount(L, c), "shr"); break;
+    case OP_USHR_I64: r = LLVMBuildLShr(B, b, shift_amount(L, c), "ushr"); break;
+    case OP_ADD_F64: r = LLVMBuildFAdd(B, b, c, "fadd"); break;
+    case OP_SUB_F64: r = LLVMBuildFSub(B, b, c, "fsub"); break;
+    case OP_MUL_F64: r = LLVMBuildFMul(B, b, c, "fmul"); break;
+    case OP_DIV_F64: r = LLVMBuildFDiv(B, b, c, "fdiv"); break;
+    case OP_REM_F64: r = LLVMBuildFRem(B, b, c, "frem"); break;
+    case OP_NEG_F64: r = LLVMBuildFNeg(B, b, "fneg"); break;
+    case OP_SQRT_F64: r = lw_intrinsic(L, "llvm.sqrt", &L->t_f64, 1, &b, 1, "sqrt"); break;
     default: unreachable();
     }
     lw_set(L, in->fixed[0].idx, r);

@@ -25,7 +25,7 @@ static LLVMValueRef arith(lower_t *L, vm_opcode_t op, LLVMValueRef a, LLVMValueR
     const char *name = op == OP_ADD   ? "llvm.sadd.with.overflow"
                        : op == OP_SUB ? "llvm.ssub.with.overflow"
                                       : "llvm.smul.with.overflow";
-    LLVMValueRef pair = lw_intrinsic(L, name, &L->t_i64, 1, args, 2);
+    LLVMValueRef pair = lw_intrinsic(L, name, &L->t_i64, 1, args, 2, "pair");
     LLVMValueRef r = LLVMBuildExtractValue(L->b, pair, 0, "");
     if (op == OP_MUL)
         r = LLVMBuildOr(L->b, r, lw_i64(L, 1), "");

@@ -84,11 +84,6 @@ static const char *reg_name(const vctx_t *v, uint32_t r, char *buf, size_t cap)
     return buf;
 }
 
-static vm_type_t letter_type(char c)
-{
-    return c == 'i' ? TY_I64 : c == 'f' ? TY_F64 : TY_VAL;
-}
-
 /* A register operand of the wanted type (TY_VOID: any type). */
 static bool check_reg(vctx_t *v, const instr_t *in, unsigned k, uint32_t r, vm_type_t want)
 {
@@ -267,14 +262,11 @@ static void check_instr(vctx_t *v, uint32_t idx)
     const opinfo_t *oi = &op_info[in->op];
     bool ok = true;
     for (unsigned k = 0; k < oi->nfixed; k++) {
-        char c = oi->operands[k];
+        const opndinfo_t *od = opnd_of(oi->operands[k]);
         uint32_t x = in->fixed[k].idx;
-        switch (c) {
-        case 'i':
-        case 'f':
-        case 'v': ok &= check_reg(v, in, k, x, letter_type(c)); break;
-        case 'r': ok &= check_reg(v, in, k, x, TY_VOID); break;
-        case 'L':
+        switch ((vm_opnd_class_t)od->cls) {
+        case OPK_REG: ok &= check_reg(v, in, k, x, (vm_type_t)od->type); break;
+        case OPK_LABEL:
             if (x >= f->ninstrs) {
                 const char *label = x == f->ninstrs ? label_at(v, x) : NULL;
                 if (label)
@@ -287,14 +279,18 @@ static void check_instr(vctx_t *v, uint32_t idx)
                 ok = false;
             }
             break;
-        case 'S':
-        case 'B':
+        case OPK_STRING:
+        case OPK_BUILTIN:
             if (x >= v->m->nstrs) {
                 err(v, in->loc, "%s: string %u does not exist", oi->mnemonic, x);
                 ok = false;
             }
             break;
-        default: break; /* K, D, F: checked below or always valid */
+        case OPK_INT:   /* const.int and tuple.get: below; others: any value */
+        case OPK_FLOAT: /* any value */
+        case OPK_FUNC:  /* the calls and function values: below */
+        case OPK_ARGS:  /* not a fixed operand */
+        case OPK_NONE: break;
         }
     }
     if (!ok)
@@ -388,7 +384,7 @@ static void check_tries(vctx_t *v)
             continue;
         const opinfo_t *oi = &op_info[in->op];
         for (unsigned k = 0; k < oi->nfixed; k++)
-            if (oi->operands[k] == 'L' && in->fixed[k].idx < f->ninstrs &&
+            if (opnd_of(oi->operands[k])->cls == OPK_LABEL && in->fixed[k].idx < f->ninstrs &&
                 handler[in->fixed[k].idx])
                 err(v, in->loc, "%s: jumps to a try handler; only an error enters it",
                     oi->mnemonic);

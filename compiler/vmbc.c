@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../abi/di.h"
+#include "../abi/utf8.h"
 #include "diag.h"
 
 /* ======================================================================
@@ -59,20 +60,16 @@ static void write_f64(buf_t *b, double d)
         buf_byte(b, (uint8_t)(bits >> (8 * i)));
 }
 
+/* An operand in the encoding of its letter's row (abi/operands.def). */
 static void write_operand(strtab_t *st, char letter, operand_t o, buf_t *b)
 {
-    switch (letter) {
-    case 'i':
-    case 'f':
-    case 'v':
-    case 'r':
-    case 'L':
-    case 'F': buf_uleb(b, o.idx); break;
-    case 'K': buf_sleb(b, o.i); break;
-    case 'D': write_f64(b, o.f); break;
-    case 'S':
-    case 'B': buf_uleb(b, st_use(st, o.idx)); break;
-    default: die("bad operand letter '%c'", letter);
+    switch ((vm_opnd_enc_t)opnd_of(letter)->enc) {
+    case OPE_ULEB: buf_uleb(b, o.idx); break;
+    case OPE_SLEB: buf_sleb(b, o.i); break;
+    case OPE_F64: write_f64(b, o.f); break;
+    case OPE_STR: buf_uleb(b, st_use(st, o.idx)); break;
+    case OPE_LIST: /* write_instr writes the register list */
+    case OPE_NONE: die("bad operand letter '%c'", letter);
     }
 }
 
@@ -401,39 +398,6 @@ static void read_header(reader_t *r)
 
 /* ---- STRINGS ---- */
 
-/* Offset of the first byte that is not valid UTF-8, or n if all are. */
-static size_t utf8_check(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint32_t c = s[i], min;
-        size_t len;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0)
-            len = 2, min = 0x80, c &= 0x1F;
-        else if ((c & 0xF0) == 0xE0)
-            len = 3, min = 0x800, c &= 0x0F;
-        else if ((c & 0xF8) == 0xF0)
-            len = 4, min = 0x10000, c &= 0x07;
-        else
-            return i;
-        if (len > n - i)
-            return i;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            c = (c << 6) | (s[i + k] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return i;
-        i += len;
-    }
-    return n;
-}
-
 static void read_strings(reader_t *r)
 {
     uint32_t n = read_count(r, VM_MAX_STRINGS, "strings");
@@ -443,11 +407,11 @@ static void read_strings(reader_t *r)
         uint64_t len = read_uleb(r);
         if (len > remaining(r) || len > UINT32_MAX)
             fail_at(r, at, "string %u runs past the end of the section", i);
-        const uint8_t *s = r->data + r->pos;
-        size_t bad = utf8_check(s, (size_t)len);
+        const char *s = (const char *)r->data + r->pos;
+        size_t bad = vm_utf8_invalid_at(s, (size_t)len);
         if (bad != len)
             fail_at(r, r->pos + bad, "string %u is not valid UTF-8", i);
-        r->strmap[i] = mod_intern(r->m, (const char *)s, (size_t)len);
+        r->strmap[i] = mod_intern(r->m, s, (size_t)len);
         r->pos += (size_t)len;
     }
     r->nstrs = n;
@@ -503,20 +467,20 @@ static uint32_t read_func_index(reader_t *r)
     return (uint32_t)i;
 }
 
+/* An operand of the class its letter's row gives (abi/operands.def),
+ * checked as far as the reader can. */
 static void read_operand(reader_t *r, const func_t *f, char letter, operand_t *o)
 {
-    switch (letter) {
-    case 'i':
-    case 'f':
-    case 'v':
-    case 'r': o->idx = read_reg(r, f); break;
-    case 'L': o->idx = read_target(r, f); break;
-    case 'K': o->i = read_sleb(r); break;
-    case 'D': o->f = read_f64(r); break;
-    case 'S': o->idx = read_str(r); break;
-    case 'F': o->idx = read_func_index(r); break;
-    case 'B': o->idx = read_name(r, true, "the builtin name"); break;
-    default: die("bad operand letter '%c'", letter);
+    switch ((vm_opnd_class_t)opnd_of(letter)->cls) {
+    case OPK_REG: o->idx = read_reg(r, f); break;
+    case OPK_LABEL: o->idx = read_target(r, f); break;
+    case OPK_INT: o->i = read_sleb(r); break;
+    case OPK_FLOAT: o->f = read_f64(r); break;
+    case OPK_STRING: o->idx = read_str(r); break;
+    case OPK_FUNC: o->idx = read_func_index(r); break;
+    case OPK_BUILTIN: o->idx = read_name(r, true, "the builtin name"); break;
+    case OPK_ARGS: /* read_args reads the register list */
+    case OPK_NONE: die("bad operand letter '%c'", letter);
     }
 }
 

@@ -52,10 +52,10 @@ static bool has_nan_payload(const module_t *m)
         const func_t *f = &m->funcs[fi];
         for (uint32_t i = 0; i < f->ninstrs; i++) {
             const instr_t *in = &f->code[i];
-            const char *ops = op_info[in->op].operands;
-            for (unsigned k = 0, j = 0; ops[k] && ops[k] != '*'; k++, j++)
-                if (ops[k] == 'D' && isnan(in->fixed[j].f) &&
-                    memcmp(&in->fixed[j].f, &canonical, sizeof canonical) != 0)
+            const opinfo_t *oi = &op_info[in->op];
+            for (unsigned k = 0; k < oi->nfixed; k++)
+                if (opnd_of(oi->operands[k])->cls == OPK_FLOAT && isnan(in->fixed[k].f) &&
+                    memcmp(&in->fixed[k].f, &canonical, sizeof canonical) != 0)
                     return true;
         }
     }

@@ -58,7 +58,7 @@ typedef struct {
     size_t len, cap;
 } Buf;
 
-static void buf_vprintf(Buf *b, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void buf_vprintf(Buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
