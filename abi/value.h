@@ -39,8 +39,10 @@
  * record it with their target in VM_TARGET_SECTION (abi/context.h), which
  * vmcc checks before linking; objects also reference the symbol
  * vm_abi_v<N>, which the runtime defines, so a link made without vmcc fails
- * naming it. 3: channels (VM_KIND_CHAN), `assert`, the DEPS section. */
-#define VM_ABI_VERSION 3
+ * naming it. 3: channels (VM_KIND_CHAN), `assert`, the DEPS section.
+ * 4: byte strings, files and sockets (VM_KIND_BYTES, _FILE, _SOCKET), the
+ * FFI (extern and callback functions, raw memory access). */
+#define VM_ABI_VERSION 4
 
 typedef uint64_t vm_val_t;
 
@@ -129,14 +131,17 @@ typedef enum vm_kind {
     VM_KIND_FLOAT = 1,  /* boxed f64 */
     VM_KIND_STRING = 2, /* immutable UTF-8 */
     VM_KIND_ATOM = 3,   /* interned symbol; same layout as a string */
+    VM_KIND_BYTES = 4,  /* immutable byte string (any bytes); same layout as a string */
     VM_KIND_FIRST_SCANNED = 16,
-    VM_KIND_TUPLE = 16, /* immutable, fixed size */
-    VM_KIND_ARRAY = 17, /* mutable, growable */
-    VM_KIND_MAP = 18,   /* mutable hash map, insertion-ordered */
-    VM_KIND_SET = 19,   /* mutable hash set, insertion-ordered */
-    VM_KIND_FUNC = 20,  /* function value: a function reference or a closure */
-    VM_KIND_EXC = 21,   /* a raised error: reason, message, trace */
-    VM_KIND_CHAN = 22,  /* a channel (runtime/chan/): shared, never copied */
+    VM_KIND_TUPLE = 16,  /* immutable, fixed size */
+    VM_KIND_ARRAY = 17,  /* mutable, growable */
+    VM_KIND_MAP = 18,    /* mutable hash map, insertion-ordered */
+    VM_KIND_SET = 19,    /* mutable hash set, insertion-ordered */
+    VM_KIND_FUNC = 20,   /* function value: a function reference or a closure */
+    VM_KIND_EXC = 21,    /* a raised error: reason, message, trace */
+    VM_KIND_CHAN = 22,   /* a channel (runtime/chan/): shared, never copied */
+    VM_KIND_FILE = 23,   /* an open file, pipe or standard stream (runtime/io/): shared */
+    VM_KIND_SOCKET = 24, /* a TCP or UDP socket (runtime/io/): shared */
     VM_KIND_COUNT
 } vm_kind_t;
 
@@ -152,7 +157,8 @@ typedef struct vm_float {
 
 #define VM_FLOAT_VALUE_OFFSET 8
 
-/* String: `len` bytes of valid UTF-8 followed by a NUL (not counted). */
+/* String: `len` bytes of valid UTF-8 followed by a NUL (not counted).
+ * A byte string (VM_KIND_BYTES) has the same layout with any bytes. */
 typedef struct vm_string {
     vm_obj_header_t hdr;
     uint64_t len;

@@ -29,4 +29,14 @@ vm_val_t rt_array_new(vm_ctx_t *ctx, uint64_t cap);
 /* Append; 0 if out of memory (raised), else 1. */
 int rt_array_push(vm_ctx_t *ctx, vm_val_t arr, vm_val_t v);
 
+/* ---- bytes.c ---- */
+/* A byte string of `len` bytes for the caller to fill; NULL if out of
+ * memory (raised). A NUL follows the bytes (not counted). */
+vm_string_t *rt_bytes_alloc(vm_ctx_t *ctx, size_t len);
+/* A new byte string of bytes[0, len); 0 if out of memory (raised). */
+vm_val_t rt_bytes_new(vm_ctx_t *ctx, const char *bytes, size_t len);
+/* The bytes of `v`, a string or a byte string, in *data and *len; 0 with
+ * type raised ("WHO: expected a string or bytes") for anything else. */
+int rt_text_or_bytes(vm_ctx_t *ctx, const char *who, vm_val_t v, const char **data, size_t *len);
+
 #endif

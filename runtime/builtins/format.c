@@ -48,14 +48,15 @@ typedef struct printer {
 } printer_t;
 
 /* A string between double quotes, with the escapes of the assembler:
- * \" \\ \n \t \r \0 and \xHH for other control bytes. */
-static void put_quoted(rt_buf_t *b, const char *s, size_t len)
+ * \" \\ \n \t \r \0 and \xHH for other control bytes (and, with
+ * `high`, for every byte above 0x7f: byte strings print as ASCII). */
+static void put_quoted_bytes(rt_buf_t *b, const char *s, size_t len, int high)
 {
     rt_buf_put(b, "\"", 1);
     size_t run = 0; /* bytes s[run, i) need no escape */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\')
+        if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\' && !(high && c > 0x7f))
             continue;
         rt_buf_put(b, s + run, i - run);
         run = i + 1;
@@ -76,7 +77,26 @@ static void put_quoted(rt_buf_t *b, const char *s, size_t len)
     rt_buf_put(b, "\"", 1);
 }
 
+static void put_quoted(rt_buf_t *b, const char *s, size_t len)
+{
+    put_quoted_bytes(b, s, len, 0);
+}
+
 static void put_rec(printer_t *p, vm_val_t v, int quote);
+
+/* #File<7 "x.txt">, #Socket<8 "tcp 127.0.0.1:5555">: a kind, the serial
+ * and the label (core/obj.h). */
+static void put_resource(rt_buf_t *b, const char *kind, vm_val_t v)
+{
+    char tmp[48];
+    const rt_res_head_t *r = (const rt_res_head_t *)v;
+    rt_buf_put(
+        b, tmp,
+        (size_t)snprintf(tmp, sizeof tmp, "#%s<%llu ", kind, (unsigned long long)rt_obj_serial(v)));
+    if (rt_is_kind(r->label, VM_KIND_STRING))
+        put_quoted(b, rt_as_str(r->label)->bytes, rt_as_str(r->label)->len);
+    rt_buf_put(b, ">", 1);
+}
 
 /* Values that hold no others, and functions, errors and channels. */
 static void put_leaf(printer_t *p, vm_val_t v, int quote)
@@ -111,6 +131,10 @@ static void put_leaf(printer_t *p, vm_val_t v, int quote)
             rt_buf_put(b, rt_as_str(v)->bytes, rt_as_str(v)->len);
     } else if (rt_is_kind(v, VM_KIND_ATOM)) {
         rt_buf_put(b, rt_as_str(v)->bytes, rt_as_str(v)->len);
+    } else if (rt_is_kind(v, VM_KIND_BYTES)) {
+        rt_buf_put(b, "<<", 2);
+        put_quoted_bytes(b, rt_as_str(v)->bytes, rt_as_str(v)->len, 1);
+        rt_buf_put(b, ">>", 2);
     } else if (rt_is_kind(v, VM_KIND_FUNC)) {
         const vm_func_t *f = (const vm_func_t *)v;
         rt_buf_put(b, "#<function ", 11);
@@ -129,6 +153,10 @@ static void put_leaf(printer_t *p, vm_val_t v, int quote)
         rt_buf_put(
             b, tmp,
             (size_t)snprintf(tmp, sizeof tmp, "#Chan<%llu>", (unsigned long long)rt_obj_serial(v)));
+    } else if (rt_is_kind(v, VM_KIND_FILE)) {
+        put_resource(b, "File", v);
+    } else if (rt_is_kind(v, VM_KIND_SOCKET)) {
+        put_resource(b, "Socket", v);
     } else {
         rt_buf_put(b, tmp,
                    (size_t)snprintf(tmp, sizeof tmp, "#<value 0x%llx>", (unsigned long long)v));

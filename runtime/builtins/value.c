@@ -5,30 +5,34 @@
  * Equality (`eq`) is structural: numbers by value across int and float
  * (1 eq 1.0; nan equals nothing), strings by bytes, tuples and arrays item
  * by item, maps by the same keys with equal values, sets by the same
- * members (both whatever their order). Atoms, functions, errors and
- * channels are equal only to themselves. Any object but a float is equal
+ * members (both whatever their order), byte strings by bytes. Atoms,
+ * functions, errors, channels, files and sockets are equal only to
+ * themselves. Any object but a float is equal
  * to itself without looking inside (so an array holding nan is eq to
  * itself, as in Python, and a map finds the very key it holds).
  *
  * The total order ranks kinds
  *
- *   nil < false < true < numbers < atoms < refs < pids < strings < tuples
- *       < arrays < maps < sets < functions < channels < errors
+ *   nil < false < true < numbers < atoms < refs < pids < strings < bytes
+ *       < tuples < arrays < maps < sets < functions < channels < files
+ *       < sockets < errors
  *
  * and within a kind: numbers by exact mathematical value (int against
  * float without rounding); atoms by name and strings by bytes (a proper
  * prefix first); tuples by size, then item by item; arrays item by item (a
  * proper prefix first); maps by size, then by their entries sorted by key,
  * compared as (key, value) pairs; sets likewise by their sorted members;
- * functions and errors by address (stable within one run); channels by
- * creation (their serial numbers); refs and pids by their words. rt_compare
+ * byte strings as strings are; functions and errors by address (stable
+ * within one run); channels, files and sockets by creation (their serial
+ * numbers); refs and pids by their words. rt_compare
  * gives 2 (unordered) when the deciding comparison meets a nan; the `cmp`
  * builtin and array.sort order nan after every other number and equal to
  * itself, so they always give a total order.
  *
  * The hash agrees with eq: an integral float in the small-int range hashes
  * like that int, strings hash their bytes (XXH3), atoms, functions and
- * errors their address, channels their serial number, tuples and arrays
+ * errors their address, byte strings their bytes, channels, files and
+ * sockets their serial number, tuples and arrays
  * combine their items in order, maps and sets their entries in any order.
  *
  * Deep and cyclic values: see RT_DEEP_MAX in coll.h. Past the limits the
@@ -128,12 +132,15 @@ enum {
     R_REF,
     R_PID,
     R_STRING,
+    R_BYTES,
     R_TUPLE,
     R_ARRAY,
     R_MAP,
     R_SET,
     R_FUNC,
     R_CHAN,
+    R_FILE,
+    R_SOCKET,
     R_EXC,
     R_OTHER
 };
@@ -153,12 +160,15 @@ static int rank(vm_val_t v)
     case VM_KIND_FLOAT: return R_NUMBER;
     case VM_KIND_ATOM: return R_ATOM;
     case VM_KIND_STRING: return R_STRING;
+    case VM_KIND_BYTES: return R_BYTES;
     case VM_KIND_TUPLE: return R_TUPLE;
     case VM_KIND_ARRAY: return R_ARRAY;
     case VM_KIND_MAP: return R_MAP;
     case VM_KIND_SET: return R_SET;
     case VM_KIND_FUNC: return R_FUNC;
     case VM_KIND_CHAN: return R_CHAN;
+    case VM_KIND_FILE: return R_FILE;
+    case VM_KIND_SOCKET: return R_SOCKET;
     case VM_KIND_EXC: return R_EXC;
     default: return R_OTHER;
     }
@@ -317,7 +327,8 @@ static int eq_rec(vm_val_t a, vm_val_t b, int depth, const walk_t *w)
             return 0;
         switch (k) {
         case VM_KIND_FLOAT: return float_of(a) == float_of(b);
-        case VM_KIND_STRING: {
+        case VM_KIND_STRING:
+        case VM_KIND_BYTES: {
             const vm_string_t *x = rt_as_str(a), *y = rt_as_str(b);
             return x->len == y->len && memcmp(x->bytes, y->bytes, x->len) == 0;
         }
@@ -328,7 +339,7 @@ static int eq_rec(vm_val_t a, vm_val_t b, int depth, const walk_t *w)
             if (TOO_DEEP(w, depth))
                 return 0;
             return eq_tables(rt_as_map(a), rt_as_map(b), depth + 1, w);
-        default: return 0; /* atoms, functions, errors, channels: identity */
+        default: return 0; /* atoms, functions, errors, channels, files, sockets: identity */
         }
         uint64_t n, m;
         const vm_val_t *xa = items_of(a, &n), *xb = items_of(b, &m);
@@ -409,7 +420,8 @@ static int cmp_rec(vm_val_t a, vm_val_t b, int depth, const walk_t *w)
         switch (ra) {
         case R_NUMBER: return w->total ? cmp_numbers_total(a, b) : cmp_numbers(a, b);
         case R_ATOM:
-        case R_STRING: return cmp_strings(rt_as_str(a), rt_as_str(b));
+        case R_STRING:
+        case R_BYTES: return cmp_strings(rt_as_str(a), rt_as_str(b));
         case R_TUPLE:
         case R_ARRAY: break;
         case R_MAP:
@@ -417,7 +429,9 @@ static int cmp_rec(vm_val_t a, vm_val_t b, int depth, const walk_t *w)
             if (TOO_DEEP(w, depth))
                 return cmp_addr(a, b);
             return cmp_tables(a, b, depth + 1, w);
-        case R_CHAN: return cmp3((int64_t)rt_obj_serial(a), (int64_t)rt_obj_serial(b));
+        case R_CHAN:
+        case R_FILE:
+        case R_SOCKET: return cmp3((int64_t)rt_obj_serial(a), (int64_t)rt_obj_serial(b));
         default: return cmp_addr(a, b); /* nil, booleans (equal), pids, refs, functions, errors */
         }
         uint64_t n, m;
@@ -492,6 +506,7 @@ static uint64_t mix64(uint64_t x)
 #define SEED_MAP   UINT64_C(0x510e527fade682d1)
 #define SEED_SET   UINT64_C(0x9b05688c2b3e6c1f)
 #define SEED_CHAN  UINT64_C(0x5be0cd19137e2179)
+#define SEED_BYTES UINT64_C(0xcbbb9d5dc1059ed8)
 #define HASH_NAN   UINT64_C(0x1f83d9abfb41bd6b)
 
 static uint64_t hash_rec(vm_val_t v, int depth)
@@ -512,6 +527,8 @@ static uint64_t hash_rec(vm_val_t v, int depth)
         return mix64(bits ^ SEED_FLOAT);
     }
     case VM_KIND_STRING: return XXH3_64bits(rt_as_str(v)->bytes, rt_as_str(v)->len);
+    case VM_KIND_BYTES:
+        return XXH3_64bits_withSeed(rt_as_str(v)->bytes, rt_as_str(v)->len, SEED_BYTES);
     case VM_KIND_TUPLE:
     case VM_KIND_ARRAY: {
         uint64_t n;
@@ -537,7 +554,9 @@ static uint64_t hash_rec(vm_val_t v, int depth)
             }
         return mix64(h);
     }
-    case VM_KIND_CHAN: return mix64(rt_obj_serial(v) ^ SEED_CHAN);
+    case VM_KIND_CHAN:
+    case VM_KIND_FILE:
+    case VM_KIND_SOCKET: return mix64(rt_obj_serial(v) ^ SEED_CHAN ^ kind_of(v));
     default: return mix64(v ^ SEED_IDENT); /* atoms, functions, errors: by address */
     }
 }

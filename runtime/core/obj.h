@@ -52,6 +52,14 @@ static inline void rt_obj_set_serial(vm_obj_header_t *h, uint64_t serial)
     h->aux = (uint32_t)serial;
 }
 
+/* Files and sockets (runtime/io/) start with this: what printing them
+ * needs (builtins/ knows nothing else of them). The label is a string (a
+ * path, an address), the serial is in the header (rt_obj_serial). */
+typedef struct rt_res_head {
+    vm_obj_header_t hdr;
+    vm_val_t label;
+} rt_res_head_t;
+
 /* A process's context points at itself through runtime_private; other
  * contexts (unit tests, threads outside the scheduler) hold NULL there. */
 static inline int rt_ctx_is_process(const vm_ctx_t *ctx)

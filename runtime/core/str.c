@@ -6,30 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <utf8proc.h>
-
+#include "abi/utf8.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/str.h"
 
 int rt_utf8_valid(const char *s, size_t len)
 {
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-    while (len > 0) {
-        if (*p < 0x80) { /* ASCII needs no decoder */
-            p++;
-            len--;
-            continue;
-        }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n =
-            utf8proc_iterate(p, len > (size_t)SSIZE_MAX ? SSIZE_MAX : (utf8proc_ssize_t)len, &cp);
-        if (n < 0)
-            return 0;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 1;
+    return vm_utf8_valid(s, len);
 }
 
 vm_string_t *rt_str_alloc(vm_ctx_t *ctx, size_t len)
@@ -127,6 +111,7 @@ const char *rt_kind_text(vm_kind_t k)
     case VM_KIND_FLOAT: return "float";
     case VM_KIND_STRING: return "string";
     case VM_KIND_ATOM: return "atom";
+    case VM_KIND_BYTES: return "bytes";
     case VM_KIND_TUPLE: return "tuple";
     case VM_KIND_ARRAY: return "array";
     case VM_KIND_MAP: return "map";
@@ -134,6 +119,8 @@ const char *rt_kind_text(vm_kind_t k)
     case VM_KIND_FUNC: return "function";
     case VM_KIND_EXC: return "error";
     case VM_KIND_CHAN: return "channel";
+    case VM_KIND_FILE: return "file";
+    case VM_KIND_SOCKET: return "socket";
     default: return "unknown";
     }
 }

@@ -1,5 +1,7 @@
 /* Boehm GC glue: allocation by kind, roots of the layers above, stress
  * mode, heap statistics. */
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +62,64 @@ void rt_gc_init(const rt_gc_settings_t *s)
     prev_push_other_roots = GC_get_push_other_roots();
     GC_set_push_other_roots(push_roots);
     GC_set_oom_fn(oom_null);
+    /* Finalizers run on our own thread (rt_gc_finalize), not inside
+     * whichever allocation happens to notice them. */
+    GC_set_finalize_on_demand(1);
+}
+
+/* ---- finalization ---- */
+
+static sem_t finalizer_sem;
+static pthread_once_t finalizer_once = PTHREAD_ONCE_INIT;
+
+static void GC_CALLBACK finalizers_due(void)
+{
+    sem_post(&finalizer_sem); /* async-signal-safe, takes no lock */
+}
+
+static void *finalizer_main(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        while (sem_wait(&finalizer_sem) != 0) {
+        }
+        GC_invoke_finalizers();
+    }
+    return NULL;
+}
+
+static void start_finalizer_thread(void)
+{
+    if (sem_init(&finalizer_sem, 0, 0) != 0)
+        rt_unreachable("sem_init failed");
+    GC_set_finalizer_notifier(finalizers_due);
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* Started from a thread that blocks the stop signals (a worker), so it
+     * inherits their mask. Without it, finalizers still run when a caller
+     * asks (rt_gc_collect_and_finalize). */
+    if (GC_pthread_create(&t, &attr, finalizer_main, NULL) != 0)
+        GC_set_finalizer_notifier(0);
+    pthread_attr_destroy(&attr);
+}
+
+static void GC_CALLBACK run_finalizer(void *obj, void *data)
+{
+    ((rt_gc_finalizer_fn)data)(obj);
+}
+
+void rt_gc_finalize(void *obj, rt_gc_finalizer_fn fn)
+{
+    pthread_once(&finalizer_once, start_finalizer_thread);
+    GC_register_finalizer_no_order(obj, run_finalizer, (void *)fn, NULL, NULL);
+}
+
+void rt_gc_collect_and_finalize(void)
+{
+    GC_gcollect();
+    GC_invoke_finalizers();
 }
 
 void rt_gc_add_roots(rt_gc_roots_fn push)

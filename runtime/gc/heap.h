@@ -39,6 +39,16 @@ void *rt_gc_alloc_raw(size_t size, int atomic);
  * uninitialised; scanned kinds come zeroed. NULL as rt_gc_alloc_raw. */
 void *rt_gc_alloc_obj(vm_kind_t kind, size_t size);
 
+/* Run fn(obj) once `obj` (a collected object) is unreachable, on the
+ * runtime's finalizer thread (started on first use): finalizers never run
+ * inside an allocation, where the allocating thread may hold a lock of
+ * its own. Objects reachable from obj stay alive until fn has run. */
+typedef void (*rt_gc_finalizer_fn)(void *obj);
+void rt_gc_finalize(void *obj, rt_gc_finalizer_fn fn);
+/* Collect, then run on this thread the finalizers that are due (a caller
+ * short of file descriptors reclaims those of unreachable files). */
+void rt_gc_collect_and_finalize(void);
+
 /* A function that pushes roots (GC_push_all_eager) at every collection.
  * Registered before the first thread but the main one starts. */
 typedef void (*rt_gc_roots_fn)(void);

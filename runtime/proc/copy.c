@@ -3,7 +3,8 @@
  * spawn arguments, exit reasons).
  *
  * Immutable objects are shared: strings, atoms, floats and every static
- * object; so are channels, which exist to be shared. Tuples, arrays, maps,
+ * object; so are channels, files and sockets, which exist to be shared
+ * (a file or socket stays its owner's: runtime/io/). Tuples, arrays, maps,
  * sets, closures and errors are copied, and so is everything reachable
  * from them. Sharing and cycles inside the value are preserved: each
  * object is copied once (a table maps originals to copies). The walk uses
@@ -35,8 +36,8 @@ static int needs_copy(vm_val_t v)
     if (!val_is_ptr(v))
         return 0;
     const vm_obj_header_t *h = (const vm_obj_header_t *)v;
-    return h->kind >= VM_KIND_FIRST_SCANNED && h->kind != VM_KIND_CHAN &&
-           !(h->flags & VM_OBJ_STATIC);
+    return h->kind >= VM_KIND_FIRST_SCANNED && h->kind != VM_KIND_CHAN && h->kind != VM_KIND_FILE &&
+           h->kind != VM_KIND_SOCKET && !(h->flags & VM_OBJ_STATIC);
 }
 
 static size_t slot(const copier_t *c, vm_val_t k)

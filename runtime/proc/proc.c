@@ -46,13 +46,13 @@ static void init_atoms(void);
 /* ---- small lock ----
  * Acquire and release: what one holder wrote under it, the next sees. */
 
-static void lock(rt_proc_t *p)
+void rt_proc_lock(rt_proc_t *p)
 {
     while (atomic_flag_test_and_set_explicit(&p->lock, memory_order_acquire))
         sched_yield();
 }
 
-static void unlock(rt_proc_t *p)
+void rt_proc_unlock(rt_proc_t *p)
 {
     atomic_flag_clear_explicit(&p->lock, memory_order_release);
 }
@@ -371,9 +371,9 @@ static void kill_proc(rt_proc_t *p, vm_val_t reason)
 static void exit_signal(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t from, vm_val_t reason, int link)
 {
     if (link) {
-        lock(to);
+        rt_proc_lock(to);
         int had = !to->exiting && remove_link(to, from);
-        unlock(to);
+        rt_proc_unlock(to);
         if (!had)
             return;
     }
@@ -423,13 +423,13 @@ static void send_monitor_down(vm_ctx_t *ctx, rt_proc_t *to, vm_val_t ref, vm_val
                               vm_val_t reason)
 {
     rt_msg_t *m = down_msg(ctx, ref, pid, reason);
-    lock(to);
+    rt_proc_lock(to);
     rt_mon_t *e = held_find(to, ref);
     if (e && e->pid == pid) {
         held_del(to, e);
         rt_mbox_push(to, m); /* wakes `to`: takes no lock */
     }
-    unlock(to);
+    rt_proc_unlock(to);
 }
 
 /* ---- the life of a process ---- */
@@ -574,7 +574,7 @@ static void proc_reap(rt_proc_t *p)
     ctx->exc = 0;
     if (p->timer_pos >= 0)
         rt_sched_cancel_timer(p);
-    lock(p);
+    rt_proc_lock(p);
     p->exiting = 1;
     vm_val_t *links = p->links;
     uint32_t nlinks = p->nlinks;
@@ -584,7 +584,8 @@ static void proc_reap(rt_proc_t *p)
     uint32_t capwatching = p->capwatching;
     vm_val_t name = p->name;
     p->nlinks = p->nwatchers = p->nwatching = p->capwatching = 0;
-    unlock(p);
+    rt_proc_unlock(p);
+    rt_proc_release_owned(p); /* files and sockets close first, as Erlang's ports */
     if (name)
         vm_proc_unregister(ctx, name);
     ctx->exc = 0;
@@ -613,9 +614,9 @@ static void proc_reap(rt_proc_t *p)
         rt_proc_t *q = rt_proc_lookup(watching[i].pid);
         if (!q)
             continue;
-        lock(q);
+        rt_proc_lock(q);
         remove_mon(q->watchers, &q->nwatchers, watching[i].ref);
-        unlock(q);
+        rt_proc_unlock(q);
     }
     if (p->respawn_main)
         rt_sched_spawned(new_main()); /* after the old main's name and links are gone */
@@ -693,18 +694,18 @@ static rt_proc_t *spawn(vm_ctx_t *ctx, const char *who, vm_val_t fn, vm_val_t ar
         return NULL;
     /* Not runnable yet: nobody else can see it, no lock needed on p. */
     if (how == SPAWN_LINK) {
-        lock(self);
+        rt_proc_lock(self);
         int ok = add_link(self, p->pid);
-        unlock(self);
+        rt_proc_unlock(self);
         if (!ok || !add_link(p, self->pid)) {
             rt_raise(ctx, "out_of_memory", "%s: cannot record the link", who);
             return NULL;
         }
     } else if (how == SPAWN_MONITOR) {
         *ref = vm_make_ref(ctx);
-        lock(self);
+        rt_proc_lock(self);
         int ok = held_add(self, *ref, p->pid);
-        unlock(self);
+        rt_proc_unlock(self);
         if (!ok || !add_mon(&p->watchers, &p->nwatchers, &p->capwatchers, *ref, self->pid)) {
             rt_raise(ctx, "out_of_memory", "%s: cannot record the monitor", who);
             return NULL;
@@ -766,11 +767,11 @@ void vm_proc_link(vm_ctx_t *ctx, vm_val_t pid)
     rt_proc_t *q = rt_proc_lookup(pid);
     int alive = 0;
     if (q) {
-        lock(q);
+        rt_proc_lock(q);
         alive = !q->exiting;
         if (alive && !add_link(q, self->pid))
             alive = -1;
-        unlock(q);
+        rt_proc_unlock(q);
     }
     if (alive == -1) {
         rt_raise(ctx, "out_of_memory", "proc.link: cannot record the link");
@@ -781,9 +782,9 @@ void vm_proc_link(vm_ctx_t *ctx, vm_val_t pid)
         rt_proc_check_kill(self);
         return;
     }
-    lock(self);
+    rt_proc_lock(self);
     int ok = add_link(self, pid);
-    unlock(self);
+    rt_proc_unlock(self);
     if (!ok)
         rt_raise(ctx, "out_of_memory", "proc.link: cannot record the link");
 }
@@ -793,14 +794,14 @@ void vm_proc_unlink(vm_ctx_t *ctx, vm_val_t pid)
     if (!expect_pid(ctx, "proc.unlink", pid))
         return;
     rt_proc_t *self = rt_proc_of(ctx);
-    lock(self);
+    rt_proc_lock(self);
     remove_link(self, pid);
-    unlock(self);
+    rt_proc_unlock(self);
     rt_proc_t *q = rt_proc_lookup(pid);
     if (q) {
-        lock(q);
+        rt_proc_lock(q);
         remove_link(q, self->pid);
-        unlock(q);
+        rt_proc_unlock(q);
     }
 }
 
@@ -853,11 +854,11 @@ vm_val_t vm_proc_monitor(vm_ctx_t *ctx, vm_val_t pid)
     rt_proc_t *q = rt_proc_lookup(pid);
     int alive = 0;
     if (q) {
-        lock(q);
+        rt_proc_lock(q);
         alive = !q->exiting;
         if (alive && !add_mon(&q->watchers, &q->nwatchers, &q->capwatchers, ref, self->pid))
             alive = -1;
-        unlock(q);
+        rt_proc_unlock(q);
     }
     if (alive == -1)
         return rt_raise(ctx, "out_of_memory", "proc.monitor: cannot record the monitor");
@@ -865,9 +866,9 @@ vm_val_t vm_proc_monitor(vm_ctx_t *ctx, vm_val_t pid)
         send_down(ctx, self, ref, pid, atom_noproc);
         return ref;
     }
-    lock(self);
+    rt_proc_lock(self);
     int ok = held_add(self, ref, pid);
-    unlock(self);
+    rt_proc_unlock(self);
     if (!ok)
         return rt_raise(ctx, "out_of_memory", "proc.monitor: cannot record the monitor");
     return ref;
@@ -881,18 +882,18 @@ void vm_proc_demonitor(vm_ctx_t *ctx, vm_val_t ref)
     }
     rt_proc_t *self = rt_proc_of(ctx);
     vm_val_t target = 0; /* a record's atom cancelled names no process */
-    lock(self);
+    rt_proc_lock(self);
     rt_mon_t *e = held_find(self, ref);
     if (e) {
         target = e->pid;
         held_del(self, e);
     }
-    unlock(self);
+    rt_proc_unlock(self);
     rt_proc_t *q = target ? rt_proc_lookup(target) : NULL;
     if (q) {
-        lock(q);
+        rt_proc_lock(q);
         remove_mon(q->watchers, &q->nwatchers, ref);
-        unlock(q);
+        rt_proc_unlock(q);
     }
 }
 
@@ -900,35 +901,35 @@ void vm_proc_demonitor(vm_ctx_t *ctx, vm_val_t ref)
 
 int rt_proc_monitor_state(rt_proc_t *self, vm_val_t ref, vm_val_t pid)
 {
-    lock(self);
+    rt_proc_lock(self);
     const rt_mon_t *e = held_find(self, ref);
     int st = !e                         ? RT_MON_NONE
              : e->pid == pid            ? RT_MON_HELD
              : e->pid == atom_cancelled ? RT_MON_CANCELLED
                                         : RT_MON_NONE;
-    unlock(self);
+    rt_proc_unlock(self);
     return st;
 }
 
 int rt_proc_cancel_monitored(rt_proc_t *self, vm_val_t ref, vm_val_t pid, vm_val_t reason,
                              int record)
 {
-    lock(self);
+    rt_proc_lock(self);
     rt_mon_t *e = held_find(self, ref);
     int held = e && e->pid == pid;
     if (held && record)
         e->pid = atom_cancelled;
     else if (held)
         held_del(self, e);
-    unlock(self);
+    rt_proc_unlock(self);
     if (!held)
         return 0;
     /* From here no DOWN of ref can reach self (send_monitor_down). */
     rt_proc_t *q = rt_proc_lookup(pid);
     if (q) {
-        lock(q);
+        rt_proc_lock(q);
         remove_mon(q->watchers, &q->nwatchers, ref);
-        unlock(q);
+        rt_proc_unlock(q);
         kill_proc(q, reason);
     }
     return 1;
@@ -936,19 +937,19 @@ int rt_proc_cancel_monitored(rt_proc_t *self, vm_val_t ref, vm_val_t pid, vm_val
 
 int rt_proc_record_cancelled(rt_proc_t *self, vm_val_t ref)
 {
-    lock(self);
+    rt_proc_lock(self);
     int ok = held_add(self, ref, atom_cancelled);
-    unlock(self);
+    rt_proc_unlock(self);
     return ok;
 }
 
 void rt_proc_forget_monitor(rt_proc_t *self, vm_val_t ref)
 {
-    lock(self);
+    rt_proc_lock(self);
     rt_mon_t *e = held_find(self, ref);
     if (e)
         held_del(self, e);
-    unlock(self);
+    rt_proc_unlock(self);
 }
 
 /* ---- the name registry: atom -> pid, one table under a mutex ---- */
@@ -1027,7 +1028,7 @@ void vm_proc_register(vm_ctx_t *ctx, vm_val_t name, vm_val_t pid)
         rt_raise(ctx, "badarg", "proc.register: the process is not alive");
         return;
     }
-    lock(q);
+    rt_proc_lock(q);
     const char *err = q->exiting ? "the process is not alive"
                       : q->name  ? "the process already has a name"
                                  : NULL;
@@ -1047,7 +1048,7 @@ void vm_proc_register(vm_ctx_t *ctx, vm_val_t name, vm_val_t pid)
         }
         pthread_mutex_unlock(&reg_mu);
     }
-    unlock(q);
+    rt_proc_unlock(q);
     if (err)
         rt_raise(ctx, "badarg", "proc.register: %s: %.*s", err, (int)rt_as_str(name)->len,
                  rt_as_str(name)->bytes);
@@ -1087,10 +1088,10 @@ void vm_proc_unregister(vm_ctx_t *ctx, vm_val_t name)
     }
     rt_proc_t *q = rt_proc_lookup(pid);
     if (q) {
-        lock(q);
+        rt_proc_lock(q);
         if (q->name == name)
             q->name = 0;
-        unlock(q);
+        rt_proc_unlock(q);
     }
 }
 
@@ -1132,9 +1133,9 @@ void rt_proc_describe(vm_ctx_t *ctx, char *buf, size_t cap)
         return;
     rt_buf_t b = {0};
     rt_buf_put_val(&b, p->pid);
-    lock(p); /* proc.register may name it from another process */
+    rt_proc_lock(p); /* proc.register may name it from another process */
     vm_val_t name = p->name;
-    unlock(p);
+    rt_proc_unlock(p);
     if (name) {
         rt_buf_put(&b, " (", 2);
         rt_buf_put_val(&b, name);

@@ -78,6 +78,26 @@ int rt_proc_record_cancelled(rt_proc_t *self, vm_val_t ref);
 /* Drop self's monitor or record `ref` (on self's side only). */
 void rt_proc_forget_monitor(rt_proc_t *self, vm_val_t ref);
 
+/* ---- own.c: what a process owns ----
+ * Files and sockets (runtime/io/) belong to the process that opened them,
+ * as Erlang's ports do: when it ends, each is released (closed). The
+ * process holds them weakly: one that nothing reaches any more is freed by
+ * the collector and released by its own finalizer instead (io/). */
+typedef struct rt_owned rt_owned_t;
+typedef void (*rt_release_fn)(void *obj);
+/* Make process p own `obj` (a collected object): `release(obj)` runs when
+ * p ends unless the entry was dropped first. NULL if p is ending or dead
+ * (or out of memory): the caller then releases obj itself. */
+rt_owned_t *rt_proc_own(rt_proc_t *p, void *obj, rt_release_fn release);
+/* Drop entry `o` of p's (the object was closed, or given to another
+ * process) without releasing it. */
+void rt_proc_disown(rt_proc_t *p, rt_owned_t *o);
+/* Release everything p owns (its reaping, after it ended). */
+void rt_proc_release_owned(rt_proc_t *p);
+/* Lock and unlock p's record (links, monitors, name, what it owns). */
+void rt_proc_lock(rt_proc_t *p);
+void rt_proc_unlock(rt_proc_t *p);
+
 /* ---- report.c ---- */
 /* Print the report of an uncaught error (ctx->exc) to stderr. */
 void rt_report_uncaught(vm_ctx_t *ctx);

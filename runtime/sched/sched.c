@@ -64,6 +64,7 @@
 #endif
 
 #include "platform/switch.h"
+#include "sched/netpoll.h"
 #include "sched/sched.h"
 
 /* Stack the scheduler loop may use below its own frame (the collector,
@@ -89,6 +90,7 @@ static rt_plist_t global_q = {.tailp = &global_q.head};
 static _Atomic int64_t global_len; /* global_q.len, readable without the lock */
 static _Atomic int nidle;          /* workers parked or about to park */
 static _Atomic int nspinning;      /* workers looking for work before parking */
+static _Atomic int poller_busy;    /* a worker is blocked in the netpoller */
 
 #define PROC_OF_LINK(n) ((rt_proc_t *)((char *)(n)-offsetof(rt_proc_t, qlink)))
 
@@ -129,11 +131,18 @@ static void futex_wake(_Atomic int *addr)
     syscall(SYS_futex, (int *)addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
+/* rt_worker_t.sleeping: awake, parked on its futex, or blocked in the
+ * netpoller (woken through the poller's eventfd). */
+enum { AWAKE, ON_FUTEX, IN_POLLER };
+
 /* After publishing work for w. seq_cst: sleep/notify (top of the file). */
 static void notify(rt_worker_t *w)
 {
-    if (atomic_exchange_explicit(&w->sleeping, 0, memory_order_seq_cst))
+    int was = atomic_exchange_explicit(&w->sleeping, AWAKE, memory_order_seq_cst);
+    if (was == ON_FUTEX)
         futex_wake(&w->sleeping);
+    else if (was == IN_POLLER)
+        rt_netpoll_break();
 }
 
 /* New stealable work: wake an idle worker unless one is already looking.
@@ -561,10 +570,21 @@ static rt_proc_t *take_fresh(rt_worker_t *w)
     return rt_ring_pop(&w->fresh);
 }
 
+/* Readiness the netpoller has for processes, without blocking, unless a
+ * worker is blocked in it already. Relaxed: a hint; a missed poll only
+ * delays until the next. */
+static void poll_now(void)
+{
+    if (rt_netpoll_waiting() && !atomic_load_explicit(&poller_busy, memory_order_relaxed))
+        rt_netpoll(0);
+}
+
 static rt_proc_t *find_local(rt_worker_t *w)
 {
     w->tick++;
     fire_timers(w);
+    if (w->tick % 31 == 0)
+        poll_now(); /* a busy program still sees its descriptors get ready */
     drain_inbox(w);
     rt_proc_t *p;
     if (w->tick % 61 == 0 && (p = global_pop()))
@@ -588,7 +608,7 @@ typedef struct {
 static void *park_fn(void *arg)
 {
     park_t *park = arg;
-    futex_wait(&park->w->sleeping, 1, park->timeout_ns);
+    futex_wait(&park->w->sleeping, ON_FUTEX, park->timeout_ns);
     return NULL;
 }
 
@@ -617,23 +637,41 @@ static rt_proc_t *next_proc(rt_worker_t *w)
 #endif
         }
         atomic_fetch_sub_explicit(&nspinning, 1, memory_order_relaxed);
+        poll_now();
         if ((p = find_local(w)) || (p = steal(w)))
             return p;
-        /* Park until woken or the next timer is due. seq_cst: sleep/notify
-         * (top of the file): both flags are stored before has_work looks. */
-        atomic_store_explicit(&w->sleeping, 1, memory_order_seq_cst);
+        /* Park until woken or the next timer is due: in the netpoller if
+         * processes wait on descriptors and no other worker polls, else on
+         * the futex. Acquire on winning the poller: pairs with the release
+         * of the last poller. */
+        int zero = 0;
+        int polling = rt_netpoll_waiting() &&
+                      atomic_compare_exchange_strong_explicit(
+                          &poller_busy, &zero, 1, memory_order_acquire, memory_order_relaxed);
+        /* seq_cst: sleep/notify (top of the file): both flags are stored
+         * before has_work looks. A notifier that comes after the store
+         * wakes the futex or the poller, whichever this worker is about to
+         * wait in. */
+        atomic_store_explicit(&w->sleeping, polling ? IN_POLLER : ON_FUTEX, memory_order_seq_cst);
         atomic_fetch_add_explicit(&nidle, 1, memory_order_seq_cst);
         if (!has_work(w)) {
             int64_t next = rt_timer_next(&w->timers);
-            park_t park = {w, next == INT64_MAX ? INT64_MAX : next - rt_now_ns()};
-            /* Parked in a "blocking" section: a collection scans this
-             * thread's stack as it is now instead of stopping it with a
-             * signal (the processes' roots are pushed separately). */
-            GC_do_blocking(park_fn, &park);
+            int64_t timeout = next == INT64_MAX ? INT64_MAX : next - rt_now_ns();
+            if (polling) {
+                rt_netpoll(timeout);
+            } else {
+                park_t park = {w, timeout};
+                /* Parked in a "blocking" section: a collection scans this
+                 * thread's stack as it is now instead of stopping it with a
+                 * signal (the processes' roots are pushed separately). */
+                GC_do_blocking(park_fn, &park);
+            }
         }
-        /* Awake: nothing to order against (a notifier that still sees 1
-         * only makes a spare futex call). */
-        atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
+        if (polling)
+            atomic_store_explicit(&poller_busy, 0, memory_order_release);
+        /* Awake: nothing to order against (a notifier that still sees the
+         * old state only makes a spare wake-up call). */
+        atomic_store_explicit(&w->sleeping, AWAKE, memory_order_relaxed);
         atomic_fetch_sub_explicit(&nidle, 1, memory_order_relaxed);
     }
 }

@@ -126,6 +126,9 @@ typedef struct rt_proc {
     /* dependency injection (runtime/di): this process's results of
      * process-scoped providers, one slot per dependency, 0 until asked */
     vm_val_t *di_cache;
+    /* resources this process owns (runtime/proc/own.c), under `lock` */
+    struct rt_owned *owned;
+    uint32_t nowned, sweep_at;
 #ifdef __SANITIZE_THREAD__
     void *tsan_fiber; /* ThreadSanitizer's view of this context (sched.c) */
 #endif

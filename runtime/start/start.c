@@ -5,6 +5,7 @@
 
 #include "di/di.h"
 #include "gc/heap.h"
+#include "io/io.h"
 #include "proc/proc.h"
 #include "sched/sched.h"
 #include "start/config.h"
@@ -50,7 +51,10 @@ void rt_start(int argc, char **argv, int64_t (*program)(vm_ctx_t *ctx))
     /* 6. SIGTERM and SIGINT: blocked here, so that every later thread
      * inherits the mask, and waited for by a thread of their own. */
     rt_signals_start();
-    /* 7. The main process, then the workers; this thread waits. */
+    /* 7. I/O: SIGPIPE ignored, the descriptor limit raised, the standard
+     * streams as files. */
+    rt_io_init();
+    /* 8. The main process, then the workers; this thread waits. */
     rt_proc_start_main(run_main);
     rt_sched_run();
 }
