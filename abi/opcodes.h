@@ -51,6 +51,7 @@ typedef enum vm_opnd_class {
     OPK_STRING,  /* a string literal: S */
     OPK_FUNC,    /* a function of the module: F */
     OPK_BUILTIN, /* a builtin, by name: B */
+    OPK_CFUNC,   /* a C function of the module (extern or callback): X */
     OPK_ARGS,    /* zero or more registers, always last: * */
 } vm_opnd_class_t;
 
@@ -63,5 +64,32 @@ typedef enum vm_opnd_enc {
     OPE_STR,  /* ULEB128 index into the string table */
     OPE_LIST, /* ULEB128 count, then that many ULEB128 register indices */
 } vm_opnd_enc_t;
+
+/* ---- the C types of the FFI (abi/ctypes.def) ---- */
+typedef enum vm_ctype {
+#define X(id, name, reg, bits, sign, cls) VM_CT_##id,
+#include "ctypes.def"
+#undef X
+    VM_CT_COUNT
+} vm_ctype_t;
+
+/* The CLASS column. */
+typedef enum vm_ctype_class {
+    CT_VOID,
+    CT_INT,
+    CT_FLOAT,
+    CT_PTR,
+    CT_VAL,
+    CT_CSTR,
+    CT_BUF,
+} vm_ctype_class_t;
+
+/* Flags of a C function declaration (binary: the CFUNCS section). */
+enum {
+    VM_CF_CALLBACK = 1, /* defined here: a C entry point into a bytecode function */
+    VM_CF_EXPORTED = 2, /* a callback with a global C symbol of its name */
+    VM_CF_BLOCKING = 4, /* an extern run in the blocking pool */
+    VM_CF_VARIADIC = 8, /* an extern taking more arguments after its parameters (...) */
+};
 
 #endif

@@ -98,6 +98,12 @@ typedef struct parser {
     uint32_t nfuncs, cap_funcs;
     dep_t *deps;
     uint32_t ndeps, cap_deps;
+    cfunc_t *cfuncs;
+    uint32_t ncfuncs, cap_cfuncs;
+    fixup_t *cfunc_uses; /* X operands, resolved at the end */
+    uint32_t ncfunc_uses, cap_cfunc_uses;
+    fixup_t *target_uses; /* callbacks' functions (func: the callback's index) */
+    uint32_t ntarget_uses, cap_target_uses;
     uint32_t *dep_of_str; /* per string index: 1 + the dependency it names, or 0 */
     uint32_t cap_dep_of_str;
 } parser_t;
@@ -354,7 +360,7 @@ static void next(parser_t *p)
         while (p->cur < p->end && is_ident_char(*p->cur))
             p->cur++;
         t->kind = T_IDENT;
-    } else if (strchr("(){},:", c) && c) {
+    } else if (strchr("(){},:=", c) && c) {
         t->kind = T_PUNCT;
         p->cur++;
     } else {
@@ -495,14 +501,17 @@ static void parse_operand(parser_t *p, instr_t *in, char letter, uint32_t k)
         o->idx = find_reg(p, t);
         break;
     case OPK_LABEL:
-    case OPK_FUNC: {
+    case OPK_FUNC:
+    case OPK_CFUNC: {
         if (t->kind != T_IDENT || !is_identifier(t->p, t->len, cls == OPK_FUNC))
             fail_expected(p, od->expected);
         fixup_t fx = {p->ncode, k, (uint32_t)p->nfuncs, intern_tok(p, t), tok_loc(t)};
         if (cls == OPK_LABEL)
             VEC_PUSH(p->label_uses, p->nlabel_uses, p->cap_label_uses, fx);
-        else
+        else if (cls == OPK_FUNC)
             VEC_PUSH(p->func_uses, p->nfunc_uses, p->cap_func_uses, fx);
+        else
+            VEC_PUSH(p->cfunc_uses, p->ncfunc_uses, p->cap_cfunc_uses, fx);
         break;
     }
     case OPK_BUILTIN:
@@ -817,6 +826,119 @@ static void parse_func(parser_t *p, bool exported)
     VEC_PUSH(p->funcs, p->nfuncs, p->cap_funcs, *fp);
 }
 
+/* ---- C functions (docs/ffi.md) ---- */
+
+static uint8_t parse_ctype(parser_t *p)
+{
+    if (p->tok.kind == T_IDENT) {
+        int c = ctype_lookup(p->tok.p, p->tok.len);
+        if (c >= 0) {
+            next(p);
+            return (uint8_t)c;
+        }
+    }
+    fail_tok(p, "expected a C type (i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 ptr val cstr buf, or "
+                "void), found %s",
+             tok_desc(&p->tok));
+}
+
+/* NAME(CTYPE, ... [, ...]) -> CTYPE, after `extern func` or `callback` */
+static void parse_csig(parser_t *p, cfunc_t *c, bool variadic_ok)
+{
+    tok_t name = p->tok;
+    if (name.kind != T_IDENT || !is_identifier(name.p, name.len, false))
+        fail_tok(p, "expected the C function's name");
+    c->name = intern_tok(p, &name);
+    c->loc = tok_loc(&name);
+    c->line = logical_line(p, name.line);
+    for (uint32_t i = 0; i < p->ncfuncs; i++)
+        if (p->cfuncs[i].name == c->name)
+            fail_at(p, c->loc, "C function '%.*s' is declared twice (first at line %u)",
+                    (int)name.len, name.p, p->cfuncs[i].loc.line);
+    next(p);
+    expect_punct(p, "(");
+    uint8_t types[VM_MAX_CALL_ARGS];
+    while (!is_punct(&p->tok, ")")) {
+        if (c->nparams > 0 || (c->flags & VM_CF_VARIADIC))
+            expect_punct(p, ",");
+        if (c->flags & VM_CF_VARIADIC)
+            fail_tok(p, "'...' ends the parameters");
+        if (variadic_ok && is_word(&p->tok, "...")) {
+            c->flags |= VM_CF_VARIADIC;
+            next(p);
+            continue;
+        }
+        if (c->nparams >= VM_MAX_PARAMS)
+            fail_tok(p, "more than %u parameters", VM_MAX_PARAMS);
+        types[c->nparams++] = parse_ctype(p);
+    }
+    next(p);
+    expect_punct(p, "->");
+    c->ret = parse_ctype(p);
+    c->params = arena_alloc(&p->m->arena, c->nparams ? c->nparams : 1);
+    memcpy(c->params, types, c->nparams);
+}
+
+/* `extern func NAME(CTYPE, ...) -> CTYPE [blocking]`: a C function. */
+static void parse_extern(parser_t *p)
+{
+    next(p);
+    if (!is_word(&p->tok, "func"))
+        fail_tok(p, "expected 'func' after 'extern'");
+    next(p);
+    cfunc_t c = {0};
+    parse_csig(p, &c, true);
+    if (is_word(&p->tok, "blocking")) {
+        c.flags |= VM_CF_BLOCKING;
+        next(p);
+    }
+    expect_nl(p);
+    VEC_PUSH(p->cfuncs, p->ncfuncs, p->cap_cfuncs, c);
+}
+
+/* `[export] callback NAME(CTYPE, ...) -> CTYPE = FUNC`: a C entry point
+ * into bytecode function FUNC. */
+static void parse_callback(parser_t *p, bool exported)
+{
+    next(p);
+    cfunc_t c = {.flags = VM_CF_CALLBACK | (exported ? VM_CF_EXPORTED : 0)};
+    parse_csig(p, &c, false);
+    expect_punct(p, "=");
+    tok_t f = p->tok;
+    if (f.kind != T_IDENT || !is_identifier(f.p, f.len, true))
+        fail_tok(p, "expected the function the callback calls, found %s", tok_desc(&f));
+    fixup_t fx = {0, UINT32_MAX, p->ncfuncs, intern_tok(p, &f), tok_loc(&f)};
+    VEC_PUSH(p->target_uses, p->ntarget_uses, p->cap_target_uses, fx);
+    next(p);
+    expect_nl(p);
+    VEC_PUSH(p->cfuncs, p->ncfuncs, p->cap_cfuncs, c);
+}
+
+static uint32_t find_func(parser_t *p, const fixup_t *fx)
+{
+    for (uint32_t i = 0; i < p->nfuncs; i++)
+        if (p->funcs[i].name == fx->name)
+            return i;
+    fail_at(p, fx->loc, "unknown function '%s'", mod_str(p->m, fx->name));
+}
+
+static void resolve_cfuncs(parser_t *p)
+{
+    for (uint32_t u = 0; u < p->ncfunc_uses; u++) {
+        fixup_t *fx = &p->cfunc_uses[u];
+        uint32_t i = 0;
+        while (i < p->ncfuncs && p->cfuncs[i].name != fx->name)
+            i++;
+        if (i == p->ncfuncs)
+            fail_at(p, fx->loc, "unknown C function '%s' (declare it with 'extern func' or "
+                                "'callback')",
+                    mod_str(p->m, fx->name));
+        p->funcs[fx->func].code[fx->instr].fixed[fx->operand].idx = i;
+    }
+    for (uint32_t u = 0; u < p->ntarget_uses; u++)
+        p->cfuncs[p->target_uses[u].func].target = find_func(p, &p->target_uses[u]);
+}
+
 static void resolve_funcs(parser_t *p)
 {
     for (uint32_t u = 0; u < p->nfunc_uses; u++) {
@@ -936,16 +1058,23 @@ static void parse_module(parser_t *p)
             expect_nl(p);
         } else if (is_word(&t, ".line")) {
             parse_line_directive(p);
-        } else if (is_word(&t, "func") || is_word(&t, "export")) {
+        } else if (is_word(&t, "func") || is_word(&t, "export") || is_word(&t, "callback")) {
             if (!have_module)
                 fail_tok(p, "functions come after '.module NAME'");
             bool exported = is_word(&t, "export");
             if (exported) {
                 next(p);
-                if (!is_word(&p->tok, "func"))
-                    fail_tok(p, "expected 'func' after 'export'");
+                if (!is_word(&p->tok, "func") && !is_word(&p->tok, "callback"))
+                    fail_tok(p, "expected 'func' or 'callback' after 'export'");
             }
-            parse_func(p, exported);
+            if (is_word(&p->tok, "callback"))
+                parse_callback(p, exported);
+            else
+                parse_func(p, exported);
+        } else if (is_word(&t, "extern")) {
+            if (!have_module)
+                fail_tok(p, "C functions come after '.module NAME'");
+            parse_extern(p);
         } else if (is_word(&t, ".dep")) {
             if (!have_module)
                 fail_tok(p, "dependencies come after '.module NAME'");
@@ -963,6 +1092,11 @@ static void parse_module(parser_t *p)
     if (!have_module)
         fail_at(p, (src_loc_t){p->line, 1, 0}, "missing '.module NAME'");
     resolve_funcs(p);
+    resolve_cfuncs(p);
+    m->cfuncs = arena_alloc(&m->arena, (p->ncfuncs ? p->ncfuncs : 1) * sizeof(cfunc_t));
+    if (p->ncfuncs)
+        memcpy(m->cfuncs, p->cfuncs, p->ncfuncs * sizeof(cfunc_t));
+    m->ncfuncs = p->ncfuncs;
     if (!m->file)
         m->file = mod_intern(m, m->path, strlen(m->path)) + 1;
     m->funcs = arena_alloc(&m->arena, (p->nfuncs ? p->nfuncs : 1) * sizeof(func_t));
@@ -998,6 +1132,9 @@ module_t *asm_parse(const char *path, const uint8_t *text, size_t len)
     free(p.tries);
     free(p.funcs);
     free(p.deps);
+    free(p.cfuncs);
+    free(p.cfunc_uses);
+    free(p.target_uses);
     free(p.dep_of_str);
     free(p.rtypes);
     free(p.rnames);

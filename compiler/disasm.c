@@ -322,6 +322,7 @@ static void put_operand(dis_t *d, char letter, operand_t o)
         break;
     case OPK_STRING: put_quoted(d, &d->m->strs[o.idx]); break;
     case OPK_FUNC: put(d, "%s", str_of(d, d->m->funcs[o.idx].name)); break;
+    case OPK_CFUNC: put(d, "%s", str_of(d, d->m->cfuncs[o.idx].name)); break;
     case OPK_BUILTIN: put(d, "%s", str_of(d, o.idx)); break;
     case OPK_ARGS: /* put_instr prints the register list */
     case OPK_NONE: die("bad operand letter '%c'", letter);
@@ -409,6 +410,33 @@ static void put_func(dis_t *d, const func_t *f)
     d->f = NULL;
 }
 
+static const char *ctype_text(uint8_t c)
+{
+    return c < VM_CT_COUNT ? ctype_info[c].name : "?";
+}
+
+/* extern func NAME(TYPES) -> TYPE [blocking] | [export] callback ... = F */
+static void put_cfunc(dis_t *d, const cfunc_t *c)
+{
+    sync_line(d, c->line, false);
+    if (c->flags & VM_CF_CALLBACK)
+        put(d, "%scallback ", c->flags & VM_CF_EXPORTED ? "export " : "");
+    else
+        put(d, "extern func ");
+    put(d, "%s(", str_of(d, c->name));
+    for (uint32_t i = 0; i < c->nparams; i++)
+        put(d, "%s%s", i ? ", " : "", ctype_text(c->params[i]));
+    if (c->flags & VM_CF_VARIADIC)
+        put(d, "%s...", c->nparams ? ", " : "");
+    put(d, ") -> %s", ctype_text(c->ret));
+    if (c->flags & VM_CF_BLOCKING)
+        put(d, " blocking");
+    if (c->flags & VM_CF_CALLBACK)
+        put(d, " = %s",
+            c->target < d->m->nfuncs ? str_of(d, d->m->funcs[c->target].name) : "?");
+    end_line(d);
+}
+
 void disasm_module(const module_t *m, buf_t *out)
 {
     dis_t d = {.m = m, .out = out, .line = 1};
@@ -426,6 +454,8 @@ void disasm_module(const module_t *m, buf_t *out)
         put(&d, ".dep %s: %s", str_of(&d, m->deps[i].name), str_of(&d, m->deps[i].kind));
         end_line(&d);
     }
+    for (uint32_t i = 0; i < m->ncfuncs; i++)
+        put_cfunc(&d, &m->cfuncs[i]);
     for (uint32_t i = 0; i < m->nfuncs; i++)
         put_func(&d, &m->funcs[i]);
 }

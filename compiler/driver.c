@@ -39,6 +39,8 @@ typedef struct options {
     target_cfg_t target;
     const char **inputs;
     size_t ninputs, cap_inputs;
+    char **link; /* -l, -L, -Wl, and library inputs, in order (link.h) */
+    size_t nlink, cap_link;
 } options_t;
 
 static const char usage[] =
@@ -63,6 +65,9 @@ static const char usage[] =
     "  --static             link a fully static executable (default for cross targets)\n"
     "  --dynamic            link against shared libraries (default for the host)\n"
     "  --print-targets      list the targets and whether their runtime is installed\n"
+    "  -l NAME, -LDIR       link library NAME, search DIR for libraries (as cc does)\n"
+    "  -Wl,ARG,...          pass ARGs to the linker\n"
+    "                       (.a and .so inputs are linked as libraries)\n"
     "  -v, --verbose        show the linker command\n"
     "  --help               show this help\n"
     "  --version            show the version\n";
@@ -137,6 +142,13 @@ static void print_targets(void)
     }
 }
 
+/* A library input (name.a, name.so, name.so.1): linked, not compiled. */
+static bool is_library(const char *path)
+{
+    const char *base = path_basename(path), *ext = path_ext(base);
+    return strcmp(ext, ".a") == 0 || strcmp(ext, ".so") == 0 || strstr(base, ".so.") != NULL;
+}
+
 static void parse_args(options_t *o, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -187,6 +199,19 @@ static void parse_args(options_t *o, int argc, char **argv)
             o->link_static = 0;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             o->verbose = true;
+        } else if (a[0] == '-' && (a[1] == 'l' || a[1] == 'L')) {
+            const char *arg = a[2] ? a + 2 : i + 1 < argc ? argv[++i] : NULL;
+            if (!arg || !*arg || arg[0] == '-')
+                usage_error("%s needs a %s", a, a[1] == 'l' ? "library name" : "folder");
+            buf_t b = {0};
+            buf_printf(&b, "-%c%s%c", a[1], arg, 0);
+            VEC_PUSH(o->link, o->nlink, o->cap_link, (char *)b.data);
+        } else if (strncmp(a, "-Wl,", 4) == 0) {
+            if (!a[4])
+                usage_error("-Wl, needs linker arguments");
+            VEC_PUSH(o->link, o->nlink, o->cap_link, xstrdup(a));
+        } else if (is_library(a)) {
+            VEC_PUSH(o->link, o->nlink, o->cap_link, xstrdup(a));
         } else if (a[0] == '-' && a[1]) {
             usage_error("unknown option '%s'", a);
         } else {
@@ -344,7 +369,8 @@ static bool compile(const options_t *o, const module_t *m, emit_kind_t kind, con
     lower_opts_t lo = {.sp_register = o->target.t->sp_register,
                        .debug = o->debug,
                        .optimized = o->opt > 0,
-                       .target = o->target.t->name};
+                       .target = o->target.t->name,
+                       .c_int_ext = o->target.t->c_int_ext};
     LLVMModuleRef mod = lower_module(llc, m, &lo);
     bool ok = emit_module(mod, tm, o->target.t->llvm_triple, o->opt, kind, path);
     LLVMDisposeModule(mod);
@@ -417,7 +443,10 @@ static bool build_executable(const options_t *o, input_t *ins, size_t n)
         diag_error("cannot create %s: %s", out, strerror(errno));
         ok = false;
     }
-    link_opts_t lo = {.static_link = o->link_static, .verbose = o->verbose};
+    link_opts_t lo = {.static_link = o->link_static,
+                      .verbose = o->verbose,
+                      .extra = o->link,
+                      .nextra = o->nlink};
     ok = ok && link_executable(o->target.t, &lo, objs, n, tmp);
     if (ok && !out_commit(tmp, out)) {
         diag_error("cannot write %s: %s", out, strerror(errno));
@@ -503,5 +532,8 @@ int driver_main(int argc, char **argv)
     }
     free(ins);
     free(o.inputs);
+    for (size_t i = 0; i < o.nlink; i++)
+        free(o.link[i]);
+    free(o.link);
     return ok ? 0 : 1;
 }

@@ -70,6 +70,28 @@ int op_lookup(const char *mn, size_t len)
     return -1;
 }
 
+const ctypeinfo_t ctype_info[VM_CT_COUNT] = {
+#define X(id, name, reg, bits, sign, cls) [VM_CT_##id] = {name, BT_##reg, bits, sign, CT_##cls},
+#define BT_VOID TY_VOID
+#define BT_I64  TY_I64
+#define BT_F64  TY_F64
+#define BT_VAL  TY_VAL
+#include "../abi/ctypes.def"
+#undef X
+#undef BT_VOID
+#undef BT_I64
+#undef BT_F64
+#undef BT_VAL
+};
+
+int ctype_lookup(const char *name, size_t len)
+{
+    for (int i = 0; i < VM_CT_COUNT; i++)
+        if (strlen(ctype_info[i].name) == len && memcmp(ctype_info[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
 #define BT_VOID TY_VOID
 #define BT_I64  TY_I64
 #define BT_F64  TY_F64

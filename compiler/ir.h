@@ -33,6 +33,7 @@ const char *type_name(vm_type_t t);
 #define VM_MAX_FUNCS   (1u << 20)
 #define VM_MAX_STRINGS (1u << 24)
 #define VM_MAX_DEPS    (1u << 16)
+#define VM_MAX_CFUNCS  (1u << 20)
 
 /* Where something came from: line/col in a text file, byte offset in a
  * binary one. line == 0 means "use offset". */
@@ -96,6 +97,20 @@ typedef struct dep {
     src_loc_t loc;
 } dep_t;
 
+/* A C function the module names (docs/ffi.md): an extern, defined in C,
+ * or a callback, a C entry point the module defines into one of its
+ * bytecode functions. */
+typedef struct cfunc {
+    uint32_t name;   /* string index: the C symbol (a callback's, if exported) */
+    uint8_t flags;   /* VM_CF_* (abi/opcodes.h) */
+    uint8_t ret;     /* vm_ctype_t */
+    uint32_t nparams;
+    uint8_t *params; /* vm_ctype_t each */
+    uint32_t target; /* a callback's bytecode function (index in funcs) */
+    uint32_t line;   /* debug: logical line of the declaration */
+    src_loc_t loc;
+} cfunc_t;
+
 typedef struct vstr {
     const char *s; /* NUL-terminated; may contain NULs inside (len counts) */
     uint32_t len;
@@ -118,6 +133,8 @@ typedef struct module {
     uint32_t nfuncs;
     dep_t *deps; /* in declaration order */
     uint32_t ndeps;
+    cfunc_t *cfuncs; /* in declaration order */
+    uint32_t ncfuncs;
 } module_t;
 
 /* ---- the opcode table, as data ---- */
@@ -144,6 +161,17 @@ static inline const opndinfo_t *opnd_of(char letter)
 {
     return &opnd_info[(unsigned char)letter];
 }
+
+/* ---- the C types of the FFI, as data (abi/ctypes.def) ---- */
+typedef struct ctypeinfo {
+    const char *name;
+    vm_type_t reg; /* the register type a value travels in (TY_VOID: void) */
+    uint8_t bits;
+    bool is_signed;
+    uint8_t cls; /* vm_ctype_class_t */
+} ctypeinfo_t;
+extern const ctypeinfo_t ctype_info[VM_CT_COUNT];
+int ctype_lookup(const char *name, size_t len); /* -1 if none */
 
 /* ---- builtins, as data ---- */
 typedef struct builtin_info {

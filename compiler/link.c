@@ -200,7 +200,7 @@ bool link_executable(const target_info_t *t, const link_opts_t *lo, char *const 
                    runtime_script(t));
         goto done;
     }
-    char **argv = xcalloc(nobjs + nflags + 12, sizeof *argv);
+    char **argv = xcalloc(nobjs + nflags + lo->nextra + 12, sizeof *argv);
     size_t k = 0;
     argv[k++] = (char *)cc;
     if (lo->static_link)
@@ -215,6 +215,9 @@ bool link_executable(const target_info_t *t, const link_opts_t *lo, char *const 
     argv[k++] = (char *)out;
     for (size_t i = 0; i < nobjs; i++)
         argv[k++] = objs[i];
+    /* the program's own libraries after its objects, the runtime's last */
+    for (size_t i = 0; i < lo->nextra; i++)
+        argv[k++] = lo->extra[i];
     if (stat((char *)std.data, &st) == 0) /* the standard library, if built */
         argv[k++] = (char *)std.data;
     argv[k++] = (char *)lib.data;

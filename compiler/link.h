@@ -10,6 +10,10 @@
 typedef struct link_opts {
     bool static_link; /* a fully static executable */
     bool verbose;     /* print the linker command */
+    /* what the program links besides its objects, in command-line order:
+     * -lNAME, -LDIR, -Wl,..., libraries (.a, .so) */
+    char *const *extra;
+    size_t nextra;
 } link_opts_t;
 
 /* Link `objs` with the runtime for `t` into `out` (written in place: the

@@ -191,6 +191,14 @@ static void declare_builtin(lower_t *L, vm_builtin_id_t id)
     L->builtin_fn[id] = fn;
 }
 
+LLVMValueRef lw_builtin_fn(lower_t *L, vm_builtin_id_t id, LLVMTypeRef *ty)
+{
+    if (!L->builtin_fn[id])
+        declare_builtin(L, id);
+    *ty = L->builtin_ty[id];
+    return L->builtin_fn[id];
+}
+
 LLVMValueRef lw_call_builtin(lower_t *L, vm_builtin_id_t id, LLVMValueRef *args, unsigned n)
 {
     if (!L->builtin_fn[id])
@@ -856,12 +864,14 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
     lw_debug_begin_module(&L);
     declare_functions(&L);
     find_raisers(&L);
+    lw_ffi_begin_module(&L);
     for (uint32_t i = 0; i < m->nfuncs; i++)
         if (!m->funcs[i].imported)
             lower_func(&L, i);
     for (uint32_t i = 0; i < m->nfuncs; i++)
         if (!m->funcs[i].imported && strcmp(mod_str(m, m->funcs[i].name), "main") == 0)
             make_entry(&L, i);
+    lw_ffi_end_module(&L);
     emit_deps(&L);
     emit_exports(&L);
     emit_target(&L);

@@ -16,12 +16,14 @@
 
 #include "../abi/builtins.h"
 #include "ir.h"
+#include "target.h"
 
 typedef struct lower_opts {
     const char *sp_register; /* name of the stack pointer for llvm.read_register */
     bool debug;              /* -g: emit DWARF (compiler/lower_debug.c) */
     const char *target;      /* the triple recorded in VM_TARGET_SECTION */
     bool optimized;          /* -O1 and up (recorded in the debug information) */
+    int c_int_ext;           /* the target's C_EXT_* (compiler/target.h) */
 } lower_opts_t;
 
 typedef struct lower_debug lower_debug_t; /* compiler/lower_debug.c; NULL without -g */
@@ -59,11 +61,21 @@ typedef struct lower {
     LLVMBasicBlockRef *trap_bb;   /* per target: vm_trap, then unwind_bb */
     LLVMValueRef *trap_code, *trap_line;
     lower_debug_t *dbg; /* -g only */
+    /* the C functions: an extern's declaration or a callback's entry
+     * point, made on first use (ffi: compiler/lower_ffi.c) */
+    LLVMValueRef *cf_fn;
+    LLVMTypeRef *cf_ty;
+    unsigned njobs; /* blocking calls lowered so far: their job functions' names */
 } lower_t;
 
 typedef void lower_fn_t(lower_t *L, const instr_t *in);
 lower_fn_t lower_move, lower_arith, lower_compare, lower_convert, lower_dynamic, lower_control,
-    lower_call, lower_object, lower_error;
+    lower_call, lower_object, lower_error, lower_ffi;
+
+/* The C functions of the module (compiler/lower_ffi.c): declarations of
+ * externs on first use, and the entry point of every callback. */
+void lw_ffi_begin_module(lower_t *L);
+void lw_ffi_end_module(lower_t *L);
 
 /* Build the LLVM module for `m` (verified). */
 LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_opts_t *opts);
@@ -103,6 +115,9 @@ void lw_store_line(lower_t *L);
 /* Call builtin `id` with ctx and `args`; if it may raise, go on to the
  * unwind target when an error is pending. */
 LLVMValueRef lw_call_builtin(lower_t *L, vm_builtin_id_t id, LLVMValueRef *args, unsigned n);
+/* Builtin `id`'s declaration and its type (ctx first), for code outside a
+ * bytecode function (compiler/lower_ffi.c). */
+LLVMValueRef lw_builtin_fn(lower_t *L, vm_builtin_id_t id, LLVMTypeRef *ty);
 /* After a call returning the word `r` (0 if an error may be pending; NULL
  * for a void builtin), branch to the unwind target if ctx->exc is set. */
 void lw_check_exc(lower_t *L, LLVMValueRef r);

@@ -25,7 +25,8 @@ static const target_info_t x86_64 = {.name = "x86_64-linux-gnu",
                                      .abi = "",
                                      .sp_register = "rsp",
                                      .elf_machine = ELF_X86_64,
-                                     .static_flag = "-static-pie"};
+                                     .static_flag = "-static-pie",
+                                     .c_int_ext = C_EXT_SMALL};
 static const target_info_t aarch64 = {.name = "aarch64-linux-gnu",
                                       .llvm_triple = "aarch64-unknown-linux-gnu",
                                       .cpu = "generic",
@@ -33,7 +34,8 @@ static const target_info_t aarch64 = {.name = "aarch64-linux-gnu",
                                       .abi = "",
                                       .sp_register = "sp",
                                       .elf_machine = ELF_AARCH64,
-                                      .static_flag = "-static-pie"};
+                                      .static_flag = "-static-pie",
+                                      .c_int_ext = C_EXT_NONE};
 /* riscv64: RV64GC with the hard-float ABI, as Debian's riscv64 port.
  * Static executables are not PIE: Debian 12's riscv64 cross glibc has no
  * static-pie start file (rcrt1.o). */
@@ -44,7 +46,8 @@ static const target_info_t riscv64 = {.name = "riscv64-linux-gnu",
                                       .abi = "lp64d",
                                       .sp_register = "sp",
                                       .elf_machine = ELF_RISCV,
-                                      .static_flag = "-static"};
+                                      .static_flag = "-static",
+                                      .c_int_ext = C_EXT_RV64};
 const target_info_t *const target_all[] = {&x86_64, &aarch64, &riscv64, NULL};
 
 /* Architecture spellings -> target. */

@@ -15,7 +15,16 @@ typedef struct target_info {
     const char *sp_register; /* stack pointer, for llvm.read_register */
     unsigned elf_machine;    /* e_machine of its ELF objects */
     const char *static_flag; /* the linker driver's flag for --static */
+    int c_int_ext;           /* how the C calling convention widens small ints: C_EXT_* */
 } target_info_t;
+
+/* Integer arguments and results narrower than a register, in the target's
+ * C calling convention (what clang marks signext/zeroext):
+ *   C_EXT_NONE   none (AAPCS64: the callee widens what it reads);
+ *   C_EXT_SMALL  8- and 16-bit ints by their signedness (x86-64 SysV);
+ *   C_EXT_RV64   as C_EXT_SMALL, and 32-bit ints always sign-extended,
+ *                signed or not (RISC-V LP64). */
+enum { C_EXT_NONE, C_EXT_SMALL, C_EXT_RV64 };
 
 /* What a target machine is made for: a target and, optionally, a CPU and
  * features other than its defaults. */

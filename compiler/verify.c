@@ -22,6 +22,12 @@
  *   - imports name "module.function" of another module;
  *   - dependencies (`.dep`) have valid names, each once, and kinds that
  *     abi/di.h parses;
+ *   - C functions (docs/ffi.md) have C names (not vm_*, the runtime's),
+ *     each once, and C types of abi/ctypes.def where they may stand;
+ *     a callback calls a function of the module without captures whose
+ *     registers carry its C types; `ccall` calls externs only, with
+ *     arguments in the registers of the C parameter types (the extra
+ *     arguments of a variadic one in i64 or f64 registers);
  *   - control never runs off the end of a function, so every path ends in
  *     a return of the declared type (or loops forever).
  */
@@ -42,6 +48,7 @@ typedef struct vctx {
     const func_t *f;
     unsigned errors;
     bool *fn_seen;   /* per string index: used as a function name */
+    bool *cf_ok;     /* per C function: well formed (ccall may look at it) */
     uint32_t *stamp; /* per string index: function index + 1 that named a register so */
 } vctx_t;
 
@@ -243,6 +250,166 @@ static void check_builtin_call(vctx_t *v, const instr_t *in, uint32_t name, bool
 }
 
 /* The name of a label of the current function at instruction index t, or NULL. */
+/* ---- C functions ---- */
+
+static const char *ctype_name(uint8_t c)
+{
+    return c < VM_CT_COUNT ? ctype_info[c].name : "?";
+}
+
+/* `ccall`, `ccall.void` of C function `ci`; `d`: the destination or NULL. */
+static void check_ccall(vctx_t *v, const instr_t *in, uint32_t ci, const uint32_t *d)
+{
+    const char *mn = op_info[in->op].mnemonic;
+    const cfunc_t *c = &v->m->cfuncs[ci];
+    const char *name = mod_str(v->m, c->name);
+    if (!v->cf_ok[ci])
+        return; /* reported with the declaration */
+    if (c->flags & VM_CF_CALLBACK) {
+        err(v, in->loc, "%s: '%s' is a callback (a C entry point into this module): call its "
+                        "function, or pass its address (cfn)",
+            mn, name);
+        return;
+    }
+    bool variadic = c->flags & VM_CF_VARIADIC;
+    if (in->nargs < c->nparams || (!variadic && in->nargs != c->nparams)) {
+        err(v, in->loc, "%s: '%s' takes %s%u argument%s, %u given", mn, name,
+            variadic ? "at least " : "", c->nparams, c->nparams == 1 ? "" : "s", in->nargs);
+        return;
+    }
+    for (uint32_t a = 0; a < in->nargs; a++) {
+        uint32_t r = in->args[a];
+        char nb[80];
+        if (r >= v->f->nregs) {
+            err(v, in->loc, "%s: argument %u: register %u does not exist", mn, a + 1, r);
+            continue;
+        }
+        vm_type_t have = (vm_type_t)v->f->reg_types[r];
+        if (a >= c->nparams) {
+            if (have == TY_VAL)
+                err(v, in->loc,
+                    "%s: argument %u of '%s' is past its parameters (...): it must be i64 or f64; "
+                    "%s is val",
+                    mn, a + 1, name, reg_name(v, r, nb, sizeof nb));
+            continue;
+        }
+        vm_type_t want = ctype_info[c->params[a]].reg;
+        if (have != want)
+            err(v, in->loc, "%s: argument %u of '%s' (%s) must be %s; %s is %s", mn, a + 1, name,
+                ctype_name(c->params[a]), type_name(want), reg_name(v, r, nb, sizeof nb),
+                type_name(have));
+    }
+    if (!d)
+        return;
+    vm_type_t ret = ctype_info[c->ret].reg;
+    if (ret == TY_VOID) {
+        err(v, in->loc, "%s: '%s' returns void; use ccall.void", mn, name);
+        return;
+    }
+    if (*d < v->f->nregs && v->f->reg_types[*d] != ret) {
+        char nb[80];
+        err(v, in->loc, "%s: '%s' returns %s (%s) but %s is %s", mn, name, ctype_name(c->ret),
+            type_name(ret), reg_name(v, *d, nb, sizeof nb),
+            type_name((vm_type_t)v->f->reg_types[*d]));
+    }
+}
+
+static bool check_cfunc_types(vctx_t *v, const cfunc_t *c, const char *name)
+{
+    bool ok = true, callback = c->flags & VM_CF_CALLBACK;
+    if (c->ret >= VM_CT_COUNT || ctype_info[c->ret].cls == CT_CSTR ||
+        ctype_info[c->ret].cls == CT_BUF) {
+        err(v, c->loc, "C function '%s': %s is not a return type", name, ctype_name(c->ret));
+        ok = false;
+    }
+    for (uint32_t k = 0; k < c->nparams; k++) {
+        uint8_t t = c->params[k];
+        const char *why = t >= VM_CT_COUNT                            ? "an unknown C type"
+                          : ctype_info[t].cls == CT_VOID                 ? "void"
+                          : callback && (ctype_info[t].cls == CT_CSTR ||
+                                         ctype_info[t].cls == CT_BUF) ? "a cstr or buf of a callback"
+                                                                      : NULL;
+        if (why) {
+            err(v, c->loc, "C function '%s': parameter %u is %s", name, k + 1, why);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* A callback's function takes and returns what its C types carry. */
+static bool check_callback(vctx_t *v, const cfunc_t *c, const char *name)
+{
+    if (c->target >= v->m->nfuncs) {
+        err(v, c->loc, "callback '%s': function %u does not exist", name, c->target);
+        return false;
+    }
+    const func_t *f = &v->m->funcs[c->target];
+    const char *fname = mod_str(v->m, f->name);
+    if (f->ncaptures) {
+        err(v, c->loc, "callback '%s': '%s' has captures", name, fname);
+        return false;
+    }
+    if (f->nparams != c->nparams) {
+        err(v, c->loc, "callback '%s' has %u parameter%s but '%s' takes %u", name, c->nparams,
+            c->nparams == 1 ? "" : "s", fname, f->nparams);
+        return false;
+    }
+    bool ok = true;
+    for (uint32_t k = 0; k < c->nparams; k++)
+        if (f->reg_types[k] != ctype_info[c->params[k]].reg) {
+            err(v, c->loc, "callback '%s': parameter %u is %s, so '%s' must take %s there, not %s",
+                name, k + 1, ctype_name(c->params[k]), fname,
+                type_name(ctype_info[c->params[k]].reg), type_name((vm_type_t)f->reg_types[k]));
+            ok = false;
+        }
+    if (f->ret != ctype_info[c->ret].reg) {
+        err(v, c->loc, "callback '%s' returns %s, so '%s' must return %s, not %s", name,
+            ctype_name(c->ret), fname, type_name(ctype_info[c->ret].reg), type_name(f->ret));
+        ok = false;
+    }
+    return ok;
+}
+
+static void check_cfuncs(vctx_t *v)
+{
+    const module_t *m = v->m;
+    for (uint32_t i = 0; i < m->ncfuncs; i++) {
+        const cfunc_t *c = &m->cfuncs[i];
+        if (c->name >= m->nstrs) {
+            err(v, c->loc, "C function %u: string index out of range", i);
+            continue;
+        }
+        const char *name = mod_str(m, c->name);
+        bool ok = true;
+        if (!is_identifier(name, strlen(name), false)) {
+            err(v, c->loc, "'%s' is not a valid C function name", name);
+            ok = false;
+        } else if (strncmp(name, "vm_", 3) == 0) {
+            err(v, c->loc, "C function '%s': names starting vm_ are the runtime's", name);
+            ok = false;
+        }
+        for (uint32_t j = 0; j < i; j++)
+            if (m->cfuncs[j].name == c->name) {
+                err(v, c->loc, "C function '%s' is declared twice", name);
+                ok = false;
+                break;
+            }
+        uint8_t fl = c->flags;
+        if ((fl & VM_CF_CALLBACK) ? (fl & (VM_CF_BLOCKING | VM_CF_VARIADIC)) != 0
+                                  : (fl & VM_CF_EXPORTED) != 0) {
+            err(v, c->loc, "C function '%s': %s", name,
+                fl & VM_CF_CALLBACK ? "a callback is neither blocking nor variadic"
+                                    : "only a callback can be exported");
+            ok = false;
+        }
+        ok = check_cfunc_types(v, c, name) && ok;
+        if (ok && (fl & VM_CF_CALLBACK))
+            ok = check_callback(v, c, name);
+        v->cf_ok[i] = ok;
+    }
+}
+
 static const char *label_at(const vctx_t *v, uint32_t t)
 {
     for (uint32_t i = 0; i < v->f->nlabels; i++)
@@ -286,6 +453,13 @@ static void check_instr(vctx_t *v, uint32_t idx)
                 ok = false;
             }
             break;
+        case OPK_CFUNC:
+            if (x >= v->m->ncfuncs) {
+                err(v, in->loc, "%s: C function %u does not exist (%u declared)", oi->mnemonic, x,
+                    v->m->ncfuncs);
+                ok = false;
+            }
+            break;
         case OPK_INT:   /* const.int and tuple.get: below; others: any value */
         case OPK_FLOAT: /* any value */
         case OPK_FUNC:  /* the calls and function values: below */
@@ -324,6 +498,8 @@ static void check_instr(vctx_t *v, uint32_t idx)
             err(v, in->loc, "catch: only the first instruction of a try handler may catch");
         break;
     }
+    case OP_CCALL: check_ccall(v, in, in->fixed[1].idx, &in->fixed[0].idx); break;
+    case OP_CCALL_VOID: check_ccall(v, in, in->fixed[0].idx, NULL); break;
     case OP_CALLB: check_builtin_call(v, in, in->fixed[1].idx, true); break;
     case OP_CALLB_VOID: check_builtin_call(v, in, in->fixed[0].idx, false); break;
     case OP_CONST_INT:
@@ -497,9 +673,12 @@ bool verify_module(const module_t *m)
     const char *name = m->name < m->nstrs ? mod_str(m, m->name) : "";
     if (!is_identifier(name, strlen(name), false))
         err(&v, (src_loc_t){m->from_text ? 1 : 0, 1, 0}, "'%s' is not a valid module name", name);
+    v.cf_ok = xcalloc(m->ncfuncs ? m->ncfuncs : 1, sizeof(bool));
+    check_cfuncs(&v);
     for (uint32_t fi = 0; fi < m->nfuncs; fi++)
         check_func(&v, fi);
     check_deps(&v);
+    free(v.cf_ok);
     if (v.errors > MAX_ERRORS)
         fprintf(diag_stream(), "%s: %u more errors not shown\n", m->path, v.errors - MAX_ERRORS);
     free(v.stamp);

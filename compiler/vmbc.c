@@ -151,10 +151,25 @@ static void write_strings(const strtab_t *st, buf_t *b)
     }
 }
 
+/* name, flags, return type, parameter count and types, a callback's
+ * function, the line */
+static void write_cfunc(strtab_t *st, const cfunc_t *c, buf_t *b)
+{
+    buf_uleb(b, st_use(st, c->name));
+    buf_byte(b, c->flags);
+    buf_byte(b, c->ret);
+    buf_uleb(b, c->nparams);
+    for (uint32_t i = 0; i < c->nparams; i++)
+        buf_byte(b, c->params[i]);
+    if (c->flags & VM_CF_CALLBACK)
+        buf_uleb(b, c->target);
+    buf_uleb(b, c->line);
+}
+
 void vmbc_write(const module_t *m, buf_t *out)
 {
     strtab_t st = {m, xcalloc(m->nstrs, sizeof(uint32_t)), xcalloc(m->nstrs, sizeof(uint32_t)), 0};
-    buf_t strings = {0}, mod = {0}, funcs = {0}, debug = {0}, deps = {0};
+    buf_t strings = {0}, mod = {0}, funcs = {0}, debug = {0}, deps = {0}, cfuncs = {0};
     /* The walk's order fixes the string table's order. */
     buf_uleb(&mod, st_use(&st, m->name));
     buf_uleb(&funcs, m->nfuncs);
@@ -171,6 +186,11 @@ void vmbc_write(const module_t *m, buf_t *out)
             buf_uleb(&deps, m->deps[i].line);
         }
     }
+    if (m->ncfuncs) {
+        buf_uleb(&cfuncs, m->ncfuncs);
+        for (uint32_t i = 0; i < m->ncfuncs; i++)
+            write_cfunc(&st, &m->cfuncs[i], &cfuncs);
+    }
     write_strings(&st, &strings);
 
     buf_put(out, VMBC_MAGIC, 4);
@@ -184,6 +204,9 @@ void vmbc_write(const module_t *m, buf_t *out)
     put_section(out, VMBC_SEC_DEBUG, &debug);
     if (m->ndeps)
         put_section(out, VMBC_SEC_DEPS, &deps);
+    if (m->ncfuncs)
+        put_section(out, VMBC_SEC_CFUNCS, &cfuncs);
+    buf_free(&cfuncs);
     buf_free(&deps);
     buf_free(&strings);
     buf_free(&mod);
@@ -232,7 +255,7 @@ static const char *plural(uint64_t n)
 
 static const char *const section_names[] = {
     [VMBC_SEC_STRINGS] = "STRINGS", [VMBC_SEC_MODULE] = "MODULE", [VMBC_SEC_FUNCS] = "FUNCS",
-    [VMBC_SEC_DEBUG] = "DEBUG",     [VMBC_SEC_DEPS] = "DEPS",
+    [VMBC_SEC_DEBUG] = "DEBUG",     [VMBC_SEC_DEPS] = "DEPS",     [VMBC_SEC_CFUNCS] = "CFUNCS",
 };
 
 static size_t remaining(const reader_t *r)
@@ -478,6 +501,7 @@ static void read_operand(reader_t *r, const func_t *f, char letter, operand_t *o
     case OPK_FLOAT: o->f = read_f64(r); break;
     case OPK_STRING: o->idx = read_str(r); break;
     case OPK_FUNC: o->idx = read_func_index(r); break;
+    case OPK_CFUNC: o->idx = (uint32_t)read_uleb(r); break; /* CFUNCS comes later: the verifier checks it */
     case OPK_BUILTIN: o->idx = read_name(r, true, "the builtin name"); break;
     case OPK_ARGS: /* read_args reads the register list */
     case OPK_NONE: die("bad operand letter '%c'", letter);
@@ -702,6 +726,34 @@ static void read_debug(reader_t *r)
 
 /* ---- DEPS ---- */
 
+/* The C functions (docs/ffi.md): what the reader can check; their
+ * names, types and callbacks' functions are the verifier's. */
+static void read_cfuncs(reader_t *r)
+{
+    module_t *m = r->m;
+    uint32_t n = read_count(r, VM_MAX_CFUNCS, "C functions");
+    m->cfuncs = arena_alloc(&m->arena, (n ? n : 1) * sizeof(cfunc_t));
+    for (uint32_t i = 0; i < n; i++) {
+        cfunc_t *c = &m->cfuncs[i];
+        size_t at = r->pos;
+        *c = (cfunc_t){.loc = {0, 0, at}};
+        c->name = read_name(r, false, "the C function's name");
+        at = r->pos;
+        c->flags = read_u8(r);
+        if (c->flags & ~(VM_CF_CALLBACK | VM_CF_EXPORTED | VM_CF_BLOCKING | VM_CF_VARIADIC))
+            fail_at(r, at, "C function '%s': unknown flags 0x%02x", m->strs[c->name].s, c->flags);
+        c->ret = read_u8(r);
+        c->nparams = read_count(r, VM_MAX_PARAMS, "parameters");
+        c->params = arena_alloc(&m->arena, c->nparams ? c->nparams : 1);
+        for (uint32_t k = 0; k < c->nparams; k++)
+            c->params[k] = read_u8(r);
+        if (c->flags & VM_CF_CALLBACK)
+            c->target = read_func_index(r);
+        c->line = read_line(r);
+    }
+    m->ncfuncs = n;
+}
+
 static void read_deps(reader_t *r)
 {
     module_t *m = r->m;
@@ -766,6 +818,7 @@ static void read_payload(reader_t *r, unsigned id)
     case VMBC_SEC_FUNCS: read_funcs(r); break;
     case VMBC_SEC_DEBUG: read_debug(r); break;
     case VMBC_SEC_DEPS: read_deps(r); break;
+    case VMBC_SEC_CFUNCS: read_cfuncs(r); break;
     default: unreachable();
     }
 }

@@ -45,8 +45,9 @@ enum vmbc_section {
     VMBC_SEC_FUNCS = 3,
     VMBC_SEC_DEBUG = 4,
     VMBC_SEC_DEPS = 5,
+    VMBC_SEC_CFUNCS = 6,
 };
-#define VMBC_SEC_LAST VMBC_SEC_DEPS
+#define VMBC_SEC_LAST VMBC_SEC_CFUNCS
 
 /* Append the canonical encoding of `m` to `out`: the same module always
  * gives the same bytes, whatever the order of its in-memory string table. */
