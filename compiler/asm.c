@@ -837,8 +837,9 @@ static uint8_t parse_ctype(parser_t *p)
             return (uint8_t)c;
         }
     }
-    fail_tok(p, "expected a C type (i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 ptr val cstr buf, or "
-                "void), found %s",
+    fail_tok(p,
+             "expected a C type (i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 ptr val cstr buf, or "
+             "void), found %s",
              tok_desc(&p->tok));
 }
 
@@ -930,8 +931,9 @@ static void resolve_cfuncs(parser_t *p)
         while (i < p->ncfuncs && p->cfuncs[i].name != fx->name)
             i++;
         if (i == p->ncfuncs)
-            fail_at(p, fx->loc, "unknown C function '%s' (declare it with 'extern func' or "
-                                "'callback')",
+            fail_at(p, fx->loc,
+                    "unknown C function '%s' (declare it with 'extern func' or "
+                    "'callback')",
                     mod_str(p->m, fx->name));
         p->funcs[fx->func].code[fx->instr].fixed[fx->operand].idx = i;
     }

@@ -432,8 +432,7 @@ static void put_cfunc(dis_t *d, const cfunc_t *c)
     if (c->flags & VM_CF_BLOCKING)
         put(d, " blocking");
     if (c->flags & VM_CF_CALLBACK)
-        put(d, " = %s",
-            c->target < d->m->nfuncs ? str_of(d, d->m->funcs[c->target].name) : "?");
+        put(d, " = %s", c->target < d->m->nfuncs ? str_of(d, d->m->funcs[c->target].name) : "?");
     end_line(d);
 }
 

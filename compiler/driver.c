@@ -443,10 +443,8 @@ static bool build_executable(const options_t *o, input_t *ins, size_t n)
         diag_error("cannot create %s: %s", out, strerror(errno));
         ok = false;
     }
-    link_opts_t lo = {.static_link = o->link_static,
-                      .verbose = o->verbose,
-                      .extra = o->link,
-                      .nextra = o->nlink};
+    link_opts_t lo = {
+        .static_link = o->link_static, .verbose = o->verbose, .extra = o->link, .nextra = o->nlink};
     ok = ok && link_executable(o->target.t, &lo, objs, n, tmp);
     if (ok && !out_commit(tmp, out)) {
         diag_error("cannot write %s: %s", out, strerror(errno));

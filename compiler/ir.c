@@ -72,10 +72,10 @@ int op_lookup(const char *mn, size_t len)
 
 const ctypeinfo_t ctype_info[VM_CT_COUNT] = {
 #define X(id, name, reg, bits, sign, cls) [VM_CT_##id] = {name, BT_##reg, bits, sign, CT_##cls},
-#define BT_VOID TY_VOID
-#define BT_I64  TY_I64
-#define BT_F64  TY_F64
-#define BT_VAL  TY_VAL
+#define BT_VOID                           TY_VOID
+#define BT_I64                            TY_I64
+#define BT_F64                            TY_F64
+#define BT_VAL                            TY_VAL
 #include "../abi/ctypes.def"
 #undef X
 #undef BT_VOID

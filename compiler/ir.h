@@ -101,9 +101,9 @@ typedef struct dep {
  * or a callback, a C entry point the module defines into one of its
  * bytecode functions. */
 typedef struct cfunc {
-    uint32_t name;   /* string index: the C symbol (a callback's, if exported) */
-    uint8_t flags;   /* VM_CF_* (abi/opcodes.h) */
-    uint8_t ret;     /* vm_ctype_t */
+    uint32_t name; /* string index: the C symbol (a callback's, if exported) */
+    uint8_t flags; /* VM_CF_* (abi/opcodes.h) */
+    uint8_t ret;   /* vm_ctype_t */
     uint32_t nparams;
     uint8_t *params; /* vm_ctype_t each */
     uint32_t target; /* a callback's bytecode function (index in funcs) */

@@ -117,10 +117,8 @@ static LLVMValueRef to_c(lower_t *L, LLVMValueRef v, uint8_t c)
 {
     const ctypeinfo_t *t = ct(c);
     switch ((vm_ctype_class_t)t->cls) {
-    case CT_INT:
-        return t->bits < 64 ? LLVMBuildTrunc(L->b, v, c_type(L, c), "c.int") : v;
-    case CT_FLOAT:
-        return t->bits == 32 ? LLVMBuildFPTrunc(L->b, v, c_type(L, c), "c.float") : v;
+    case CT_INT: return t->bits < 64 ? LLVMBuildTrunc(L->b, v, c_type(L, c), "c.int") : v;
+    case CT_FLOAT: return t->bits == 32 ? LLVMBuildFPTrunc(L->b, v, c_type(L, c), "c.float") : v;
     case CT_PTR: return LLVMBuildIntToPtr(L->b, v, L->t_ptr, "c.ptr");
     default: return v; /* val */
     }
@@ -159,16 +157,15 @@ static void bytes_arg(lower_t *L, uint32_t ci, uint32_t k, LLVMValueRef v, LLVMV
     LLVMValueRef args[4] = {v, lw_i64(L, cstr), lw_i64(L, k + 1), name_addr(L, ci)};
     lw_call_builtin(L, VM_BUILTIN_ffi_arg, args, 4);
     LLVMValueRef nil = LLVMBuildICmp(L->b, LLVMIntEQ, v, lw_i64(L, (int64_t)VM_NIL), "is.nil");
-    LLVMValueRef bytes =
-        LLVMBuildAdd(L->b, v, lw_i64(L, VM_STRING_BYTES_OFFSET), "bytes.addr");
+    LLVMValueRef bytes = LLVMBuildAdd(L->b, v, lw_i64(L, VM_STRING_BYTES_OFFSET), "bytes.addr");
     LLVMValueRef addr = LLVMBuildSelect(L->b, nil, lw_i64(L, 0), bytes, "c.bytes");
     *ptr = LLVMBuildIntToPtr(L->b, addr, L->t_ptr, "c.str");
     if (cstr)
         return;
     /* a nil's length is read from a valid address: the first page is never it */
-    LLVMValueRef lenp = LLVMBuildIntToPtr(
-        L->b, LLVMBuildAdd(L->b, v, lw_i64(L, VM_STRING_LEN_OFFSET), "len.addr"), L->t_ptr,
-        "len.ptr");
+    LLVMValueRef lenp =
+        LLVMBuildIntToPtr(L->b, LLVMBuildAdd(L->b, v, lw_i64(L, VM_STRING_LEN_OFFSET), "len.addr"),
+                          L->t_ptr, "len.ptr");
     LLVMBasicBlockRef some = lw_block(L, "buf.some"), join = lw_block(L, "buf.len");
     LLVMBasicBlockRef here = LLVMGetInsertBlock(L->b);
     LLVMBuildCondBr(L->b, nil, join, some);
@@ -371,9 +368,8 @@ static LLVMValueRef make_callback(lower_t *L, uint32_t ci)
     LLVMValueRef cname = LLVMBuildPtrToInt(
         L->b, LLVMBuildGlobalStringPtr(L->b, mod_str(m, c->name), "cbname"), L->t_i64, "");
     LLVMValueRef eargs[2] = {LLVMConstNull(L->t_ptr), cname};
-    LLVMValueRef ctx =
-        LLVMBuildIntToPtr(L->b, LLVMBuildCall2(L->b, ety, enter, eargs, 2, "ctx.addr"), L->t_ptr,
-                          "ctx");
+    LLVMValueRef ctx = LLVMBuildIntToPtr(
+        L->b, LLVMBuildCall2(L->b, ety, enter, eargs, 2, "ctx.addr"), L->t_ptr, "ctx");
     LLVMValueRef exc = LLVMBuildLoad2(
         L->b, L->t_i64, LLVMBuildStructGEP2(L->b, L->t_ctx, ctx, VM_CTX_EXC_INDEX, ""), "exc");
     LLVMBuildCondBr(L->b, LLVMBuildICmp(L->b, LLVMIntNE, exc, lw_i64(L, 0), "raised"), skip, run);
@@ -437,8 +433,8 @@ void lw_ffi_end_module(lower_t *L)
 
 static void load_op(lower_t *L, const instr_t *in, uint8_t c)
 {
-    LLVMValueRef addr = LLVMBuildAdd(L->b, lw_get(L, in->fixed[1].idx), lw_i64(L, in->fixed[2].i),
-                                     "mem.addr");
+    LLVMValueRef addr =
+        LLVMBuildAdd(L->b, lw_get(L, in->fixed[1].idx), lw_i64(L, in->fixed[2].i), "mem.addr");
     LLVMValueRef p = LLVMBuildIntToPtr(L->b, addr, L->t_ptr, "mem.ptr");
     LLVMValueRef v = LLVMBuildLoad2(L->b, c_type(L, c), p, "mem.load");
     LLVMSetAlignment(v, 1); /* C data need not be aligned: unaligned loads are allowed */
@@ -447,8 +443,8 @@ static void load_op(lower_t *L, const instr_t *in, uint8_t c)
 
 static void store_op(lower_t *L, const instr_t *in, uint8_t c)
 {
-    LLVMValueRef addr = LLVMBuildAdd(L->b, lw_get(L, in->fixed[0].idx), lw_i64(L, in->fixed[1].i),
-                                     "mem.addr");
+    LLVMValueRef addr =
+        LLVMBuildAdd(L->b, lw_get(L, in->fixed[0].idx), lw_i64(L, in->fixed[1].i), "mem.addr");
     LLVMValueRef p = LLVMBuildIntToPtr(L->b, addr, L->t_ptr, "mem.ptr");
     LLVMValueRef s = LLVMBuildStore(L->b, to_c(L, lw_get(L, in->fixed[2].idx), c), p);
     LLVMSetAlignment(s, 1);

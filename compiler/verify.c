@@ -266,8 +266,9 @@ static void check_ccall(vctx_t *v, const instr_t *in, uint32_t ci, const uint32_
     if (!v->cf_ok[ci])
         return; /* reported with the declaration */
     if (c->flags & VM_CF_CALLBACK) {
-        err(v, in->loc, "%s: '%s' is a callback (a C entry point into this module): call its "
-                        "function, or pass its address (cfn)",
+        err(v, in->loc,
+            "%s: '%s' is a callback (a C entry point into this module): call its "
+            "function, or pass its address (cfn)",
             mn, name);
         return;
     }
@@ -324,11 +325,12 @@ static bool check_cfunc_types(vctx_t *v, const cfunc_t *c, const char *name)
     }
     for (uint32_t k = 0; k < c->nparams; k++) {
         uint8_t t = c->params[k];
-        const char *why = t >= VM_CT_COUNT                            ? "an unknown C type"
-                          : ctype_info[t].cls == CT_VOID                 ? "void"
-                          : callback && (ctype_info[t].cls == CT_CSTR ||
-                                         ctype_info[t].cls == CT_BUF) ? "a cstr or buf of a callback"
-                                                                      : NULL;
+        const char *why =
+            t >= VM_CT_COUNT               ? "an unknown C type"
+            : ctype_info[t].cls == CT_VOID ? "void"
+            : callback && (ctype_info[t].cls == CT_CSTR || ctype_info[t].cls == CT_BUF)
+                ? "a cstr or buf of a callback"
+                : NULL;
         if (why) {
             err(v, c->loc, "C function '%s': parameter %u is %s", name, k + 1, why);
             ok = false;

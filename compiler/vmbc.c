@@ -501,7 +501,9 @@ static void read_operand(reader_t *r, const func_t *f, char letter, operand_t *o
     case OPK_FLOAT: o->f = read_f64(r); break;
     case OPK_STRING: o->idx = read_str(r); break;
     case OPK_FUNC: o->idx = read_func_index(r); break;
-    case OPK_CFUNC: o->idx = (uint32_t)read_uleb(r); break; /* CFUNCS comes later: the verifier checks it */
+    case OPK_CFUNC:
+        o->idx = (uint32_t)read_uleb(r);
+        break; /* CFUNCS comes later: the verifier checks it */
     case OPK_BUILTIN: o->idx = read_name(r, true, "the builtin name"); break;
     case OPK_ARGS: /* read_args reads the register list */
     case OPK_NONE: die("bad operand letter '%c'", letter);

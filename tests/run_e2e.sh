@@ -12,6 +12,8 @@
 #   ;! env K=V     environment for the run
 #   ;! with FILE   another module of the program: tests/e2e/FILE, compiled and
 #                  linked with the test (helper modules live in tests/e2e/modules/)
+#   ;! clib FILE.c C code of the program (tests/e2e/clib/FILE.c): compiled
+#                  by the target's C compiler into an archive linked with it
 #   ;! config FILE run with VMRT_CONFIG=FILE in the folder tests/e2e, so a
 #                  configuration file sits next to its test and messages name
 #                  it as FILE
@@ -41,6 +43,17 @@ elif [ -n "${RUNNER:-}" ]; then
 fi
 timeout=${TIMEOUT:-$([ ${#runner[@]} -gt 0 ] && echo 300 || echo 60)}
 
+# clib FILE.c: $work/FILE.c.a, built once per run for the target.
+clib() {
+    local src="$root/tests/e2e/clib/$1" out="$work/$1.a"
+    [ -f "$out" ] && return 0
+    local cc=${CC:-cc}
+    case ${TARGET:-} in aarch64*) cc=aarch64-linux-gnu-gcc ;; riscv64*) cc=riscv64-linux-gnu-gcc ;; esac
+    if ! "$cc" -O2 -fPIC -c "$src" -o "$work/$1.o" 2> "$work/cc.err" || ! ar rcs "$out" "$work/$1.o"; then
+        echo "FAIL: cannot build $1"; sed 's/^/    /' "$work/cc.err"; return 1
+    fi
+}
+
 check() { # name opt file
     local name=$1 opt=$2 file=$3 exe="$work/$1.O$2"
     local want_exit=0 args=() envs=() stderr_want=() withs=() stderr_only=0 nostderr=0 rundir=$PWD
@@ -53,6 +66,7 @@ check() { # name opt file
             ";! stderr "*) stderr_want+=("${line#;! stderr }") ;;
             ";! stderr-only") stderr_only=1 ;;
             ";! with "*) withs+=("$root/tests/e2e/${line#;! with }") ;;
+            ";! clib "*) clib "${line#;! clib }" || return 1; withs+=("$work/${line#;! clib }.a") ;;
             ";! config "*) envs+=("VMRT_CONFIG=${line#;! config }") rundir=$root/tests/e2e ;;
             ";! nostderr") nostderr=1 ;;
         esac

@@ -13,8 +13,9 @@ int64_t vm_ffi_arg(vm_ctx_t *ctx, vm_val_t v, int64_t kind, int64_t argno, int64
     if (v == VM_NIL)
         return 1;
     if (!rt_is_kind(v, VM_KIND_STRING) && !rt_is_kind(v, VM_KIND_BYTES)) {
-        rt_raise(ctx, "type", "ccall %s: argument %lld (%s): expected a string, bytes or nil, got %s",
-                 fn, (long long)argno, what, rt_kind_name(v));
+        rt_raise(ctx, "type",
+                 "ccall %s: argument %lld (%s): expected a string, bytes or nil, got %s", fn,
+                 (long long)argno, what, rt_kind_name(v));
         return 0;
     }
     const vm_string_t *s = rt_as_str(v);

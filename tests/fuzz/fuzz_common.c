@@ -125,8 +125,10 @@ static void check_text(const module_t *m, const buf_t *bytes)
 static void check_lowering(const module_t *m, bool debug)
 {
     const target_info_t *t = target_host();
-    lower_opts_t lo = {
-        .sp_register = t->sp_register, .debug = debug, .target = t->name, .c_int_ext = t->c_int_ext};
+    lower_opts_t lo = {.sp_register = t->sp_register,
+                       .debug = debug,
+                       .target = t->name,
+                       .c_int_ext = t->c_int_ext};
     LLVMContextRef llc = LLVMContextCreate();
     LLVMContextSetDiscardValueNames(llc, 1);
     LLVMModuleRef mod = lower_module(llc, m, &lo);
