@@ -6,7 +6,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${STAGES:-"format layers docs unit e2e stress soak difftest neg cli harden fuzz sanitize tsan cross"}
+stages=${STAGES:-"format layers docs unit e2e stress soak difftest neg cli examples harden fuzz sanitize tsan cross"}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || exit 1
@@ -97,6 +97,8 @@ for s in $stages; do
         difftest) run difftest tests/difftest.sh build -n 200 ;;
         neg) run negative tests/run_neg.sh build ;;
         cli) run cli tests/run_cli.sh build ;;
+        # The programs in examples/, run as a user would (wc against GNU wc).
+        examples) run examples tests/run_examples.sh build ;;
         # The ELF hardening of produced executables (docs/hardening.md).
         harden) run hardening tests/run_hardening.sh build host ;;
         sanitize)
@@ -136,6 +138,7 @@ for s in $stages; do
             for t in aarch64 riscv64; do
                 run "$t e2e -O0 (qemu)" env TARGET=$t OPT_LEVELS=0 tests/run_e2e.sh build
                 run "$t e2e -O2 (qemu)" env TARGET=$t OPT_LEVELS=2 tests/run_e2e.sh build
+                run "$t examples (qemu)" env TARGET=$t OPT_LEVELS=2 tests/run_examples.sh build
             done
             run "aarch64 difftest (qemu)" tests/difftest.sh build -n 80 --target aarch64
             run "riscv64 difftest (qemu)" tests/difftest.sh build -n 40 --target riscv64
