@@ -864,6 +864,8 @@ static void parse_csig(parser_t *p, cfunc_t *c, bool variadic_ok)
             expect_punct(p, ",");
         if (c->flags & VM_CF_VARIADIC)
             fail_tok(p, "'...' ends the parameters");
+        if (!variadic_ok && is_word(&p->tok, "..."))
+            fail_tok(p, "a callback takes no '...': C calls it with the parameters it declares");
         if (variadic_ok && is_word(&p->tok, "...")) {
             c->flags |= VM_CF_VARIADIC;
             next(p);
@@ -911,6 +913,8 @@ static void parse_callback(parser_t *p, bool exported)
     fixup_t fx = {0, UINT32_MAX, p->ncfuncs, intern_tok(p, &f), tok_loc(&f)};
     VEC_PUSH(p->target_uses, p->ntarget_uses, p->cap_target_uses, fx);
     next(p);
+    if (is_word(&p->tok, "blocking"))
+        fail_tok(p, "a callback cannot be blocking: it runs on the thread that calls it");
     expect_nl(p);
     VEC_PUSH(p->cfuncs, p->ncfuncs, p->cap_cfuncs, c);
 }

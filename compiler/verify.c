@@ -309,9 +309,12 @@ static void check_ccall(vctx_t *v, const instr_t *in, uint32_t ci, const uint32_
     }
     if (*d < v->f->nregs && v->f->reg_types[*d] != ret) {
         char nb[80];
-        err(v, in->loc, "%s: '%s' returns %s (%s) but %s is %s", mn, name, ctype_name(c->ret),
-            type_name(ret), reg_name(v, *d, nb, sizeof nb),
-            type_name((vm_type_t)v->f->reg_types[*d]));
+        /* "returns u32 (an i64)", but not "returns f64 (f64)" */
+        char as[24] = "";
+        if (strcmp(ctype_name(c->ret), type_name(ret)) != 0)
+            snprintf(as, sizeof as, " (%s)", type_name(ret));
+        err(v, in->loc, "%s: '%s' returns %s%s but %s is %s", mn, name, ctype_name(c->ret), as,
+            reg_name(v, *d, nb, sizeof nb), type_name((vm_type_t)v->f->reg_types[*d]));
     }
 }
 
@@ -325,12 +328,15 @@ static bool check_cfunc_types(vctx_t *v, const cfunc_t *c, const char *name)
     }
     for (uint32_t k = 0; k < c->nparams; k++) {
         uint8_t t = c->params[k];
-        const char *why =
-            t >= VM_CT_COUNT               ? "an unknown C type"
-            : ctype_info[t].cls == CT_VOID ? "void"
-            : callback && (ctype_info[t].cls == CT_CSTR || ctype_info[t].cls == CT_BUF)
-                ? "a cstr or buf of a callback"
-                : NULL;
+        const char *why = NULL;
+        if (t >= VM_CT_COUNT)
+            why = "an unknown C type";
+        else if (ctype_info[t].cls == CT_VOID)
+            why = "void (write () for no parameters)";
+        else if (callback && ctype_info[t].cls == CT_CSTR)
+            why = "cstr, which a callback cannot take (C passes a pointer: use ptr)";
+        else if (callback && ctype_info[t].cls == CT_BUF)
+            why = "buf, which a callback cannot take (C passes a pointer: use ptr)";
         if (why) {
             err(v, c->loc, "C function '%s': parameter %u is %s", name, k + 1, why);
             ok = false;
@@ -401,7 +407,7 @@ static void check_cfuncs(vctx_t *v)
         if ((fl & VM_CF_CALLBACK) ? (fl & (VM_CF_BLOCKING | VM_CF_VARIADIC)) != 0
                                   : (fl & VM_CF_EXPORTED) != 0) {
             err(v, c->loc, "C function '%s': %s", name,
-                fl & VM_CF_CALLBACK ? "a callback is neither blocking nor variadic"
+                fl & VM_CF_CALLBACK ? "a callback cannot be blocking or variadic"
                                     : "only a callback can be exported");
             ok = false;
         }
