@@ -565,6 +565,85 @@ t_verbose() {
     want_rc 0 && want_err_has "libbuiltins.a" && want_err_has "-o hello.tmp."
 }
 
+# ---- linking C code: -l, -L, -Wl, and .o, .a, .so inputs ----
+
+# lib/libtw.{a,so} and tw.o: long tw_add(long, long), and app.vmasm calling it
+write_c_lib() {
+    mkdir -p lib
+    printf 'long tw_add(long a, long b) { return a + 2 * b; }\n' > tw.c
+    cc -O2 -fPIC -c tw.c -o tw.o && ar rcs lib/libtw.a tw.o && cc -shared tw.o -o lib/libtw.so &&
+        rm tw.c || return 1
+    cat > app.vmasm <<'E'
+.version 2
+.module app
+extern func tw_add(i64, i64) -> i64
+func main() -> void {
+    .reg %a: i64, %b: i64
+    const.i64 %a, 40
+    const.i64 %b, 1
+    ccall %a, tw_add, %a, %b
+    callb.void println.i64, %a
+    ret
+}
+E
+}
+
+# -L DIR -l NAME, in both spellings, pick the archive with --static and
+# the shared library otherwise (found at run time through -Wl,-rpath).
+t_link_l_and_L() {
+    write_c_lib || return 1
+    vm app.vmasm -L lib -l tw -o app1 --static && want_rc 0 || return 1
+    run_exe ./app1 && want_rc 0 app1 && want_out 42 || return 1
+    vm app.vmasm -Llib -ltw "-Wl,-rpath,$PWD/lib" -o app2 && want_rc 0 || return 1
+    run_exe ./app2 && want_rc 0 app2 && want_out 42 || return 1
+    readelf -d app2 | grep -q 'NEEDED.*libtw.so' || bad "app2 does not need libtw.so" || return 1
+    rm app1 app2 && want_files app.vmasm lib tw.o
+}
+
+# .o, .a and .so files given as inputs are linked as cc links them.
+t_link_inputs() {
+    write_c_lib || return 1
+    local f
+    for f in tw.o lib/libtw.a "$PWD/lib/libtw.so"; do
+        vm app.vmasm "$f" -o app && want_rc 0 "vmcc app.vmasm $f" || return 1
+        run_exe ./app && want_rc 0 "app with $f" && want_out 42 || return 1
+        rm app
+    done
+    vm -c app.vmasm -o app.o && vm app.o lib/libtw.a -o app && want_rc 0 || return 1
+    run_exe ./app && want_rc 0 "app.o with the archive" && want_out 42
+}
+
+# A C function nobody defines, a library that does not exist: the linker's
+# message, exit 1, no output file left.
+t_link_failures() {
+    write_c_lib || return 1
+    vm app.vmasm -o app
+    want_rc 1 && want_err_has "undefined reference to \`tw_add'" &&
+        want_err_has "vmcc: error: linking failed" && want_files app.vmasm lib tw.o || return 1
+    vm app.vmasm -L lib -l nosuch -o app
+    want_rc 1 && want_err_has "nosuch" && want_err_has "vmcc: error: linking failed" &&
+        want_files app.vmasm lib tw.o
+}
+
+# -l and -L need their argument; -Wl, needs something after the comma.
+t_link_flag_errors() {
+    local a
+    for a in -l -L; do
+        vm "$ex/hello.vmasm" -o hello "$a"
+        want_rc 1 "vmcc $a" && want_err_has "$a needs a" && want_files || return 1
+    done
+    vm "$ex/hello.vmasm" -l -lm -o hello
+    want_rc 1 "vmcc -l -lm" && want_err_has "-l needs a library name" && want_files || return 1
+    vm "$ex/hello.vmasm" -Wl, -o hello
+    want_rc 1 "vmcc -Wl," && want_err_has "-Wl, needs linker arguments" && want_files
+}
+
+# -Wl, passes its arguments to the linker (here: a map file it writes).
+t_link_wl_passthrough() {
+    vm "$ex/hello.vmasm" -Wl,-Map,hello.map -o hello
+    want_rc 0 && grep -q 'vm_println_val\|libbuiltins' hello.map || bad "no linker map written"
+}
+
 # ---- separate compilation and the checks before linking ----
 
 # modules for the cases below: app imports lib.twice (val) -> val
