@@ -176,7 +176,8 @@ void *rt_expect(vm_ctx_t *ctx, const char *who, vm_val_t v, vm_kind_t kind)
 {
     if (rt_is_kind(v, kind))
         return (void *)v;
-    const char *name = rt_kind_text(kind);
+    /* the kind's name is an atom (type_of); a message says it in words */
+    const char *name = kind == VM_KIND_BYTES ? "byte string" : rt_kind_text(kind);
     rt_raise(ctx, "type", "%s: expected %s %s, got %s", who, strchr("aeiou", name[0]) ? "an" : "a",
              name, rt_kind_name(v));
     return NULL;

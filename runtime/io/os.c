@@ -223,7 +223,10 @@ vm_val_t vm_os_spawn(vm_ctx_t *ctx, vm_val_t argv_val)
     posix_spawnattr_setsigdefault(&at, &dfl);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
+    /* environ is read while os.setenv may be changing it. */
+    pthread_mutex_lock(&env_mu);
     int e = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+    pthread_mutex_unlock(&env_mu);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     if (e != 0) {
