@@ -559,7 +559,8 @@ bench_binary_trees() {
 
 # wordfreq: word frequencies of an N MiB UTF-8 text (default 8) written by
 # bench/wordfreq/gen.c. Its peers and expected_<N>.txt live in bench/wordfreq/
-# (task: bench/wordfreq/README.md); the vmcc row runs once wordfreq.vmasm exists.
+# (task: bench/wordfreq/README.md). Every program, bench/wordfreq/wordfreq.vmasm
+# too, reads the same file, named by its first argument.
 bench_wordfreq() {
     local n=${N:-8} src=$here/wordfreq cc st text
     DEFAULT_EXPECTED_N=""
