@@ -45,16 +45,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MSG 64
+#define MSG      64
 #define STALL_MS 30000
 
 struct conn {
     int fd;
     int connected;
-    uint32_t round;   /* the round in flight (or done == rounds) */
-    uint32_t sent;    /* bytes of this round written */
-    uint32_t got;     /* bytes of this round read back */
-    int64_t t0;       /* start of the round, ns */
+    uint32_t round; /* the round in flight (or done == rounds) */
+    uint32_t sent;  /* bytes of this round written */
+    uint32_t got;   /* bytes of this round read back */
+    int64_t t0;     /* start of the round, ns */
     unsigned char out[MSG];
 };
 
@@ -123,7 +123,8 @@ static int wait_for(long port, long ms)
         if (ok)
             return 0;
         if (now_ns() > end) {
-            fprintf(stderr, "echo_client: nothing accepts on 127.0.0.1:%ld after %ld ms\n", port, ms);
+            fprintf(stderr, "echo_client: nothing accepts on 127.0.0.1:%ld after %ld ms\n", port,
+                    ms);
             return 1;
         }
         usleep(10000);
@@ -180,7 +181,9 @@ int main(int argc, char **argv)
     if (argc >= 3 && strcmp(argv[1], "--wait") == 0)
         return wait_for(parse(argv[2], "PORT", 1), argc > 3 ? parse(argv[3], "MS", 0) : 10000);
     if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: echo_client PORT [CONNECTIONS [ROUNDS]] | --wait PORT [MS] | --free-port\n");
+        fprintf(
+            stderr,
+            "usage: echo_client PORT [CONNECTIONS [ROUNDS]] | --wait PORT [MS] | --free-port\n");
         return 2;
     }
     long port = parse(argv[1], "PORT", 1);
@@ -245,7 +248,8 @@ int main(int argc, char **argv)
             socklen_t len = sizeof err;
             getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
             if (err)
-                fail("connection %llu: connect: %s", (unsigned long long)evs[k].data.u64, strerror(err));
+                fail("connection %llu: connect: %s", (unsigned long long)evs[k].data.u64,
+                     strerror(err));
             c->connected = 1;
             pending--;
         }

@@ -3,7 +3,7 @@
 // sending back every byte until the client closes. SIGTERM or SIGINT stop
 // it cleanly: it prints "echo_go: stopped" and exits with status 0.
 //
-//   go build -o echo_go echo.go && ./echo_go 7000
+//	go build -o echo_go echo.go && ./echo_go 7000
 package main
 
 import (
