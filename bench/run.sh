@@ -16,6 +16,10 @@
 #   bench/run.sh sup_restart 5000   a supervisor restarts a crashing child 5,000
 #                                   times (restarts/s after the table)
 #   bench/run.sh chan_pingpong 100000  100,000 round trips over two channels
+#   bench/run.sh echo 200 ROUNDS=100  TCP echo servers (vmcc, Go, Erlang) under
+#                                   one load client: N=200 connections at once,
+#                                   100 round trips of 64 bytes each (defaults
+#                                   1000 and 1000; RUNS client runs, default 1)
 #   bench/run.sh compile_speed 100000  vmcc -c of generated modules of N/10, N/2,
 #                                   N and 2N bytecode instructions at -O0 and
 #                                   -O2 (instructions/s; RUNS defaults to 3)
@@ -48,7 +52,7 @@ out=$here/out
 VMCC=${VMCC:-$root/build/bin/vmcc}
 
 BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet sup_restart chan_pingpong
-            compile_speed hello)
+            echo compile_speed hello)
 
 usage() { sed -n '3,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -555,7 +559,8 @@ bench_binary_trees() {
 
 # wordfreq: word frequencies of an N MiB UTF-8 text (default 8) written by
 # bench/wordfreq/gen.c. Its peers and expected_<N>.txt live in bench/wordfreq/
-# (task: bench/wordfreq/README.md); the vmcc row runs once wordfreq.vmasm exists.
+# (task: bench/wordfreq/README.md). Every program, bench/wordfreq/wordfreq.vmasm
+# too, reads the same file, named by its first argument.
 bench_wordfreq() {
     local n=${N:-8} src=$here/wordfreq cc st text
     DEFAULT_EXPECTED_N=""
@@ -690,6 +695,175 @@ bench_chan_pingpong() {
     row go_1 "Go, GOMAXPROCS=1" - "$(last_state)" env GOMAXPROCS=1 ./pingpong_go "$n"
     peer_crystal pingpong_cr "$src/pingpong.cr" 1000 "$n"
     finish_proc_bench chan_pingpong "$n" "$n"
+}
+
+# ---- network.
+
+# echo_server_row ID LABEL STATE STOPPED CMD...: a server of bench_echo (CMD
+# PORT starts it; STOPPED: the line it prints when SIGTERM stops it, or "").
+echo_server_row() {
+    local k=${#R_ID[@]}
+    E_STOPPED[k]=$4 E_TPUT[k]="" E_P50[k]="" E_P99[k]=""
+    row "$1" "$2" - "$3" "${@:5}"
+}
+
+# echo_median FIELD RUN_FILES...: the median of "FIELD value" over the
+# client's outputs.
+echo_median() {
+    local f=$1; shift
+    awk -v f="$f" '$1 == f { v[++n] = $2 }
+        END { if (!n) exit 1
+              for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+              print (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$@"
+}
+
+# echo_run I: start server row I on a free port, wait until it accepts, run
+# the client RUNS times, read its peak RSS, stop it with SIGTERM and check
+# that it exits (status 0, and its STOPPED line). Sets the row's figures or
+# its state.
+echo_run() {
+    local i=$1 id port pid rc=0 k files=() words=() t kib
+    id=${R_ID[i]}
+    eval "words=(${R_CMD[i]})"
+    port=$("$out/echo_client" --free-port) || { R_STATE[i]="FAILED (no free port)"; status=1; return; }
+    echo "  $id: ${words[*]} $port"
+    (cd "$out" && exec "${words[@]}" "$port") > "$out/echo.$id.server.log" 2>&1 &
+    pid=$! ECHO_PID=$!
+    if ! "$out/echo_client" --wait "$port" 20000 2> "$out/echo.$id.err"; then
+        R_STATE[i]="FAILED (never accepted), see bench/out/echo.$id.server.log"; status=1
+        kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; ECHO_PID=""
+        return
+    fi
+    for ((k = 1; k <= RUNS; k++)); do
+        rc=0
+        "$out/echo_client" "$port" "$n" "$r" > "$out/echo.$id.$k.out" 2>> "$out/echo.$id.err" || rc=$?
+        if [ "$rc" -ne 0 ]; then
+            R_STATE[i]="FAILED (client exit $rc: $(tail -1 "$out/echo.$id.err")), see bench/out/echo.$id.err"
+            status=1; break
+        fi
+        files+=("$out/echo.$id.$k.out")
+    done
+    kib=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    [[ $kib =~ ^[0-9]+$ ]] && R_KIB[i]=$kib && R_RSS[i]=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+    kill -TERM "$pid" 2>/dev/null
+    for ((t = 0; t < 100; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; ECHO_PID=""
+        R_STATE[i]=${R_STATE[i]:-"FAILED (still running 10 s after SIGTERM)"}; status=1; return
+    fi
+    rc=0; wait "$pid" || rc=$?; ECHO_PID=""
+    if [ "$rc" -ne 0 ]; then
+        R_STATE[i]=${R_STATE[i]:-"FAILED (exit $rc after SIGTERM), see bench/out/echo.$id.server.log"}; status=1
+    elif [ -n "${E_STOPPED[i]}" ] && ! grep -qxF "${E_STOPPED[i]}" "$out/echo.$id.server.log"; then
+        R_STATE[i]=${R_STATE[i]:-"FAILED (no '${E_STOPPED[i]}' after SIGTERM)"}; status=1
+    fi
+    [ -n "${R_STATE[i]}" ] && return
+    E_TPUT[i]=$(echo_median throughput "${files[@]}")
+    E_P50[i]=$(echo_median p50_us "${files[@]}")
+    E_P99[i]=$(echo_median p99_us "${files[@]}")
+}
+
+# echo: TCP echo servers on 127.0.0.1 under one load client
+# (bench/echo/client.c: C, one thread, epoll): N connections (default 1000)
+# opened at once, each doing ROUNDS round trips (default 1000; ROUNDS=… on
+# the command line or in the environment) of 64 bytes, all at the same
+# time: write 64, read until the 64 are back, check them. Servers: vmcc
+# (examples/echo_server.vmasm, -O2: a process per connection), Go
+# (bench/echo/echo.go: a goroutine per connection, net) and Erlang
+# (bench/echo/echo.erl: a process per connection, gen_tcp with {active,
+# false}, erl -noshell). Each server is started on a free port, the client
+# runs once it accepts (RUNS times, default 1: the medians are reported),
+# then SIGTERM must stop it (exit status 0; vmcc prints "echo_server:
+# stopped", Go "echo_go: stopped"). Table: throughput (round trips/s from
+# the first write to the last reply), ratio to Go, p50 and p99 latency of
+# every round trip, p99 ÷ Erlang's, peak RSS of the server (VmHWM before
+# SIGTERM). Goals for vmcc: throughput above Go's, p99 below Erlang's.
+# No hyperfine here: a server runs across the client's runs.
+bench_echo() {
+    local n=${N:-1000} r=${ROUNDS:-1000} src=$here/echo cc st i go_i="" erl_i="" vm_i=""
+    local RUNS=${RUNS_GIVEN:-1} E_STOPPED=() E_TPUT=() E_P50=() E_P99=() ECHO_PID=""
+    if ! [[ $r =~ ^[1-9][0-9]*$ ]]; then
+        echo "bench/run.sh: ROUNDS must be a positive integer (got '$r')" >&2; status=1; return
+    fi
+    begin_bench "echo N=$n R=$r"
+    if ! cc=$(c_compiler); then
+        echo "  no C compiler: cannot build the load client, echo skipped" >&2; status=1; return
+    fi
+    try_build echo_client "$cc" -std=c17 -O2 -o echo_client "$src/client.c" || { status=1; return; }
+
+    st=$(vmcc_build "$root/examples/echo_server.vmasm" echo_vmcc)
+    echo_server_row vmcc "vmcc (a process per connection)" "$st" "echo_server: stopped" ./echo_vmcc
+    st=""
+    if have go; then try_build echo_go go build -o echo_go "$src/echo.go" || st="build failed"
+    else st="skipped (tool missing)"; fi
+    echo_server_row go "Go (a goroutine per connection)" "$st" "echo_go: stopped" ./echo_go
+    st=""
+    if have erlc && have erl; then try_build echo_erl erlc -o . "$src/echo.erl" || st="build failed"
+    else st="skipped (tool missing)"; fi
+    echo_server_row erlang "Erlang (gen_tcp, a process per connection)" "$st" "" \
+        erl -noshell -pa . -run echo main
+
+    trap '[ -n "${ECHO_PID:-}" ] && kill -KILL "$ECHO_PID" 2>/dev/null' EXIT
+    echo "== echo N=$n R=$r: $((n * r)) round trips of 64 bytes per client run, $RUNS run$([ "$RUNS" = 1 ] || echo s) per server"
+    for i in "${!R_ID[@]}"; do
+        case ${R_ID[i]} in vmcc) vm_i=$i ;; go) go_i=$i ;; erlang) erl_i=$i ;; esac
+        [ -n "${R_STATE[i]}" ] || echo_run "$i"
+    done
+    trap - EXIT
+
+    # Table.
+    local md=$out/echo.md go_t="" erl_p99="" tput ratio p99r cmdtxt words=() g1 g2
+    [ -n "$go_i" ] && go_t=${E_TPUT[go_i]}
+    [ -n "$erl_i" ] && erl_p99=${E_P99[erl_i]}
+    {
+        echo "# echo, N=$n connections, R=$r round trips of 64 bytes each"
+        echo
+        machine_line | sed "s/; hyperfine [^;]*,$/;/"
+        echo "load client bench/echo/client.c (one thread, epoll) on the same machine; median of $RUNS client"
+        echo "run$([ "$RUNS" = 1 ] || echo s) per server. Throughput: round trips per second from the first write to"
+        echo "the last reply; latency of every round trip (nearest rank); peak RSS: the server's VmHWM."
+        echo
+        echo "| server | round trips/s | × Go | p50 (µs) | p99 (µs) | p99 ÷ Erlang | peak RSS (MiB) | command |"
+        echo "|---|--:|--:|--:|--:|--:|--:|---|"
+    } > "$md"
+    printf '\n%-44s %12s %6s %10s %10s %8s %8s  %s\n' server "rt/s" "x Go" "p50 us" "p99 us" \
+        "p99/Erl" "RSS MiB" command
+    for i in "${!R_ID[@]}"; do
+        eval "words=(${R_CMD[i]})"; cmdtxt="${words[*]} PORT"
+        tput="" ratio="" p99r=""
+        if [ -n "${E_TPUT[i]}" ]; then
+            tput=$(awk -v t="${E_TPUT[i]}" 'BEGIN { printf "%.0f", t }')
+            [ -n "$go_t" ] && ratio=$(awk -v a="${E_TPUT[i]}" -v b="$go_t" 'BEGIN { printf "%.2f", a / b }')
+            [ -n "$erl_p99" ] && p99r=$(awk -v a="${E_P99[i]}" -v b="$erl_p99" 'BEGIN { printf "%.2f", a / b }')
+        fi
+        printf '%-44s %12s %6s %10s %10s %8s %8s  %s\n' "${R_LABEL[i]}" "${tput:--}" "${ratio:--}" \
+            "${E_P50[i]:--}" "${E_P99[i]:--}" "${p99r:--}" "${R_RSS[i]:--}" \
+            "$([ -n "$tput" ] && echo "$cmdtxt" || echo "${R_STATE[i]:-not run}")"
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${R_LABEL[i]}" \
+            "${tput:-${R_STATE[i]:-not run}}" "${ratio:-—}" "${E_P50[i]:-—}" "${E_P99[i]:-—}" \
+            "${p99r:-—}" "${R_RSS[i]:-—}" "\`$cmdtxt\`" >> "$md"
+    done
+
+    # Goals, after the table: reported, never failed.
+    if [ -z "${E_TPUT[vm_i]}" ]; then
+        g1="not measured (vmcc did not run)"; g2=$g1
+    else
+        if [ -z "$go_t" ]; then g1="n/a (no Go figure)"
+        else g1=$(awk -v a="${E_TPUT[vm_i]}" -v b="$go_t" \
+                  'BEGIN { printf "%s (%.0f vs %.0f round trips/s, %.2f×)", (a > b) ? "met" : "missed", a, b, a / b }')
+        fi
+        if [ -z "$erl_p99" ]; then g2="n/a (no Erlang figure)"
+        else g2=$(awk -v a="${E_P99[vm_i]}" -v b="$erl_p99" \
+                  'BEGIN { printf "%s (%.1f vs %.1f µs, %.2f×)", (a < b) ? "met" : "missed", a, b, a / b }')
+        fi
+    fi
+    {
+        echo
+        echo "- Goal: vmcc's throughput above Go's: $g1."
+        echo "- Goal: vmcc's p99 latency below Erlang's: $g2."
+    } | tee -a "$md"
+    echo
+    echo "Table: bench/out/echo.md, client output: bench/out/echo.<server>.<run>.out"
 }
 
 # ---- the compiler and the fixed cost of a program.
