@@ -124,8 +124,51 @@ cbrt(27.0) = 3
 qsort: 1 2 3 5 8'
 }
 
+# cpu_ticks PID: user + system time of a process so far, in clock ticks
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# echo_server: 1,000 connections at once through bench/echo/client.c, 20
+# round trips each; idle, it uses no CPU; SIGTERM stops it (exit 0).
+t_echo() {
+    local opt=$1 client="$work/echo_client" port pid rc=0 before after
+    if [ ! -x "$client" ] && ! cc -std=c17 -O2 -o "$client" "$root/bench/echo/client.c" \
+        2> "$work/cc.err"; then
+        bad "echo: cannot build bench/echo/client.c"; sed 's/^/    /' "$work/cc.err"; return 1
+    fi
+    build echo_server "$opt" || return
+    port=$("$client" --free-port) || { bad "echo: no free port"; return 1; }
+    "${runner[@]}" "$work/echo_server.O$opt" "$port" > "$work/echo.out" 2> "$work/echo.err" &
+    pid=$!
+    if ! "$client" --wait "$port" 30000 > /dev/null; then
+        bad "echo_server -O$opt: never accepted on port $port"; kill -9 $pid; wait $pid; return 1
+    fi
+    if ! timeout 120 "$client" "$port" 1000 20 > "$work/client.out" 2>&1 \
+        || ! grep -qx 'round_trips 20000' "$work/client.out"; then
+        bad "echo_server -O$opt: 1000 connections x 20 round trips failed"
+        sed 's/^/    /' "$work/client.out" | head -10
+        kill -9 $pid; wait $pid; return 1
+    fi
+    ok
+    # idle: all connections closed, nothing to do for a second
+    if [ ${#runner[@]} -eq 0 ]; then
+        before=$(cpu_ticks $pid)
+        sleep 1
+        after=$(cpu_ticks $pid)
+        if [ $((after - before)) -le 2 ]; then ok; else
+            bad "echo_server -O$opt: $((after - before)) ticks of CPU in an idle second"
+        fi
+    fi
+    kill -TERM $pid
+    wait $pid || rc=$?
+    if [ $rc -eq 0 ] && grep -qx "echo_server: listening on 127.0.0.1:$port" "$work/echo.out" \
+        && grep -qx 'echo_server: stopped' "$work/echo.out" && [ ! -s "$work/echo.err" ]; then ok; else
+        bad "echo_server -O$opt: SIGTERM: exit $rc"
+        sed 's/^/    /' "$work/echo.out" "$work/echo.err" | head -10
+    fi
+}
+
 for opt in $levels; do
-    for t in hello fib ffi wc; do
+    for t in hello fib ffi wc echo; do
         selected "$t" && "t_$t" "$opt"
     done
 done
