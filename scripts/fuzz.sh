@@ -93,18 +93,20 @@ make_seeds() {
 }
 
 # The dictionary of fuzz_asm: directives and keywords of the grammar
-# (compiler/asm.c), and the mnemonics and builtin names read from their one
-# table each in abi/.
+# (compiler/asm.c), and the mnemonics, builtin names and C types read from
+# their one table each in abi/.
 make_dict() {
     local dict="$fbuild/asm.dict" w
     {
-        echo '# made by scripts/fuzz.sh from abi/opcodes.def and abi/builtins.def'
+        echo '# made by scripts/fuzz.sh from abi/opcodes.def, abi/builtins.def and abi/ctypes.def'
         for w in .version .module .file .line .dep .reg .try func export import captures \
+                 extern callback blocking '...' '=' \
                  i64 f64 val void inf -inf nan any nil bool int float number atom string tuple \
                  array map set function pid '->' '%' '"' '\\u{' '\\x' 0x; do
             printf '"%s"\n' "${w//\"/\\\"}"
         done
-        sed -nE 's/^X\([A-Z0-9_]+, *"([^"]+)".*/"\1"/p' "$root/abi/opcodes.def" "$root/abi/builtins.def"
+        sed -nE 's/^X\([A-Z0-9_]+, *"([^"]+)".*/"\1"/p' "$root/abi/opcodes.def" "$root/abi/builtins.def" \
+            "$root/abi/ctypes.def"
     } > "$dict"
 }
 
