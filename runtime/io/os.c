@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -182,6 +183,52 @@ static char **argv_of(vm_ctx_t *ctx, vm_val_t a)
     return argv;
 }
 
+/* 0 if `name` names an executable file as execvp would find it (through
+ * PATH when it has no '/'), else the errno. posix_spawnp reports the same
+ * errors, but an emulator (qemu-user) can lose them: the child then exits
+ * 127 instead. */
+static int executable(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno;
+    if (!S_ISREG(st.st_mode))
+        return EACCES;
+    return access(path, X_OK) == 0 ? 0 : errno;
+}
+
+static int find_program(const char *name)
+{
+    if (strchr(name, '/'))
+        return executable(name);
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    int err = ENOENT;
+    size_t nl = strlen(name);
+    for (const char *p = path;; p++) {
+        const char *end = strchr(p, ':');
+        size_t dl = end ? (size_t)(end - p) : strlen(p);
+        char buf[PATH_MAX];
+        if (dl + 1 + nl < sizeof buf) {
+            if (dl)
+                memcpy(buf, p, dl);
+            else
+                buf[dl++] = '.'; /* an empty entry is the current directory */
+            buf[dl] = '/';
+            memcpy(buf + dl + 1, name, nl + 1);
+            int e = executable(buf);
+            if (e == 0)
+                return 0;
+            if (e == EACCES)
+                err = EACCES;
+        }
+        if (!end)
+            return err;
+        p = end;
+    }
+}
+
 static vm_val_t spawn_failed(vm_ctx_t *ctx, int err, const char *cmd, int fds[4])
 {
     for (int i = 0; i < 4; i++)
@@ -197,6 +244,14 @@ vm_val_t vm_os_spawn(vm_ctx_t *ctx, vm_val_t argv_val)
         return 0;
     int in[2] = {-1, -1}, out[2] = {-1, -1};
     int fds[4] = {-1, -1, -1, -1};
+    pthread_mutex_lock(&env_mu); /* PATH */
+    int missing = find_program(argv[0]);
+    pthread_mutex_unlock(&env_mu);
+    if (missing) {
+        vm_val_t r = spawn_failed(ctx, missing, argv[0], fds);
+        free(argv);
+        return r;
+    }
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
         int e = errno;
         fds[0] = in[0], fds[1] = in[1], fds[2] = out[0], fds[3] = out[1];
