@@ -117,16 +117,17 @@ for s in $stages; do
             run fuzz scripts/fuzz.sh -t 45
             run "config fuzz" tests/run_config_fuzz.sh build
             ;;
-        # ThreadSanitizer over the runtime's concurrent parts: scheduler,
-        # mailboxes, channels, supervisors and tasks, through the e2e programs
-        # that use them (a runtime-only build; vmcc is the release one).
+        # ThreadSanitizer over the runtime's concurrent parts: scheduler, netpoller,
+        # mailboxes, channels, supervisors, tasks, files, sockets and C calls,
+        # through the e2e programs that use them (a runtime-only build; vmcc is
+        # the release one).
         # Boehm's stop-the-world signals cannot reach threads under TSan, so
         # the heap is made large enough that no collection runs.
         tsan)
             build_tsan > "$root/build/tsan.log" 2>&1 \
               || { tail -30 "$root/build/tsan.log"; echo "tsan build failed"; total_fail=$((total_fail + 1)); continue; }
             run "tsan e2e" env TSAN=1 TSAN_OPTIONS=halt_on_error=1 VMRT_GC_INITIAL_HEAP=2G \
-                OPT_LEVELS=2 tests/run_e2e.sh build-tsan '^(proc|chan|sup|task)_'
+                OPT_LEVELS=2 tests/run_e2e.sh build-tsan '^(proc|chan|sup|task|io|ffi)_'
             ;;
         # Other targets: their runtime built and staged, its unit tests and the
         # whole e2e suite at -O0 and -O2, under qemu-user (docs/targets.md).
