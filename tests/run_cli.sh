@@ -644,6 +644,40 @@ t_link_wl_passthrough() {
     want_rc 0 && grep -q 'vm_println_val\|libbuiltins' hello.map || bad "no linker map written"
 }
 
+# A file main wrote to and never closed is written out when the program
+# ends, by main returning or by os.exit, as when any owner ends.
+t_exit_writes_open_files() {
+    cat > ef.vmasm <<'E'
+.version 2
+.module ef
+func main() -> i64 {
+    .reg %p: val, %m: val, %f: val, %s: val, %n: i64, %c: i64, %argc: i64
+    callb %argc, argc
+    const.str %p, "out.txt"
+    const.atom %m, "write"
+    callb %f, file.open, %p, %m
+    const.str %s, "written, never closed"
+    callb.void file.write, %f, %s
+    const.i64 %n, 2
+    eq.i64 %c, %argc, %n
+    br %c, quit, done
+quit:
+    const.i64 %n, 3
+    callb.void os.exit, %n
+done:
+    const.i64 %n, 0
+    ret.i64 %n
+}
+E
+    vm ef.vmasm -o ef && want_rc 0 || return 1
+    run_exe ./ef && want_rc 0 ef || return 1
+    [ "$(cat out.txt)" = "written, never closed" ] || bad "main returned: out.txt is '$(cat out.txt)'" ||
+        return 1
+    rm out.txt
+    run_exe ./ef x && want_rc 3 "ef x" || return 1
+    [ "$(cat out.txt)" = "written, never closed" ] || bad "os.exit: out.txt is '$(cat out.txt)'"
+}
+
 # ---- separate compilation and the checks before linking ----
 
 # modules for the cases below: app imports lib.twice (val) -> val

@@ -71,6 +71,17 @@ void rt_gc_init(const rt_gc_settings_t *s)
 
 static sem_t finalizer_sem;
 static pthread_once_t finalizer_once = PTHREAD_ONCE_INIT;
+/* Held while finalizers run, so rt_gc_collect_and_finalize returns only
+ * once every finalizer due has run: also those the finalizer thread took
+ * off the queue just before (a descriptor it closes is free again). */
+static pthread_mutex_t finalizing = PTHREAD_MUTEX_INITIALIZER;
+
+static void invoke_finalizers(void)
+{
+    pthread_mutex_lock(&finalizing);
+    GC_invoke_finalizers();
+    pthread_mutex_unlock(&finalizing);
+}
 
 static void GC_CALLBACK finalizers_due(void)
 {
@@ -83,7 +94,7 @@ static void *finalizer_main(void *unused)
     for (;;) {
         while (sem_wait(&finalizer_sem) != 0) {
         }
-        GC_invoke_finalizers();
+        invoke_finalizers();
     }
     return NULL;
 }
@@ -119,7 +130,7 @@ void rt_gc_finalize(void *obj, rt_gc_finalizer_fn fn)
 void rt_gc_collect_and_finalize(void)
 {
     GC_gcollect();
-    GC_invoke_finalizers();
+    invoke_finalizers();
 }
 
 void rt_gc_add_roots(rt_gc_roots_fn push)

@@ -455,6 +455,12 @@ vm_val_t rt_main_pid(void)
 
 void rt_program_exit(int status)
 {
+    /* The process that ends the program (main, or one calling os.exit)
+     * lets go of what it owns first, as a process that ends does: its
+     * files are written out and closed. */
+    rt_worker_t *w = rt_cur_worker;
+    if (w && w->cur)
+        rt_proc_release_owned(w->cur);
     if (settings.stats) {
         fflush(stdout);
         rt_sched_print_stats(rt_proc_live_count());

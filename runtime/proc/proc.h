@@ -52,7 +52,9 @@ int rt_check_arity(vm_ctx_t *ctx, const char *who, const vm_func_t *f, uint64_t 
 /* " in process <0.N.S>" when ctx is a process other than main, else "". */
 void rt_proc_describe(vm_ctx_t *ctx, char *buf, size_t cap);
 
-/* Flush and end the program with `status` (stats first if asked for). */
+/* End the program with `status`: the calling process releases what it owns
+ * (its files are written out and closed), stdout is flushed, stats printed
+ * if asked for. */
 RT_NORETURN void rt_program_exit(int status);
 /* 0, or the signal (SIGTERM, SIGINT) that started an ordered shutdown. */
 extern _Atomic int rt_shutdown_signal;
