@@ -189,7 +189,7 @@ static int refill(vm_ctx_t *ctx, rt_io_t *io, const char *who)
                 rt_io_raise(ctx, io, errno, who);
                 return -1;
             }
-            if (!rt_io_wait(ctx, io, RT_POLL_READ, -1, who))
+            if (!rt_io_wait(ctx, io, RT_POLL_READ, io->timeout_ms, who))
                 return -1;
         }
     }
@@ -387,7 +387,7 @@ static int write_pipe(vm_ctx_t *ctx, rt_io_t *io, const char *s, size_t n, const
             rt_io_raise(ctx, io, errno, who);
             return 0;
         }
-        if (!rt_io_wait(ctx, io, RT_POLL_WRITE, -1, who))
+        if (!rt_io_wait(ctx, io, RT_POLL_WRITE, io->timeout_ms, who))
             return 0;
     }
     return 1;
@@ -452,6 +452,13 @@ void vm_file_write(vm_ctx_t *ctx, vm_val_t h, vm_val_t data)
         write_pipe(ctx, io, s, n, "file.write");
     else
         write_file(ctx, io, data, s, n, "file.write");
+}
+
+void vm_file_set_timeout(vm_ctx_t *ctx, vm_val_t h, int64_t ms)
+{
+    rt_io_t *io = rt_io_get(ctx, h, VM_KIND_FILE, "file.set_timeout");
+    if (io)
+        io->timeout_ms = ms < 0 ? -1 : ms;
 }
 
 void vm_file_flush(vm_ctx_t *ctx, vm_val_t h)

@@ -50,6 +50,11 @@ static const char *code_text(int err)
 
 vm_val_t rt_io_raise_on(vm_ctx_t *ctx, int socket, int err, const char *op, const char *target)
 {
+    /* "read", not "file.read": a builtin's name without its group, as
+     * the system calls' names the sockets give */
+    const char *dot = strchr(op, '.');
+    if (dot && (strncmp(op, "file.", 5) == 0 || strncmp(op, "sock.", 5) == 0))
+        op = dot + 1;
     vm_val_t o = rt_str_new(ctx, op, strlen(op));
     /* A target (a path given by the program) may be any bytes: quote
      * it as bytes when it is not UTF-8. */
@@ -142,6 +147,7 @@ rt_io_t *rt_io_new(vm_ctx_t *ctx, vm_kind_t kind, int type, int mode, int fd, vm
     atomic_init(&io->fd, fd);
     io->type = (uint8_t)type;
     io->mode = (uint8_t)mode;
+    io->timeout_ms = -1;
     if (type != RT_IO_FILE && type != RT_IO_STD) {
         int fl = fcntl(fd, F_GETFL);
         if (fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 && (io->pd = rt_poll_open(fd))) {

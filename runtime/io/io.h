@@ -42,6 +42,7 @@ typedef struct rt_io {
     vm_val_t owner;     /* the owner's pid; 0: shared (standard streams, no process) */
     rt_owned_t *owned;  /* the owner's entry (proc/own.c) */
     rt_pd_t *pd;        /* RT_IO_PIPE and sockets: the netpoller's descriptor */
+    int64_t timeout_ms; /* RT_IO_PIPE: how long a read or write waits (< 0: no limit) */
     /* buffers of RT_IO_FILE (atomic memory): bytes [rpos, rlen) of rbuf
      * are read ahead; wbuf[0, wlen) is written behind */
     char *rbuf, *wbuf;
@@ -85,7 +86,8 @@ int rt_io_reclaim(int err);
 /* The errors (docs/io.md, "Errors"): the reason is a tuple
  * {file_error | socket_error, Code, "op", Target} where Code is the errno's
  * name as an atom (enoent, econnrefused ...), `timeout` or `closed`, and
- * the message "op TARGET: what strerror says". Returns 0. */
+ * the message "op TARGET: what strerror says". "op" is a system call's
+ * name, or a builtin's without its group ("read" for file.read). Returns 0. */
 #define RT_IO_ETIMEOUT (-1) /* Code timeout */
 #define RT_IO_ECLOSED  (-2) /* Code closed */
 vm_val_t rt_io_raise(vm_ctx_t *ctx, const rt_io_t *io, int err, const char *op);

@@ -307,19 +307,46 @@ vm_val_t vm_os_spawn(vm_ctx_t *ctx, vm_val_t argv_val)
 typedef struct {
     pid_t pid;
     int status, err;
+    int64_t timeout_ms; /* < 0: no limit */
 } wait_t;
 
+/* In the blocking pool: waitpid, or with a time limit, waitpid(WNOHANG)
+ * at growing intervals (1 to 20 ms) until the child ends or the time is
+ * up (err RT_IO_ETIMEOUT). */
 static void do_wait(void *arg)
 {
     wait_t *w = arg;
     pid_t r;
-    do
-        r = waitpid(w->pid, &w->status, 0);
-    while (r < 0 && errno == EINTR);
-    w->err = r < 0 ? errno : 0;
+    if (w->timeout_ms < 0) {
+        do
+            r = waitpid(w->pid, &w->status, 0);
+        while (r < 0 && errno == EINTR);
+        w->err = r < 0 ? errno : 0;
+        return;
+    }
+    int64_t deadline = rt_now_ns() + w->timeout_ms * 1000000, step = 1000000;
+    for (;;) {
+        r = waitpid(w->pid, &w->status, WNOHANG);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r != 0) {
+            w->err = r < 0 ? errno : 0;
+            return;
+        }
+        int64_t left = deadline - rt_now_ns();
+        if (left <= 0) {
+            w->err = RT_IO_ETIMEOUT;
+            return;
+        }
+        int64_t nap = step < left ? step : left;
+        struct timespec ts = {(time_t)(nap / 1000000000), (long)(nap % 1000000000)};
+        nanosleep(&ts, NULL);
+        if (step < 20000000)
+            step *= 2;
+    }
 }
 
-int64_t vm_os_wait(vm_ctx_t *ctx, int64_t pid)
+int64_t vm_os_wait(vm_ctx_t *ctx, int64_t pid, int64_t timeout_ms)
 {
     if (pid <= 0 || pid > INT_MAX)
         return rt_raise(ctx, "badarg", "os.wait: %lld is not a process id", (long long)pid);
@@ -327,6 +354,7 @@ int64_t vm_os_wait(vm_ctx_t *ctx, int64_t pid)
     if (!w)
         return 0;
     w->pid = (pid_t)pid;
+    w->timeout_ms = timeout_ms < 0 ? -1 : timeout_ms;
     rt_io_blocking(ctx, do_wait, w);
     if (w->err) {
         char what[32];
