@@ -186,11 +186,11 @@ static void do_stat(void *arg)
     o->err = stat(o->path, &o->st) == 0 ? 0 : errno;
 }
 
+/* stat follows links, so there is no "symlink" */
 static const char *type_name(mode_t m)
 {
     return S_ISREG(m)    ? "file"
            : S_ISDIR(m)  ? "directory"
-           : S_ISLNK(m)  ? "symlink"
            : S_ISFIFO(m) ? "fifo"
            : S_ISSOCK(m) ? "socket"
            : S_ISCHR(m)  ? "char_device"
