@@ -28,23 +28,32 @@
 #include "sup/sup.h"
 
 /* The longest a test waits for anything that must happen. */
-#define WAIT_MS        5000
+#define WAIT_MS        10000
 /* Criterion's bound on a whole test, in seconds (a sanitized build is slower). */
 #define TEST_TIMEOUT_S 60
 
 /* ---- the runtime ---- */
 
-static inline RT_NORETURN void run_main(int64_t (*body)(vm_ctx_t *ctx))
+#define TEST_PROC_SETTINGS .max_procs = 1 << 16
+
+/* With processes' settings of the test's: TEST_PROC_SETTINGS and more. */
+static inline RT_NORETURN void run_main_with(int64_t (*body)(vm_ctx_t *ctx),
+                                             const rt_proc_settings_t *proc)
 {
     rt_gc_init(&(rt_gc_settings_t){0});
     rt_error_init();
     rt_sched_init(&(rt_sched_settings_t){.workers = 2, .stack_size = 1 << 20});
-    rt_proc_init(&(rt_proc_settings_t){.max_procs = 1 << 16});
+    rt_proc_init(proc);
     /* A shutdown that main does not finish ends in Criterion's timeout,
      * not in a status that looks right. */
     rt_sup_init(&(rt_sup_settings_t){.shutdown_timeout_ms = 10 * 60 * 1000});
     rt_proc_start_main(body);
     rt_sched_run();
+}
+
+static inline RT_NORETURN void run_main(int64_t (*body)(vm_ctx_t *ctx))
+{
+    run_main_with(body, &(rt_proc_settings_t){TEST_PROC_SETTINGS});
 }
 
 /* PROC_TEST(suite, name, criterion options...) { the main process's body }

@@ -5,7 +5,9 @@
  * test is the main process of a runtime of its own (rt_proc_test.h);
  * process bodies are C functions. */
 #include <criterion/criterion.h>
+#include <semaphore.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "rt_proc_test.h"
 
@@ -227,6 +229,73 @@ PROC_TEST(proc, selective_receive_leaves_the_other_messages_in_order)
     return 0;
 }
 
+PROC_TEST(proc, recv_mark_starts_a_receive_after_the_older_messages)
+{
+    vm_val_t self = vm_proc_self(ctx);
+    vm_proc_send(ctx, self, I(1));
+    vm_proc_send(ctx, self, I(2));
+    vm_recv_mark(ctx);
+    vm_proc_send(ctx, self, I(3));
+    vm_proc_send(ctx, self, I(4));
+    vm_recv_from_mark(ctx);
+    check_int(vm_recv_wait(ctx, 0), 1);
+    check_val(vm_recv_peek(ctx), I(3));
+    check_val(vm_recv_accept(ctx), I(3));
+    /* the mark stays before the same later messages */
+    vm_recv_from_mark(ctx);
+    check_int(vm_recv_wait(ctx, 0), 1);
+    check_val(vm_recv_peek(ctx), I(4));
+    vm_recv_skip(ctx);
+    check_int(vm_recv_wait(ctx, 0), 0); /* nothing after 4: the receive ends */
+    /* the message just before the mark is taken: the mark moves back to
+     * its predecessor, before the same later messages */
+    vm_val_t two = I(2);
+    check_val(rt_recv_match(ctx, match_eq, &two, 0), I(2));
+    vm_recv_from_mark(ctx);
+    check_int(vm_recv_wait(ctx, 0), 1);
+    check_val(vm_recv_peek(ctx), I(4));
+    vm_recv_skip(ctx);
+    check_int(vm_recv_wait(ctx, 0), 0);
+    /* and to the start, when the first message goes */
+    vm_val_t one = I(1);
+    check_val(rt_recv_match(ctx, match_eq, &one, 0), I(1));
+    vm_recv_from_mark(ctx);
+    check_int(vm_recv_wait(ctx, 0), 1);
+    check_val(vm_recv_accept(ctx), I(4));
+    check_int(vm_recv_count(ctx), 0);
+    return 0;
+}
+
+static int is_even(void *unused, vm_val_t m)
+{
+    (void)unused;
+    return val_is_int(m) && val_as_int(m) % 2 == 0;
+}
+
+PROC_TEST(proc, mbox_scan_drops_matching_messages_and_keeps_the_order)
+{
+    vm_val_t self = vm_proc_self(ctx);
+    for (int i = 0; i < 10; i++) {
+        if (i == 6)
+            vm_recv_mark(ctx); /* after 0..5 */
+        vm_proc_send(ctx, self, I(i));
+    }
+    check_int(vm_recv_count(ctx), 10);
+    check_int(rt_mbox_scan(rt_proc_of(ctx), is_even, NULL), 5);
+    check_int(vm_recv_count(ctx), 5);
+    /* the mark was after 5, which stays: 7 follows it */
+    vm_recv_from_mark(ctx);
+    check_int(vm_recv_wait(ctx, 0), 1);
+    check_val(vm_recv_accept(ctx), I(7));
+    /* the others in their order */
+    check_val(recv_next(ctx), I(1));
+    check_val(recv_next(ctx), I(3));
+    check_val(recv_next(ctx), I(5));
+    check_val(recv_next(ctx), I(9));
+    check_int(vm_recv_count(ctx), 0);
+    return 0;
+}
+
 /* sleeper(to, ms): sleeps ms, then to ! late. */
 PROC_FN(sleeper_fn, 2)
 {
@@ -358,6 +427,61 @@ PROC_TEST(proc, exit_kill_cannot_be_trapped)
     return 0;
 }
 
+/* ---- blocking calls ---- */
+
+static sem_t entered, release;
+static int entered_in_time;
+
+/* On a helper thread: the blocking call of blocker_fn. */
+static void block_until_released(void *unused)
+{
+    (void)unused;
+    sem_post(&entered);
+    sem_wait(&release);
+}
+
+/* On a helper thread too: main waits until the call above has started. */
+static void wait_entered(void *unused)
+{
+    (void)unused;
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += WAIT_MS / 1000;
+    entered_in_time = sem_timedwait(&entered, &t) == 0;
+}
+
+static void nothing(void *unused)
+{
+    (void)unused;
+}
+
+/* blocker(parent): a blocking call, then parent ! returned. */
+PROC_FN(blocker_fn, 1)
+{
+    rt_blocking_call(ctx, block_until_released, NULL);
+    vm_proc_send(ctx, a0, atom("returned"));
+    return VM_NIL;
+}
+
+PROC_TEST(proc, an_exit_signal_ends_a_process_in_a_blocking_call)
+{
+    check(sem_init(&entered, 0, 0) == 0 && sem_init(&release, 0, 0) == 0);
+    vm_val_t pm =
+        vm_proc_spawn_monitor(ctx, (vm_val_t)&blocker_fn, tuple(ctx, 1, vm_proc_self(ctx)));
+    rt_blocking_call(ctx, wait_entered, NULL);
+    check(entered_in_time, "the blocking call did not start");
+    /* its helper is still blocked: the process ends all the same */
+    vm_proc_exit_pid(ctx, item(pm, 0), atom("stop"));
+    check_val(await_down(ctx, item(pm, 1)), atom("stop"));
+    vm_val_t returned = atom("returned");
+    check_none(ctx, match_eq, &returned);
+    /* the helper finishes its call, and the pool goes on */
+    sem_post(&release);
+    rt_blocking_call(ctx, nothing, NULL);
+    check_int(vm_proc_count(ctx), 1);
+    return 0;
+}
+
 /* ---- monitors ---- */
 
 PROC_TEST(proc, a_monitor_delivers_DOWN_with_the_reason)
@@ -381,6 +505,38 @@ PROC_TEST(proc, a_monitor_delivers_DOWN_with_the_reason)
     check(!vm_proc_monitor(ctx, I(1)));
     check_raised(ctx, "type", "proc.monitor");
     check_int(vm_recv_count(ctx), 0);
+    return 0;
+}
+
+enum { NMANY = 500 };
+
+PROC_TEST(proc, many_monitors_some_stopped)
+{
+    /* A monitor of each of NMANY servers, and a second one of each odd
+     * server; then the first monitors of the odd ones are stopped. */
+    vm_val_t pids = vm_array_new(ctx), refs = vm_array_new(ctx), refs2 = vm_array_new(ctx);
+    for (int i = 0; i < NMANY; i++) {
+        vm_val_t ref, pid = start_server(ctx, &ref);
+        vm_array_push(ctx, pids, pid);
+        vm_array_push(ctx, refs, ref);
+        vm_array_push(ctx, refs2, i % 2 ? vm_proc_monitor(ctx, pid) : VM_NIL);
+    }
+    for (int i = 1; i < NMANY; i += 2)
+        vm_proc_demonitor(ctx, at(refs, i));
+    for (int i = 0; i < NMANY; i++)
+        vm_proc_send(ctx, at(pids, i), atom("stop"));
+    /* exactly the DOWNs of the monitors held */
+    for (int i = 0; i < NMANY; i++) {
+        vm_val_t ref = at(refs, i);
+        if (i % 2 == 0) {
+            check_val(await_down(ctx, ref), atom("normal"));
+        } else {
+            check_val(await_down(ctx, at(refs2, i)), atom("normal"));
+            check_none(ctx, match_down, &ref);
+        }
+    }
+    check_int(vm_recv_count(ctx), 0);
+    check_int(vm_proc_count(ctx), 1);
     return 0;
 }
 
@@ -429,6 +585,48 @@ PROC_TEST(proc, registered_names)
     check_val(vm_proc_whereis(ctx, name), VM_NIL);
     vm_proc_register(ctx, name, s);
     check_raised(ctx, "badarg", "proc.register: the process is not alive");
+    return 0;
+}
+
+static vm_val_t nth_name(int i)
+{
+    char b[32];
+    snprintf(b, sizeof b, "name_%d", i);
+    return rt_atom(b);
+}
+
+PROC_TEST(proc, the_registry_keeps_many_names)
+{
+    vm_val_t pids = vm_array_new(ctx), refs = vm_array_new(ctx);
+    for (int i = 0; i < NMANY; i++) {
+        vm_val_t ref, pid = start_server(ctx, &ref);
+        vm_array_push(ctx, pids, pid);
+        vm_array_push(ctx, refs, ref);
+        vm_proc_register(ctx, nth_name(i), pid);
+        check_no_error(ctx);
+    }
+    for (int i = 0; i < NMANY; i++)
+        check_val(vm_proc_whereis(ctx, nth_name(i)), at(pids, i));
+    /* half of them go; the others are still found */
+    for (int i = 1; i < NMANY; i += 2)
+        vm_proc_unregister(ctx, nth_name(i));
+    check_no_error(ctx);
+    for (int i = 0; i < NMANY; i++)
+        check_val(vm_proc_whereis(ctx, nth_name(i)), i % 2 ? VM_NIL : at(pids, i));
+    /* and come back, each with another process */
+    for (int i = 1; i < NMANY; i += 2) {
+        vm_proc_register(ctx, nth_name(i), at(pids, NMANY - i));
+        check_no_error(ctx);
+    }
+    for (int i = 0; i < NMANY; i++)
+        check_val(vm_proc_whereis(ctx, nth_name(i)), at(pids, i % 2 ? NMANY - i : i));
+    /* the names go with their processes */
+    for (int i = 0; i < NMANY; i++)
+        vm_proc_send(ctx, at(pids, i), atom("stop"));
+    for (int i = 0; i < NMANY; i++)
+        await_down(ctx, at(refs, i));
+    for (int i = 0; i < NMANY; i++)
+        check_val(vm_proc_whereis(ctx, nth_name(i)), VM_NIL);
     return 0;
 }
 
@@ -540,4 +738,54 @@ PROC_TEST(proc, an_uncaught_error_is_reported_and_ends_only_its_process)
     check_int(vm_proc_alive(ctx, b), 1);
     check_int(vm_proc_count(ctx), 2);
     return 0;
+}
+
+/* ---- main ---- */
+
+static vm_val_t first_main, main_watcher; /* pids: immediates, no roots needed */
+static capture_t main_cap;
+
+/* watcher(main): monitors main, parent ! watching; after main's DOWN, at
+ * {who, From}: From ! {main_ended, Reason}. */
+PROC_FN(main_watcher_fn, 1)
+{
+    vm_val_t ref = vm_proc_monitor(ctx, a0);
+    vm_proc_send(ctx, a0, atom("watching"));
+    vm_val_t reason = await_down(ctx, ref);
+    vm_val_t q = await_tag(ctx, "who");
+    vm_proc_send(ctx, item(q, 1), tuple(ctx, 2, atom("main_ended"), reason));
+    return VM_NIL;
+}
+
+/* Run twice: the first main fails, the second passes. */
+static int64_t twice_main(vm_ctx_t *ctx)
+{
+    vm_val_t self = vm_proc_self(ctx);
+    check_val(rt_main_pid(), self);
+    if (!first_main) {
+        first_main = self;
+        vm_proc_register(ctx, atom("main"), self);
+        main_watcher = vm_proc_spawn(ctx, (vm_val_t)&main_watcher_fn, tuple(ctx, 1, self));
+        vm_val_t watching = atom("watching");
+        await(ctx, match_eq, &watching, "watching");
+        capture_stderr(&main_cap);
+        vm_proc_exit(ctx, tuple(ctx, 2, atom("crash"), I(1)));
+    }
+    const char *err = captured(&main_cap);
+    check(self != first_main);
+    check(strstr(err, "error: the main process exited: {crash, 1}\n"), "stderr:\n%s", err);
+    check(strstr(err, "vmrt: main failed (restart 1 of 1)\n"), "stderr:\n%s", err);
+    /* the first one ended as any process does: its name went, its
+     * monitors heard the reason */
+    check_val(vm_proc_whereis(ctx, atom("main")), VM_NIL);
+    vm_proc_send(ctx, main_watcher, tuple(ctx, 2, atom("who"), self));
+    check_val(item(await_tag(ctx, "main_ended"), 1), tuple(ctx, 2, atom("crash"), I(1)));
+    return 0;
+}
+
+Test(proc, a_failed_main_starts_again_as_main_restart_says, .timeout = TEST_TIMEOUT_S)
+{
+    run_main_with(twice_main,
+                  &(rt_proc_settings_t){TEST_PROC_SETTINGS, .main_restart = RT_MAIN_ON_FAILURE,
+                                        .main_max_restarts = 1});
 }

@@ -80,6 +80,13 @@ PROC_FN(start_failing, 2)
     return rt_raise(ctx, "no_db", "database down");
 }
 
+/* As start_worker, telling the log its supervisor first: {sup_is, Sup}. */
+PROC_FN(start_reporting, 2)
+{
+    vm_proc_send(ctx, a1, tuple(ctx, 2, atom("sup_is"), vm_proc_self(ctx)));
+    return start_with(ctx, (vm_val_t)&worker_fn, a0, a1);
+}
+
 PROC_FN(start_ignore, 2)
 {
     return atom("ignore");
@@ -462,10 +469,12 @@ PROC_TEST(sup, ordered_shutdown_stops_the_tree_last_started_first, .exit_code = 
 
 PROC_TEST(sup, a_child_that_fails_to_start_fails_start_link)
 {
-    vm_val_t spec = sup_spec(ctx, "one_for_one", 1,
-                             array(ctx, 3, child(ctx, "a", "permanent"),
-                                   child_with(ctx, "b", "permanent", (vm_val_t)&start_failing),
-                                   child(ctx, "c", "permanent")));
+    vm_proc_trap_exit(ctx, 1);
+    vm_val_t spec =
+        sup_spec(ctx, "one_for_one", 1,
+                 array(ctx, 3, child_with(ctx, "a", "permanent", (vm_val_t)&start_reporting),
+                       child_with(ctx, "b", "permanent", (vm_val_t)&start_failing),
+                       child(ctx, "c", "permanent")));
     vm_map_put(ctx, spec, atom("name"), atom("tsup"));
     check(!vm_sup_start_link(ctx, spec));
     const vm_exc_t *e = (const vm_exc_t *)ctx->exc;
@@ -478,6 +487,16 @@ PROC_TEST(sup, a_child_that_fails_to_start_fails_start_link)
     expect_event(ctx, "started", "a");
     check_val(expect_event(ctx, "stopping", "a"), atom("shutdown"));
     check_val(vm_proc_whereis(ctx, atom("tsup")), VM_NIL);
+    /* the supervisor unlinked from main before it ended: no EXIT comes */
+    vm_val_t failed = item(await_tag(ctx, "sup_is"), 1);
+    vm_val_t r = await_down(ctx, vm_proc_monitor(ctx, failed));
+    check(r == atom("normal") || r == atom("noproc"), "ended with %s", rt_as_str(r)->bytes);
+    check_none(ctx, match_exit, &failed);
+    /* a name in use */
+    vm_proc_register(ctx, atom("tsup"), vm_proc_self(ctx));
+    check(!vm_sup_start_link(ctx, spec));
+    check_raised(ctx, "badarg", "proc.register: the name is taken: tsup");
+    vm_proc_unregister(ctx, atom("tsup"));
     /* a start function that returns ignore: the child stays, not running */
     spec = sup_spec(ctx, "one_for_one", 1,
                     array(ctx, 2, child(ctx, "a", "permanent"),
@@ -493,6 +512,51 @@ PROC_TEST(sup, a_child_that_fails_to_start_fails_start_link)
     /* a child with an id in use */
     check(!vm_sup_start_child(ctx, sup, child(ctx, "a", "permanent")));
     check_raised(ctx, "badarg", "sup.start_child: a child with id a exists");
+    expect_no_event(ctx);
+    return 0;
+}
+
+/* ---- requests ---- */
+
+PROC_TEST(sup, terminate_restart_and_delete_child)
+{
+    vm_val_t sup = start_sup_of(
+        ctx, sup_spec(ctx, "one_for_one", 0,
+                      array(ctx, 2, child(ctx, "a", "permanent"), child(ctx, "b", "permanent"))));
+    expect_event(ctx, "started", "a");
+    vm_val_t b = expect_event(ctx, "started", "b");
+    /* stopped by request: not restarted, and no restart counted (the
+     * intensity, 0, would end the supervisor) */
+    vm_sup_terminate_child(ctx, sup, atom("a"));
+    check_no_error(ctx);
+    check_val(expect_event(ctx, "stopping", "a"), atom("shutdown"));
+    vm_val_t kids = vm_sup_which_children(ctx, sup);
+    check_child(ctx, kids, 0, "a", VM_NIL, 0);
+    vm_val_t a = vm_sup_restart_child(ctx, sup, atom("a"));
+    check_no_error(ctx);
+    check_val(expect_event(ctx, "started", "a"), a);
+    check_child(ctx, vm_sup_which_children(ctx, sup), 0, "a", a, 0);
+    /* a running child cannot be restarted or deleted */
+    check(!vm_sup_restart_child(ctx, sup, atom("a")));
+    check_raised(ctx, "badarg", "child a is running");
+    vm_sup_delete_child(ctx, sup, atom("a"));
+    check_raised(ctx, "badarg", "child a is running");
+    vm_sup_terminate_child(ctx, sup, atom("zz"));
+    check_raised(ctx, "badarg", "no child zz");
+    /* by pid; then its spec goes */
+    vm_sup_terminate_child(ctx, sup, b);
+    check_val(expect_event(ctx, "stopping", "b"), atom("shutdown"));
+    vm_sup_delete_child(ctx, sup, atom("b"));
+    check_no_error(ctx);
+    kids = vm_sup_which_children(ctx, sup);
+    check_int(len_of(kids), 1);
+    check_child(ctx, kids, 0, "a", a, 0);
+    /* whom the calls go to */
+    check(!vm_sup_which_children(ctx, atom("nope")));
+    check_raised(ctx, "badarg", "sup.which_children: no process is registered as nope");
+    check(!vm_sup_which_children(ctx, I(1)));
+    check_raised(ctx, "type", "sup.which_children");
+    check_int(vm_proc_alive(ctx, sup), 1);
     expect_no_event(ctx);
     return 0;
 }
