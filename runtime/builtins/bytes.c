@@ -9,13 +9,7 @@
 
 vm_string_t *rt_bytes_alloc(vm_ctx_t *ctx, size_t len)
 {
-    vm_string_t *s = len < RT_MAX_ALLOC ? rt_alloc(ctx, VM_KIND_BYTES, sizeof *s + len + 1)
-                                        : rt_alloc(ctx, VM_KIND_BYTES, RT_MAX_ALLOC + 1);
-    if (!s)
-        return NULL;
-    s->len = len;
-    s->bytes[len] = 0;
-    return s;
+    return rt_text_alloc(ctx, VM_KIND_BYTES, len);
 }
 
 vm_val_t rt_bytes_new(vm_ctx_t *ctx, const char *bytes, size_t len)

@@ -16,15 +16,20 @@ int rt_utf8_valid(const char *s, size_t len)
     return vm_utf8_valid(s, len);
 }
 
-vm_string_t *rt_str_alloc(vm_ctx_t *ctx, size_t len)
+vm_string_t *rt_text_alloc(vm_ctx_t *ctx, vm_kind_t kind, size_t len)
 {
-    vm_string_t *s = len < RT_MAX_ALLOC ? rt_alloc(ctx, VM_KIND_STRING, sizeof *s + len + 1)
-                                        : rt_alloc(ctx, VM_KIND_STRING, RT_MAX_ALLOC + 1);
+    vm_string_t *s = len < RT_MAX_ALLOC ? rt_alloc(ctx, kind, sizeof *s + len + 1)
+                                        : rt_alloc(ctx, kind, RT_MAX_ALLOC + 1);
     if (!s)
         return NULL;
     s->len = len;
     s->bytes[len] = 0;
     return s;
+}
+
+vm_string_t *rt_str_alloc(vm_ctx_t *ctx, size_t len)
+{
+    return rt_text_alloc(ctx, VM_KIND_STRING, len);
 }
 
 vm_val_t rt_str_new(vm_ctx_t *ctx, const char *bytes, size_t len)

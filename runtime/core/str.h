@@ -13,6 +13,10 @@
 /* 1 if s[0, len) is valid UTF-8 (NUL bytes allowed), else 0. */
 int rt_utf8_valid(const char *s, size_t len);
 
+/* An object of `kind` with the layout of a string (VM_KIND_STRING or
+ * VM_KIND_BYTES) and room for `len` bytes and a NUL; NULL if out of
+ * memory (raised). */
+vm_string_t *rt_text_alloc(vm_ctx_t *ctx, vm_kind_t kind, size_t len);
 /* A string of `len` bytes for the caller to fill with valid UTF-8; NULL if
  * out of memory (raised). */
 vm_string_t *rt_str_alloc(vm_ctx_t *ctx, size_t len);
