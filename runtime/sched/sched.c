@@ -131,6 +131,24 @@ static void futex_wake(_Atomic int *addr)
     syscall(SYS_futex, (int *)addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
+/* Between each side's store and its load of the two hand-shakes (top of
+ * the file). seq_cst accesses alone order them in the C model and on the
+ * hardware; on aarch64 they are stlr and ldar, whose order qemu-user on an
+ * x86 host does not keep (its barriers go before an stlr and after an
+ * ldar, not between them), and a process then missed its wake-up
+ * (tests/e2e/proc_down_after_exit hung under qemu-aarch64). So aarch64
+ * gets a full fence (dmb ish) there. On x86-64 a seq_cst store or RMW is
+ * a locked instruction and on riscv64 a seq_cst load starts with fence
+ * rw,rw: the order is kept already, and only the compiler is told. */
+static inline void rt_sched_fence(void)
+{
+#if defined(__aarch64__)
+    atomic_thread_fence(memory_order_seq_cst);
+#else
+    atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
 /* rt_worker_t.sleeping: awake, parked on its futex, or blocked in the
  * netpoller (woken through the poller's eventfd). */
 enum { AWAKE, ON_FUTEX, IN_POLLER };
@@ -138,6 +156,7 @@ enum { AWAKE, ON_FUTEX, IN_POLLER };
 /* After publishing work for w. seq_cst: sleep/notify (top of the file). */
 static void notify(rt_worker_t *w)
 {
+    rt_sched_fence();
     int was = atomic_exchange_explicit(&w->sleeping, AWAKE, memory_order_seq_cst);
     if (was == ON_FUTEX)
         futex_wake(&w->sleeping);
@@ -152,6 +171,7 @@ static void notify(rt_worker_t *w)
  * nspinning is only such a hint, relaxed.) */
 static void wake_idle(void)
 {
+    rt_sched_fence();
     if (atomic_load_explicit(&nidle, memory_order_seq_cst) == 0 ||
         atomic_load_explicit(&nspinning, memory_order_relaxed) > 0)
         return;
@@ -269,6 +289,7 @@ void rt_sched_wake(rt_proc_t *p)
     /* seq_cst: park/wake (top of the file). Winning the CAS makes this
      * thread the one that queues p. */
     int expect = RT_P_WAITING;
+    rt_sched_fence();
     if (atomic_compare_exchange_strong_explicit(&p->state, &expect, RT_P_RUNNABLE,
                                                 memory_order_seq_cst, memory_order_seq_cst))
         rt_sched_ready(p);
@@ -472,6 +493,7 @@ void rt_sched_block(rt_proc_t *p)
     /* seq_cst: park/wake (top of the file); rt_mpsc_nonempty loads the
      * mailbox tail seq_cst. timed_out is written by this worker only. */
     atomic_store_explicit(&p->state, RT_P_WAITING, memory_order_seq_cst);
+    rt_sched_fence();
     if (rt_mpsc_nonempty(&p->in) || atomic_load_explicit(&p->kill_reason, memory_order_seq_cst) ||
         p->timed_out) {
         if (cancel_wait(p))
@@ -488,6 +510,7 @@ void rt_sched_park(rt_proc_t *p, int timed)
      * token before it reads the state (rt_sched_wake): one of the two sees
      * the other, so a wake-up is never lost. */
     atomic_store_explicit(&p->state, RT_P_WAITING, memory_order_seq_cst);
+    rt_sched_fence();
     if (atomic_load_explicit(&p->notified, memory_order_seq_cst) ||
         atomic_load_explicit(&p->kill_reason, memory_order_seq_cst) || (timed && p->timed_out)) {
         if (cancel_wait(p))
@@ -654,6 +677,7 @@ static rt_proc_t *next_proc(rt_worker_t *w)
          * wait in. */
         atomic_store_explicit(&w->sleeping, polling ? IN_POLLER : ON_FUTEX, memory_order_seq_cst);
         atomic_fetch_add_explicit(&nidle, 1, memory_order_seq_cst);
+        rt_sched_fence();
         if (!has_work(w)) {
             int64_t next = rt_timer_next(&w->timers);
             int64_t timeout = next == INT64_MAX ? INT64_MAX : next - rt_now_ns();
