@@ -8,6 +8,8 @@
 #   bench/run.sh fib 27 2           N=27, RUNS=2 (positional: N then RUNS)
 #   bench/run.sh fib N=27 RUNS=2    the same; N and RUNS may also come from
 #                                   the environment (N=27 RUNS=2 bench/run.sh)
+#   bench/run.sh spectral_norm 100  spectral-norm of a 100 x 100 matrix (default
+#                                   5,500)
 #   bench/run.sh wordfreq 1         wordfreq on a 1 MiB text (N is MiB there)
 #   bench/run.sh ring 1000 ROUNDS=10  ring of N=1000 processes, token round 10
 #                                   times (ROUNDS may come from the environment)
@@ -51,8 +53,8 @@ peers=${BENCH_PEERS:-$root/../shared/bench-peers}
 out=$here/out
 VMCC=${VMCC:-$root/build/bin/vmcc}
 
-BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet sup_restart chan_pingpong
-            echo compile_speed hello)
+BENCHMARKS=(fib nbody spectral_norm binary_trees wordfreq ring spawn_idle skynet sup_restart
+            chan_pingpong echo compile_speed hello)
 
 usage() { sed -n '3,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -540,6 +542,22 @@ bench_nbody() {
     peer_c nbody_c "$pdir/nbody.c" "" -lm "$n"
     peer_go nbody_go "$pdir/nbody.go" "$n"
     finish_bench nbody "$n" "$pdir"
+}
+
+# spectral_norm: Benchmarks Game spectral-norm of an N x N matrix (default
+# 5,500), printed with 9 decimals. The vmcc program
+# (bench/spectral_norm/spectral_norm.vmasm) runs on i64 and f64 registers
+# and keeps its vectors in C memory (malloc through the FFI, load.f64 and
+# store.f64: there are no typed f64 arrays yet). The C peer and
+# expected_<N>.txt are in bench/spectral_norm/.
+bench_spectral_norm() {
+    local n=${N:-5500} src=$here/spectral_norm st
+    DEFAULT_EXPECTED_N=""
+    begin_bench "spectral_norm N=$n"
+    st=$(vmcc_build "$src/spectral_norm.vmasm" spectral_norm_vmcc)
+    row vmcc "vmcc, f64 registers" - "$st" ./spectral_norm_vmcc "$n"
+    peer_c spectral_norm_c "$src/spectral_norm.c" "" -lm "$n"
+    finish_bench spectral_norm "$n" "$src"
 }
 
 # binary_trees: Benchmarks Game binary-trees at depth N (default 20). The
