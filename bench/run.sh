@@ -10,6 +10,8 @@
 #                                   the environment (N=27 RUNS=2 bench/run.sh)
 #   bench/run.sh spectral_norm 100  spectral-norm of a 100 x 100 matrix (default
 #                                   5,500)
+#   bench/run.sh fannkuch 7         fannkuch-redux of 7 items (default 11): vmcc
+#                                   on i64 registers and on dynamic vals
 #   bench/run.sh wordfreq 1         wordfreq on a 1 MiB text (N is MiB there)
 #   bench/run.sh ring 1000 ROUNDS=10  ring of N=1000 processes, token round 10
 #                                   times (ROUNDS may come from the environment)
@@ -53,8 +55,8 @@ peers=${BENCH_PEERS:-$root/../shared/bench-peers}
 out=$here/out
 VMCC=${VMCC:-$root/build/bin/vmcc}
 
-BENCHMARKS=(fib nbody spectral_norm binary_trees wordfreq ring spawn_idle skynet sup_restart
-            chan_pingpong echo compile_speed hello)
+BENCHMARKS=(fib nbody spectral_norm fannkuch binary_trees wordfreq ring spawn_idle skynet
+            sup_restart chan_pingpong echo compile_speed hello)
 
 usage() { sed -n '3,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -558,6 +560,24 @@ bench_spectral_norm() {
     row vmcc "vmcc, f64 registers" - "$st" ./spectral_norm_vmcc "$n"
     peer_c spectral_norm_c "$src/spectral_norm.c" "" -lm "$n"
     finish_bench spectral_norm "$n" "$src"
+}
+
+# fannkuch: Benchmarks Game fannkuch-redux of N items (default 11): prints
+# the checksum, then "Pfannkuchen(N) = maxflips". Two vmcc programs in
+# bench/fannkuch/: fannkuch.vmasm on i64 registers with its arrays in C
+# memory (malloc through the FFI, load.i64 and store.i64), and
+# fannkuch_dyn.vmasm on dynamic vals and arrays (as a dynamic language's
+# frontend would emit it). The C peer and expected_<N>.txt are there too.
+bench_fannkuch() {
+    local n=${N:-11} src=$here/fannkuch st
+    DEFAULT_EXPECTED_N=""
+    begin_bench "fannkuch N=$n"
+    st=$(vmcc_build "$src/fannkuch.vmasm" fannkuch_vmcc)
+    row vmcc_i64 "vmcc, i64 registers" - "$st" ./fannkuch_vmcc "$n"
+    st=$(vmcc_build "$src/fannkuch_dyn.vmasm" fannkuch_dyn_vmcc)
+    row vmcc_dyn "vmcc, dynamic vals" - "$st" ./fannkuch_dyn_vmcc "$n"
+    peer_c fannkuch_c "$src/fannkuch.c" "" "" "$n"
+    finish_bench fannkuch "$n" "$src"
 }
 
 # binary_trees: Benchmarks Game binary-trees at depth N (default 20). The
