@@ -8,6 +8,13 @@
 #   bench/run.sh fib 27 2           N=27, RUNS=2 (positional: N then RUNS)
 #   bench/run.sh fib N=27 RUNS=2    the same; N and RUNS may also come from
 #                                   the environment (N=27 RUNS=2 bench/run.sh)
+#   bench/run.sh spectral_norm 100  spectral-norm of a 100 x 100 matrix (default
+#                                   5,500)
+#   bench/run.sh fannkuch 7         fannkuch-redux of 7 items (default 11): vmcc
+#                                   on i64 registers and on dynamic vals
+#   bench/run.sh mandelbrot 200 1   a 200 x 200 mandelbrot PBM (default 16,000),
+#                                   RUNS=1; outputs checked by the md5 of the
+#                                   PBM at N=200 against C's
 #   bench/run.sh wordfreq 1         wordfreq on a 1 MiB text (N is MiB there)
 #   bench/run.sh ring 1000 ROUNDS=10  ring of N=1000 processes, token round 10
 #                                   times (ROUNDS may come from the environment)
@@ -29,10 +36,13 @@
 #
 # For each benchmark: build our programs with the repo's vmcc at -O2 and the
 # peers beside them in bench/out/; run each once and compare its output with
-# the peer folder's expected_<N>.txt; time every program that passed in ONE
-# hyperfine run (--runs RUNS --warmup 1, -N where possible); take medians;
-# peak RSS from /usr/bin/time -f %M (one run); print the table and write it
-# as markdown to bench/out/<benchmark>.md (raw data: bench/out/<benchmark>.json).
+# the peer folder's expected_<N>.txt (spectral_norm, fannkuch and wordfreq
+# keep their C peers and expected files in bench/<name>/, mandelbrot its C
+# peer), else with the C peer's output (mandelbrot: md5s at N=200); time
+# every program that passed in ONE hyperfine run (--runs RUNS --warmup 1, -N
+# where possible); take medians; peak RSS from /usr/bin/time -f %M (one
+# run); print the table and write it as markdown to bench/out/<benchmark>.md
+# (raw data: bench/out/<benchmark>.json).
 #
 # Environment: BENCH_PEERS (peer folder, default $root/../shared/bench-peers),
 # VMCC (default $root/build/bin/vmcc), BENCH_NO_JQ=1 (parse JSON with awk).
@@ -51,8 +61,8 @@ peers=${BENCH_PEERS:-$root/../shared/bench-peers}
 out=$here/out
 VMCC=${VMCC:-$root/build/bin/vmcc}
 
-BENCHMARKS=(fib nbody binary_trees wordfreq ring spawn_idle skynet sup_restart chan_pingpong
-            echo compile_speed hello)
+BENCHMARKS=(fib nbody spectral_norm fannkuch mandelbrot binary_trees wordfreq ring spawn_idle
+            skynet sup_restart chan_pingpong echo compile_speed hello)
 
 usage() { sed -n '3,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -246,17 +256,20 @@ machine_line() {
 #   PER_PROC    a process count: adds a column of peak RSS / PER_PROC in KiB
 #   SIZE_NOTE   text after "N=<n>" in the title (e.g. "R=100")
 #   WARMUP      warm-up runs before hyperfine's timed runs [1]
+#   CHECKED     the benchmark checked the outputs itself (rows that failed
+#               have a state) and this text says against what: no check run
 # An empty N means the benchmark has no size: the title has no "N=".
 finish_bench() {
     local name=$1 n=$2 pdir=$3 i ref ref_note="" c_row=-1 base_row=-1 words=()
     local ref_text=${REF_TEXT:-} base_id=${RATIO_ROW:-c} invert=${RATIO_INVERT:-0}
     local per_proc=${PER_PROC:-} size_note=${SIZE_NOTE:+ ${SIZE_NOTE}}
     local ratio_head=${RATIO_HEAD:-} warmup=${WARMUP:-1} title=$name${n:+, N=$n}
+    local checked=${CHECKED:-}
     if [ -z "$ratio_head" ]; then
         if [ "$invert" = 1 ]; then ratio_head="$base_id ÷ this"; else ratio_head="× C"; fi
     fi
     local ratio_head_txt=${ratio_head//×/x}; ratio_head_txt=${ratio_head_txt//÷//}
-    unset REF_TEXT RATIO_ROW RATIO_INVERT RATIO_HEAD PER_PROC SIZE_NOTE WARMUP
+    unset REF_TEXT RATIO_ROW RATIO_INVERT RATIO_HEAD PER_PROC SIZE_NOTE WARMUP CHECKED
 
     for i in "${!R_ID[@]}"; do
         [ "${R_ID[i]}" = c ] && c_row=$i
@@ -281,10 +294,14 @@ finish_bench() {
         ref=""
     fi
 
-    # Check: run each built program once.
+    # Check: run each built program once (unless the benchmark did: CHECKED).
     local order=()
-    if [ -z "$ref" ] && [ "$c_row" -ge 0 ]; then order=("$c_row"); fi
-    for i in "${!R_ID[@]}"; do [ "$i" != "${order[0]:-x}" ] && order+=("$i"); done
+    if [ -n "$checked" ]; then
+        ref_note=$checked
+    else
+        if [ -z "$ref" ] && [ "$c_row" -ge 0 ]; then order=("$c_row"); fi
+        for i in "${!R_ID[@]}"; do [ "$i" != "${order[0]:-x}" ] && order+=("$i"); done
+    fi
     for i in "${order[@]}"; do
         [ -n "${R_STATE[i]}" ] && continue
         local id=${R_ID[i]} rc=0
@@ -540,6 +557,82 @@ bench_nbody() {
     peer_c nbody_c "$pdir/nbody.c" "" -lm "$n"
     peer_go nbody_go "$pdir/nbody.go" "$n"
     finish_bench nbody "$n" "$pdir"
+}
+
+# spectral_norm: Benchmarks Game spectral-norm of an N x N matrix (default
+# 5,500), printed with 9 decimals. The vmcc program
+# (bench/spectral_norm/spectral_norm.vmasm) runs on i64 and f64 registers
+# and keeps its vectors in C memory (malloc through the FFI, load.f64 and
+# store.f64: there are no typed f64 arrays yet). The C peer and
+# expected_<N>.txt are in bench/spectral_norm/.
+bench_spectral_norm() {
+    local n=${N:-5500} src=$here/spectral_norm st
+    DEFAULT_EXPECTED_N=""
+    begin_bench "spectral_norm N=$n"
+    st=$(vmcc_build "$src/spectral_norm.vmasm" spectral_norm_vmcc)
+    row vmcc "vmcc, f64 registers" - "$st" ./spectral_norm_vmcc "$n"
+    peer_c spectral_norm_c "$src/spectral_norm.c" "" -lm "$n"
+    finish_bench spectral_norm "$n" "$src"
+}
+
+# fannkuch: Benchmarks Game fannkuch-redux of N items (default 11): prints
+# the checksum, then "Pfannkuchen(N) = maxflips". Two vmcc programs in
+# bench/fannkuch/: fannkuch.vmasm on i64 registers with its arrays in C
+# memory (malloc through the FFI, load.i64 and store.i64), and
+# fannkuch_dyn.vmasm on dynamic vals and arrays (as a dynamic language's
+# frontend would emit it). The C peer and expected_<N>.txt are there too.
+bench_fannkuch() {
+    local n=${N:-11} src=$here/fannkuch st
+    DEFAULT_EXPECTED_N=""
+    begin_bench "fannkuch N=$n"
+    st=$(vmcc_build "$src/fannkuch.vmasm" fannkuch_vmcc)
+    row vmcc_i64 "vmcc, i64 registers" - "$st" ./fannkuch_vmcc "$n"
+    st=$(vmcc_build "$src/fannkuch_dyn.vmasm" fannkuch_dyn_vmcc)
+    row vmcc_dyn "vmcc, dynamic vals" - "$st" ./fannkuch_dyn_vmcc "$n"
+    peer_c fannkuch_c "$src/fannkuch.c" "" "" "$n"
+    finish_bench fannkuch "$n" "$src"
+}
+
+# mandelbrot: Benchmarks Game mandelbrot, an N x N binary PBM (P4) on
+# stdout (default N 16,000). The vmcc program
+# (bench/mandelbrot/mandelbrot.vmasm) runs on i64 and f64 registers, builds
+# each row in C memory (malloc through the FFI, store.i8) and writes it with
+# bytes.from_ptr and file.write. The check runs every program once at
+# N=200 (or N, if smaller) and compares the md5 of its PBM with the C
+# peer's (bench/mandelbrot/mandelbrot.c); the timed runs are at N.
+bench_mandelbrot() {
+    local n=${N:-16000} src=$here/mandelbrot st i rc check_n ref_md5="" md5 words=() order=()
+    DEFAULT_EXPECTED_N=""
+    check_n=$((n < 200 ? n : 200))
+    begin_bench "mandelbrot N=$n"
+    st=$(vmcc_build "$src/mandelbrot.vmasm" mandelbrot_vmcc)
+    row vmcc "vmcc, f64 registers" - "$st" ./mandelbrot_vmcc "$n"
+    peer_c mandelbrot_c "$src/mandelbrot.c" "" "" "$n"
+
+    # Check: each program at N=check_n (its last word, N, replaced), C first.
+    for i in "${!R_ID[@]}"; do [ "${R_ID[i]}" = c ] && order=("$i"); done
+    for i in "${!R_ID[@]}"; do [ "$i" != "${order[0]:-x}" ] && order+=("$i"); done
+    for i in "${order[@]}"; do
+        [ -n "${R_STATE[i]}" ] && continue
+        eval "words=(${R_CMD[i]})"
+        words[${#words[@]} - 1]=$check_n
+        rc=0
+        (cd "$out" && "${words[@]}") > "$out/mandelbrot.${R_ID[i]}.out" \
+            2> "$out/mandelbrot.${R_ID[i]}.err" || rc=$?
+        if [ "$rc" -ne 0 ]; then
+            R_STATE[i]="FAILED (exit $rc), see bench/out/mandelbrot.${R_ID[i]}.err"; status=1; continue
+        fi
+        md5=$(md5sum < "$out/mandelbrot.${R_ID[i]}.out" | awk '{ print $1 }')
+        if [ "${R_ID[i]}" = c ]; then
+            ref_md5=$md5 R_NOTE[i]="reference: md5 $md5 at N=$check_n"
+        elif [ -z "$ref_md5" ]; then
+            R_STATE[i]="unchecked (no C output)"
+        elif [ "$md5" != "$ref_md5" ]; then
+            R_STATE[i]="MISMATCH: md5 $md5 at N=$check_n, C's is $ref_md5"; status=1
+        fi
+    done
+    CHECKED="the md5 of the PBM at N=$check_n${ref_md5:+ ($ref_md5)}, the C peer's" \
+        finish_bench mandelbrot "$n" "$src"
 }
 
 # binary_trees: Benchmarks Game binary-trees at depth N (default 20). The

@@ -1278,6 +1278,7 @@ t_bench_script_parses() {
     rc=0
     "$root/bench/run.sh" no_such_benchmark > "$out" 2> "$err" || rc=$?
     want_rc 2 "bench/run.sh" || return 1
+    want_err_has "fib nbody spectral_norm fannkuch mandelbrot binary_trees" || return 1
     want_err_has "sup_restart chan_pingpong echo compile_speed hello"
 }
 
