@@ -13,8 +13,8 @@
 #   bench/run.sh fannkuch 7         fannkuch-redux of 7 items (default 11): vmcc
 #                                   on i64 registers and on dynamic vals
 #   bench/run.sh mandelbrot 200 1   a 200 x 200 mandelbrot PBM (default 16,000),
-#                                   RUNS=1; outputs checked by the md5 of the
-#                                   PBM at N=200 against C's
+#                                   RUNS=1; outputs checked against C's at
+#                                   N=200
 #   bench/run.sh wordfreq 1         wordfreq on a 1 MiB text (N is MiB there)
 #   bench/run.sh ring 1000 ROUNDS=10  ring of N=1000 processes, token round 10
 #                                   times (ROUNDS may come from the environment)
@@ -38,7 +38,7 @@
 # peers beside them in bench/out/; run each once and compare its output with
 # the peer folder's expected_<N>.txt (spectral_norm, fannkuch and wordfreq
 # keep their C peers and expected files in bench/<name>/, mandelbrot its C
-# peer), else with the C peer's output (mandelbrot: md5s at N=200); time
+# peer), else with the C peer's output (mandelbrot: at N=200); time
 # every program that passed in ONE hyperfine run (--runs RUNS --warmup 1, -N
 # where possible); take medians; peak RSS from /usr/bin/time -f %M (one
 # run); print the table and write it as markdown to bench/out/<benchmark>.md
@@ -245,6 +245,16 @@ machine_line() {
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $machine; vmcc $rev; hyperfine $(hyperfine --version | awk '{print $2}'),"
 }
 
+# excerpt FILE: what a mismatch shows of an output: its first line (40
+# bytes at most) in quotes, or the md5 of a binary one (a PBM).
+excerpt() {
+    if LC_ALL=C grep -qP '[^\x09\x0a\x20-\x7e]' "$1" 2> /dev/null; then
+        echo "binary output with md5 $(md5sum < "$1" | awk '{ print $1 }')"
+    else
+        echo "'$(head -c 40 "$1" | head -1)'"
+    fi
+}
+
 # finish_bench NAME N PEERDIR: check outputs, time, measure RSS, print table.
 # Optional settings, read here and cleared at the end (defaults in brackets):
 #   REF_TEXT    the expected output (one line, computed by the benchmark) when
@@ -256,20 +266,21 @@ machine_line() {
 #   PER_PROC    a process count: adds a column of peak RSS / PER_PROC in KiB
 #   SIZE_NOTE   text after "N=<n>" in the title (e.g. "R=100")
 #   WARMUP      warm-up runs before hyperfine's timed runs [1]
-#   CHECKED     the benchmark checked the outputs itself (rows that failed
-#               have a state) and this text says against what: no check run
+#   CHECK_N     run the check at this size instead of N (each command's last
+#               word, its size, replaced): for an output too big to check at
+#               the timed size
 # An empty N means the benchmark has no size: the title has no "N=".
 finish_bench() {
     local name=$1 n=$2 pdir=$3 i ref ref_note="" c_row=-1 base_row=-1 words=()
     local ref_text=${REF_TEXT:-} base_id=${RATIO_ROW:-c} invert=${RATIO_INVERT:-0}
     local per_proc=${PER_PROC:-} size_note=${SIZE_NOTE:+ ${SIZE_NOTE}}
     local ratio_head=${RATIO_HEAD:-} warmup=${WARMUP:-1} title=$name${n:+, N=$n}
-    local checked=${CHECKED:-}
+    local check_n=${CHECK_N:-} cn=${CHECK_N:-$n}
     if [ -z "$ratio_head" ]; then
         if [ "$invert" = 1 ]; then ratio_head="$base_id ÷ this"; else ratio_head="× C"; fi
     fi
     local ratio_head_txt=${ratio_head//×/x}; ratio_head_txt=${ratio_head_txt//÷//}
-    unset REF_TEXT RATIO_ROW RATIO_INVERT RATIO_HEAD PER_PROC SIZE_NOTE WARMUP CHECKED
+    unset REF_TEXT RATIO_ROW RATIO_INVERT RATIO_HEAD PER_PROC SIZE_NOTE WARMUP CHECK_N
 
     for i in "${!R_ID[@]}"; do
         [ "${R_ID[i]}" = c ] && c_row=$i
@@ -278,34 +289,31 @@ finish_bench() {
 
     # Reference output: expected_<N>.txt (or expected_<N/1000>k.txt), else
     # expected.txt when it was made for this N (the peer's default size),
-    # else REF_TEXT, else the C peer's output.
+    # else REF_TEXT, else the C peer's output; N is CHECK_N when set.
     local nk=""
-    [[ $n =~ ^[0-9]+000$ ]] && nk=$((n / 1000))k
-    if [ -f "$pdir/expected_$n.txt" ]; then
-        ref=$pdir/expected_$n.txt; ref_note="expected_$n.txt"
+    [[ $cn =~ ^[0-9]+000$ ]] && nk=$((cn / 1000))k
+    if [ -f "$pdir/expected_$cn.txt" ]; then
+        ref=$pdir/expected_$cn.txt; ref_note="expected_$cn.txt"
     elif [ -n "$nk" ] && [ -f "$pdir/expected_$nk.txt" ]; then
         ref=$pdir/expected_$nk.txt; ref_note="expected_$nk.txt"
-    elif [ -f "$pdir/expected.txt" ] && [ "$n" = "${DEFAULT_EXPECTED_N:-}" ]; then
+    elif [ -f "$pdir/expected.txt" ] && [ "$cn" = "${DEFAULT_EXPECTED_N:-}" ]; then
         ref=$pdir/expected.txt; ref_note="expected.txt"
     elif [ -n "$ref_text" ]; then
         ref=$out/$name.reference.txt; printf '%s\n' "$ref_text" > "$ref"
-        ref_note="'$ref_text', computed (no expected_$n.txt in the peer folder)"
+        ref_note="'$ref_text', computed (no expected_$cn.txt in the peer folder)"
     else
         ref=""
     fi
 
-    # Check: run each built program once (unless the benchmark did: CHECKED).
+    # Check: run each built program once (at CHECK_N if set).
     local order=()
-    if [ -n "$checked" ]; then
-        ref_note=$checked
-    else
-        if [ -z "$ref" ] && [ "$c_row" -ge 0 ]; then order=("$c_row"); fi
-        for i in "${!R_ID[@]}"; do [ "$i" != "${order[0]:-x}" ] && order+=("$i"); done
-    fi
+    if [ -z "$ref" ] && [ "$c_row" -ge 0 ]; then order=("$c_row"); fi
+    for i in "${!R_ID[@]}"; do [ "$i" != "${order[0]:-x}" ] && order+=("$i"); done
     for i in "${order[@]}"; do
         [ -n "${R_STATE[i]}" ] && continue
         local id=${R_ID[i]} rc=0
         eval "words=(${R_CMD[i]})"
+        [ -n "$check_n" ] && words[${#words[@]} - 1]=$check_n
         (cd "$out" && "${words[@]}") > "$out/$name.$id.out" 2> "$out/$name.$id.err" || rc=$?
         if [ "$rc" -ne 0 ]; then
             R_STATE[i]="FAILED (exit $rc), see bench/out/$name.$id.err"; status=1; continue
@@ -313,7 +321,7 @@ finish_bench() {
         if [ -n "${R_REF[i]}" ]; then
             R_NOTE[i]="output checked against ${R_REF[i]#"$root"/}"
             if ! cmp -s "$out/$name.$id.out" "${R_REF[i]}"; then
-                R_STATE[i]="MISMATCH: got '$(head -c 40 "$out/$name.$id.out" | head -1)', expected '$(head -1 "${R_REF[i]}")'"
+                R_STATE[i]="MISMATCH: got $(excerpt "$out/$name.$id.out"), expected $(excerpt "${R_REF[i]}")"
                 status=1
             fi
             continue
@@ -321,14 +329,14 @@ finish_bench() {
         if [ -z "$ref" ]; then
             if [ "$i" = "$c_row" ]; then
                 ref=$out/$name.reference.txt; cp "$out/$name.$id.out" "$ref"
-                ref_note="C output (no expected_$n.txt in the peer folder)"
+                ref_note="C output${check_n:+ at N=$check_n} (no expected_$cn.txt in the peer folder)"
                 R_NOTE[i]="reference"
                 continue
             fi
-            R_STATE[i]="unchecked (no expected_$n.txt and no C output)"; continue
+            R_STATE[i]="unchecked (no expected_$cn.txt and no C output)"; continue
         fi
         if ! cmp -s "$out/$name.$id.out" "$ref"; then
-            R_STATE[i]="MISMATCH: got '$(head -c 40 "$out/$name.$id.out" | head -1)', expected '$(head -1 "$ref")'"
+            R_STATE[i]="MISMATCH: got $(excerpt "$out/$name.$id.out"), expected $(excerpt "$ref")"
             status=1
         fi
     done
@@ -598,41 +606,16 @@ bench_fannkuch() {
 # (bench/mandelbrot/mandelbrot.vmasm) runs on i64 and f64 registers, builds
 # each row in C memory (malloc through the FFI, store.i8) and writes it with
 # bytes.from_ptr and file.write. The check runs every program once at
-# N=200 (or N, if smaller) and compares the md5 of its PBM with the C
-# peer's (bench/mandelbrot/mandelbrot.c); the timed runs are at N.
+# N=200 (or N, if smaller) and compares its PBM with the C peer's
+# (bench/mandelbrot/mandelbrot.c, CHECK_N); the timed runs are at N.
 bench_mandelbrot() {
-    local n=${N:-16000} src=$here/mandelbrot st i rc check_n ref_md5="" md5 words=() order=()
+    local n=${N:-16000} src=$here/mandelbrot st
     DEFAULT_EXPECTED_N=""
-    check_n=$((n < 200 ? n : 200))
     begin_bench "mandelbrot N=$n"
     st=$(vmcc_build "$src/mandelbrot.vmasm" mandelbrot_vmcc)
     row vmcc "vmcc, f64 registers" - "$st" ./mandelbrot_vmcc "$n"
     peer_c mandelbrot_c "$src/mandelbrot.c" "" "" "$n"
-
-    # Check: each program at N=check_n (its last word, N, replaced), C first.
-    for i in "${!R_ID[@]}"; do [ "${R_ID[i]}" = c ] && order=("$i"); done
-    for i in "${!R_ID[@]}"; do [ "$i" != "${order[0]:-x}" ] && order+=("$i"); done
-    for i in "${order[@]}"; do
-        [ -n "${R_STATE[i]}" ] && continue
-        eval "words=(${R_CMD[i]})"
-        words[${#words[@]} - 1]=$check_n
-        rc=0
-        (cd "$out" && "${words[@]}") > "$out/mandelbrot.${R_ID[i]}.out" \
-            2> "$out/mandelbrot.${R_ID[i]}.err" || rc=$?
-        if [ "$rc" -ne 0 ]; then
-            R_STATE[i]="FAILED (exit $rc), see bench/out/mandelbrot.${R_ID[i]}.err"; status=1; continue
-        fi
-        md5=$(md5sum < "$out/mandelbrot.${R_ID[i]}.out" | awk '{ print $1 }')
-        if [ "${R_ID[i]}" = c ]; then
-            ref_md5=$md5 R_NOTE[i]="reference: md5 $md5 at N=$check_n"
-        elif [ -z "$ref_md5" ]; then
-            R_STATE[i]="unchecked (no C output)"
-        elif [ "$md5" != "$ref_md5" ]; then
-            R_STATE[i]="MISMATCH: md5 $md5 at N=$check_n, C's is $ref_md5"; status=1
-        fi
-    done
-    CHECKED="the md5 of the PBM at N=$check_n${ref_md5:+ ($ref_md5)}, the C peer's" \
-        finish_bench mandelbrot "$n" "$src"
+    CHECK_N=$((n < 200 ? n : 200)) finish_bench mandelbrot "$n" "$src"
 }
 
 # binary_trees: Benchmarks Game binary-trees at depth N (default 20). The
