@@ -86,34 +86,39 @@ typedef struct vm_func_desc {
  * that has not yet checked its frame): the runtime maps this much more. */
 #define VM_SS_MARGIN 264
 
-/* Reductions a context may run before it must call vm_yield(). */
-#define VM_REDUCTION_BUDGET 4000
+/* Preemption (Go's stack-guard trick). Every prologue compares the native
+ * stack pointer with ctx->stack_limit, and every loop back-edge compares
+ * the function's entry stack pointer with it: one load and one compare,
+ * no counter written. To ask the running code to stop at its next check,
+ * the scheduler stores VM_STACK_PREEMPT there; the check's slow path
+ * (vm_stack_guard) tells a real overflow from that request and restores
+ * the real limit (ctx->stack_floor). */
+#define VM_STACK_PREEMPT UINTPTR_MAX
 
 typedef struct vm_ctx {
     /* -- read and written by compiled code -- */
     vm_val_t *ssp;         /* shadow-stack top, published before runtime calls */
     vm_val_t *ss_limit;    /* one past the last usable shadow-stack slot */
-    uintptr_t stack_limit; /* lowest native stack pointer a prologue may see */
-    int64_t reductions;    /* budget left; <= 0 means yield now */
+    uintptr_t stack_limit; /* lowest native stack pointer a prologue may see, or
+                            * VM_STACK_PREEMPT: stop at the next check */
     vm_val_t exc;          /* pending error (a VM_KIND_EXC object), 0 if none */
     vm_val_t self;         /* the function value being called by call.v / tailcall.v */
     /* -- runtime only -- */
-    vm_val_t *ss_base; /* first shadow-stack slot */
+    vm_val_t *ss_base;     /* first shadow-stack slot */
+    uintptr_t stack_floor; /* the real native stack limit */
     void *runtime_private;
 } vm_ctx_t;
 
 #define VM_CTX_SSP_INDEX         0
 #define VM_CTX_SS_LIMIT_INDEX    1
 #define VM_CTX_STACK_LIMIT_INDEX 2
-#define VM_CTX_REDUCTIONS_INDEX  3
-#define VM_CTX_EXC_INDEX         4
-#define VM_CTX_SELF_INDEX        5
-#define VM_CTX_PUBLIC_FIELDS     6 /* compiled code sees a struct of 6 words */
+#define VM_CTX_EXC_INDEX         3
+#define VM_CTX_SELF_INDEX        4
+#define VM_CTX_PUBLIC_FIELDS     5 /* compiled code sees a struct of 5 words */
 
 _Static_assert(offsetof(vm_ctx_t, ssp) == VM_CTX_SSP_INDEX * 8, "ctx layout");
 _Static_assert(offsetof(vm_ctx_t, ss_limit) == VM_CTX_SS_LIMIT_INDEX * 8, "ctx layout");
 _Static_assert(offsetof(vm_ctx_t, stack_limit) == VM_CTX_STACK_LIMIT_INDEX * 8, "ctx layout");
-_Static_assert(offsetof(vm_ctx_t, reductions) == VM_CTX_REDUCTIONS_INDEX * 8, "ctx layout");
 _Static_assert(offsetof(vm_ctx_t, exc) == VM_CTX_EXC_INDEX * 8, "ctx layout");
 _Static_assert(offsetof(vm_ctx_t, self) == VM_CTX_SELF_INDEX * 8, "ctx layout");
 _Static_assert(sizeof(vm_func_desc_t) == 32, "descriptor is {ptr, ptr, i64, i64}");

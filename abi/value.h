@@ -41,8 +41,9 @@
  * vm_abi_v<N>, which the runtime defines, so a link made without vmcc fails
  * naming it. 3: channels (VM_KIND_CHAN), `assert`, the DEPS section.
  * 4: byte strings, files and sockets (VM_KIND_BYTES, _FILE, _SOCKET), the
- * FFI (extern and callback functions, raw memory access). */
-#define VM_ABI_VERSION 4
+ * FFI (extern and callback functions, raw memory access). 5: preemption by
+ * the stack limit (no reduction counter in the context; vm_stack_guard). */
+#define VM_ABI_VERSION 5
 
 typedef uint64_t vm_val_t;
 

@@ -14,13 +14,14 @@
  *
  * Each function's prologue:
  *   1. stack check: native sp below ctx->stack_limit, or the frame past
- *      ctx->ss_limit, ends the process with stack_overflow;
+ *      ctx->ss_limit, calls vm_stack_guard, which ends the process with
+ *      stack_overflow or acts on a preemption request (the scheduler
+ *      moved the limit: abi/context.h); loop back-edges test the limit too;
  *   2. stores its descriptor in the frame; the line slot is written before
  *      each call;
  *   3. initialises registers: parameters from the arguments, captures from
  *      the closure in ctx->self, others i64 0, f64 0.0, val nil (only
- *      parameters and captures are stored to their slots);
- *   4. charges one reduction.
+ *      parameters and captures are stored to their slots).
  * Registers live in allocas (promoted to SSA by LLVM above -O0); a val
  * write also stores to its shadow slot, which is what keeps it alive.
  *
@@ -185,7 +186,7 @@ static void declare_builtin(lower_t *L, vm_builtin_id_t id)
     add_fn_attr(L, fn, "nounwind");
     if ((bi->effects & EF_NORETURN) && !(bi->effects & EF_RAISE)) /* fatal */
         add_fn_attr(L, fn, "noreturn");
-    if (id == VM_BUILTIN_trap || id == VM_BUILTIN_yield || id == VM_BUILTIN_fatal ||
+    if (id == VM_BUILTIN_trap || id == VM_BUILTIN_stack_guard || id == VM_BUILTIN_fatal ||
         id == VM_BUILTIN_badcall)
         add_fn_attr(L, fn, "cold");
     L->builtin_fn[id] = fn;
@@ -267,19 +268,40 @@ void lw_trap_if(lower_t *L, LLVMValueRef cond, vm_trap_code_t code)
     trap_if_line(L, cond, code, L->f->code[L->idx].line);
 }
 
-void lw_charge(lower_t *L)
+/* ctx->stack_limit, loaded as a relaxed atomic: the scheduler's ticker
+ * stores VM_STACK_PREEMPT into it from another thread, and a loop must load
+ * it again at every back-edge (a plain load could be hoisted out). */
+static LLVMValueRef load_stack_limit(lower_t *L)
 {
-    LLVMValueRef addr = lw_ctx_field(L, VM_CTX_REDUCTIONS_INDEX, "reds.addr");
-    LLVMValueRef left =
-        LLVMBuildSub(L->b, LLVMBuildLoad2(L->b, L->t_i64, addr, "reds"), lw_i64(L, 1), "reds.left");
-    LLVMBuildStore(L->b, left, addr);
-    LLVMBasicBlockRef yield = lw_block(L, "yield"), cont = lw_block(L, "run");
-    LLVMBuildCondBr(L->b, LLVMBuildICmp(L->b, LLVMIntSLE, left, lw_i64(L, 0), "spent"), yield,
-                    cont);
-    LLVMPositionBuilderAtEnd(L->b, yield);
-    lw_call_builtin(L, VM_BUILTIN_yield, NULL, 0);
+    LLVMValueRef ld = LLVMBuildLoad2(
+        L->b, L->t_i64, lw_ctx_field(L, VM_CTX_STACK_LIMIT_INDEX, "limit.addr"), "stack.limit");
+    LLVMSetOrdering(ld, LLVMAtomicOrderingMonotonic);
+    LLVMSetAlignment(ld, 8);
+    return ld;
+}
+
+/* The slow path of a stack check, in a cold block: vm_stack_guard ends the
+ * process on a real overflow, else acts on the preemption request (it may
+ * yield, so `top` is published first). Continues at `cont`. */
+static void stack_guard_block(lower_t *L, LLVMValueRef cond, LLVMValueRef top, LLVMValueRef ss_full)
+{
+    LLVMBasicBlockRef slow = lw_block(L, "stack.guard"), cont = lw_block(L, "run");
+    LLVMBuildCondBr(L->b, cond, slow, cont);
+    LLVMPositionBuilderAtEnd(L->b, slow);
+    LLVMBuildStore(L->b, top, lw_ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
+    LLVMTypeRef ty;
+    LLVMValueRef fn = lw_builtin_fn(L, VM_BUILTIN_stack_guard, &ty);
+    LLVMValueRef args[2] = {L->ctx, ss_full};
+    LLVMBuildCall2(L->b, ty, fn, args, 2, "");
     LLVMBuildBr(L->b, cont);
     LLVMPositionBuilderAtEnd(L->b, cont);
+}
+
+void lw_poll(lower_t *L)
+{
+    LLVMValueRef asked = LLVMBuildICmp(L->b, LLVMIntEQ, load_stack_limit(L),
+                                       lw_i64(L, (int64_t)VM_STACK_PREEMPT), "preempt");
+    stack_guard_block(L, asked, L->top, lw_i64(L, 0));
 }
 
 /* ---- module-level pieces ---- */
@@ -574,23 +596,6 @@ static void make_blocks(lower_t *L)
     free(leader);
 }
 
-/* Stack overflow found by the prologue: the frame is not ours yet, so the
- * caller's top is what the runtime sees. It ends the process. */
-static void overflow_block(lower_t *L, LLVMValueRef overflow)
-{
-    LLVMBasicBlockRef trap = lw_block(L, "stack.overflow"), cont = lw_block(L, "frame");
-    LLVMBuildCondBr(L->b, overflow, trap, cont);
-    LLVMPositionBuilderAtEnd(L->b, trap);
-    LLVMBuildStore(L->b, L->frame, lw_ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
-    if (!L->builtin_fn[VM_BUILTIN_fatal])
-        declare_builtin(L, VM_BUILTIN_fatal);
-    LLVMValueRef args[2] = {L->ctx, lw_i64(L, VM_TRAP_STACK_OVERFLOW)};
-    LLVMBuildCall2(L->b, L->builtin_ty[VM_BUILTIN_fatal], L->builtin_fn[VM_BUILTIN_fatal], args, 2,
-                   "");
-    LLVMBuildUnreachable(L->b);
-    LLVMPositionBuilderAtEnd(L->b, cont);
-}
-
 static LLVMValueRef load_word(lower_t *L, LLVMValueRef base, int64_t offset, const char *name)
 {
     LLVMValueRef off = lw_i64(L, offset);
@@ -607,16 +612,16 @@ static void prologue(lower_t *L, uint32_t nslots)
                                          L->llc, L->opts.sp_register, strlen(L->opts.sp_register))},
                                      1));
     LLVMValueRef sp = lw_intrinsic(L, "llvm.read_register", &L->t_i64, 1, &md, 1, "sp");
-    LLVMValueRef limit = LLVMBuildLoad2(
-        L->b, L->t_i64, lw_ctx_field(L, VM_CTX_STACK_LIMIT_INDEX, "limit.addr"), "stack.limit");
-    LLVMValueRef deep = LLVMBuildICmp(L->b, LLVMIntULT, sp, limit, "deep");
+    LLVMValueRef deep = LLVMBuildICmp(L->b, LLVMIntULT, sp, load_stack_limit(L), "deep");
     L->frame = LLVMGetParam(L->fn, 1);
     LLVMValueRef top_idx = lw_i64(L, VM_FRAME_HEADER_SLOTS + nslots);
     L->top = LLVMBuildGEP2(L->b, L->t_i64, L->frame, &top_idx, 1, "top");
     LLVMValueRef sslimit = LLVMBuildLoad2(
         L->b, L->t_ptr, lw_ctx_field(L, VM_CTX_SS_LIMIT_INDEX, "sslimit.addr"), "ss.limit");
     LLVMValueRef full = LLVMBuildICmp(L->b, LLVMIntUGT, L->top, sslimit, "ss.full");
-    overflow_block(L, LLVMBuildOr(L->b, deep, full, "overflow"));
+    /* the frame is not ours yet: the caller's top is what the runtime sees */
+    stack_guard_block(L, LLVMBuildOr(L->b, deep, full, "overflow"), L->frame,
+                      LLVMBuildZExt(L->b, full, L->t_i64, "ss.full"));
     /* 2. the frame's descriptor */
     LLVMBuildStore(L->b, lw_descriptor(L, L->fidx), frame_slot(L, VM_FRAME_DESC_SLOT));
     /* 3. registers: parameters and captures are rooted in their slots; the
@@ -650,8 +655,6 @@ static void prologue(lower_t *L, uint32_t nslots)
                                           : lw_i64(L, 0);
         LLVMBuildStore(L->b, init, L->regs[r]);
     }
-    /* 4. one reduction per call */
-    lw_charge(L);
     LLVMBuildBr(L->b, L->blocks[0]);
 }
 
@@ -852,8 +855,7 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
     L.t_f64 = LLVMDoubleTypeInContext(llc);
     L.t_ptr = LLVMPointerTypeInContext(llc, 0);
     L.t_void = LLVMVoidTypeInContext(llc);
-    LLVMTypeRef ctx_fields[VM_CTX_PUBLIC_FIELDS] = {L.t_ptr, L.t_ptr, L.t_i64,
-                                                    L.t_i64, L.t_i64, L.t_i64};
+    LLVMTypeRef ctx_fields[VM_CTX_PUBLIC_FIELDS] = {L.t_ptr, L.t_ptr, L.t_i64, L.t_i64, L.t_i64};
     L.t_ctx = LLVMStructTypeInContext(llc, ctx_fields, VM_CTX_PUBLIC_FIELDS, 0);
     LLVMTypeRef fn_params[VM_HIDDEN_ARGS + VM_REG_ARGS] = {L.t_ptr, L.t_ptr};
     for (unsigned i = 0; i < VM_REG_ARGS; i++)

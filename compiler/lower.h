@@ -108,8 +108,8 @@ LLVMBasicBlockRef lw_block(lower_t *L, const char *name); /* new block in the fu
 /* If `cond`, raise trap `code` (abi/traps.def) at the current line, then
  * unwind. */
 void lw_trap_if(lower_t *L, LLVMValueRef cond, vm_trap_code_t code);
-/* Charge one reduction; yield when the budget is spent. */
-void lw_charge(lower_t *L);
+/* A loop back-edge's test for a preemption request (abi/context.h). */
+void lw_poll(lower_t *L);
 /* Record the current source line in the frame (before a call that may raise). */
 void lw_store_line(lower_t *L);
 /* Call builtin `id` with ctx and `args`; if it may raise, go on to the

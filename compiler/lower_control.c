@@ -1,11 +1,11 @@
 /* compiler/lower_control.c — jumps, branches, returns (every function
  * returns an i64 word: abi/context.h, the uniform prototype). A jump to an
- * instruction at or before the current one is a loop back-edge: it charges
- * one reduction (and may yield) on the way. */
+ * instruction at or before the current one is a loop back-edge: it tests
+ * for a preemption request (and may yield) on the way. */
 #include "lower.h"
 
 /* The block to branch to for target `t`: a back-edge goes through a block
- * that charges a reduction first. */
+ * that tests for a preemption request first. */
 static LLVMBasicBlockRef edge_to(lower_t *L, uint32_t t)
 {
     if (t > L->idx)
@@ -13,7 +13,7 @@ static LLVMBasicBlockRef edge_to(lower_t *L, uint32_t t)
     LLVMBasicBlockRef here = LLVMGetInsertBlock(L->b);
     LLVMBasicBlockRef edge = lw_block(L, "backedge");
     LLVMPositionBuilderAtEnd(L->b, edge);
-    lw_charge(L);
+    lw_poll(L);
     LLVMBuildBr(L->b, L->blocks[t]);
     LLVMPositionBuilderAtEnd(L->b, here);
     return edge;

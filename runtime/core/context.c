@@ -54,8 +54,7 @@ void rt_ctx_init_thread(vm_ctx_t *ctx, size_t ss_slots)
     ctx->ss_base = rt_map_shadow_stack(ss_slots);
     ctx->ssp = ctx->ss_base;
     ctx->ss_limit = ctx->ss_base + ss_slots;
-    ctx->stack_limit = rt_thread_stack_limit();
-    ctx->reductions = VM_REDUCTION_BUDGET;
+    ctx->stack_floor = ctx->stack_limit = rt_thread_stack_limit();
     ctx->exc = 0;
     ctx->self = 0;
     ctx->runtime_private = NULL;

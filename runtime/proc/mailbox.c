@@ -243,7 +243,7 @@ void vm_proc_sleep(vm_ctx_t *ctx, int64_t ms)
     rt_proc_t *p = rt_proc_of(ctx);
     rt_proc_check_kill(p);
     if (ms <= 0) {
-        vm_yield(ctx);
+        rt_proc_yield(ctx);
         return;
     }
     /* One timer per process: a sleep between the recv.wait calls of one

@@ -158,7 +158,6 @@ rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args)
         return NULL;
     }
     p->pid = ((((vm_val_t)serials[s] << RT_PID_SLOT_BITS) | (vm_val_t)s) << 3) | VM_TAG_PID;
-    p->ctx.reductions = VM_REDUCTION_BUDGET;
     p->ctx.runtime_private = p;
     atomic_init(&p->state, RT_P_RUNNABLE); /* not shared yet */
     p->fn = fn;
@@ -363,6 +362,7 @@ static void kill_proc(rt_proc_t *p, vm_val_t reason)
     vm_val_t none = 0;
     atomic_compare_exchange_strong_explicit(&p->kill_reason, &none, reason, memory_order_seq_cst,
                                             memory_order_seq_cst);
+    rt_sched_request_preempt(p); /* running: at its next stack check */
     rt_sched_wake(p);
 }
 
@@ -1153,7 +1153,7 @@ void rt_proc_describe(vm_ctx_t *ctx, char *buf, size_t cap)
 
 /* ---- preemption ---- */
 
-void vm_yield(vm_ctx_t *ctx)
+void rt_proc_yield(vm_ctx_t *ctx)
 {
     rt_proc_t *p = rt_proc_of(ctx);
     rt_proc_check_kill(p);
@@ -1163,7 +1163,25 @@ void vm_yield(vm_ctx_t *ctx)
 
 void vm_proc_yield(vm_ctx_t *ctx)
 {
-    vm_yield(ctx);
+    rt_proc_yield(ctx);
+}
+
+/* The slow path of every stack check (abi/context.h): a full shadow stack,
+ * a native stack really below its floor (this frame is below the caller's,
+ * so it is deep if the caller was), or else a preemption request. A
+ * context that is not a process (a C thread's) has no requests. */
+void vm_stack_guard(vm_ctx_t *ctx, int64_t ss_full)
+{
+    if (ss_full || (uintptr_t)__builtin_frame_address(0) < ctx->stack_floor)
+        vm_fatal(ctx, VM_TRAP_STACK_OVERFLOW);
+    if (!rt_ctx_is_process(ctx)) {
+        ctx->stack_limit = ctx->stack_floor;
+        return;
+    }
+    rt_proc_t *p = rt_proc_of(ctx);
+    rt_proc_check_kill(p);
+    if (rt_sched_preempted(p))
+        rt_proc_yield(ctx);
 }
 
 /* ---- start ---- */

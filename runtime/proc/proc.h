@@ -36,6 +36,9 @@ rt_proc_t *rt_proc_new(vm_ctx_t *ctx, vm_val_t fn, vm_val_t args);
 rt_proc_t *rt_proc_lookup(vm_val_t pid);
 /* Act on a pending exit signal of the running process (ends it). */
 void rt_proc_check_kill(rt_proc_t *p);
+/* proc.yield: act on a pending exit signal, let other runnable processes
+ * of this worker run first. */
+void rt_proc_yield(vm_ctx_t *ctx);
 /* End the running process with `reason` (from its own stack). */
 RT_NORETURN void rt_proc_die(rt_proc_t *p, vm_val_t reason);
 int64_t rt_proc_live_count(void);

@@ -84,6 +84,9 @@ static int nworkers;
 static size_t proc_stack_size;     /* scheduler.stack_size */
 static size_t ss_slots = 1u << 20; /* shadow stack of a worker, in words: stack size / 8 */
 static uint64_t det_seed;          /* VMRT_SEED: deterministic mode */
+/* Deterministic mode: a slice ends after a seeded number of stack checks
+ * (prologues and loop back-edges), at most this many. */
+#define RT_DET_BUDGET 4000
 
 static pthread_mutex_t global_mu = PTHREAD_MUTEX_INITIALIZER;
 static rt_plist_t global_q = {.tailp = &global_q.head};
@@ -431,7 +434,7 @@ static void run(rt_worker_t *w, rt_proc_t *p)
             p->ctx.ss_base = w->ss_base;
             p->ctx.ssp = w->ss_base;
             p->ctx.ss_limit = w->ss_limit;
-            p->ctx.stack_limit = w->stack_limit;
+            p->ctx.stack_floor = w->stack_limit;
             atomic_store_explicit(&w->live, p, memory_order_relaxed);
             atomic_signal_fence(memory_order_seq_cst);
 #ifdef RT_ASAN
@@ -447,15 +450,24 @@ static void run(rt_worker_t *w, rt_proc_t *p)
     /* Relaxed: only this worker moves a RUNNABLE process on; wakers look
      * for WAITING, which it is not. */
     atomic_store_explicit(&p->state, RT_P_RUNNING, memory_order_relaxed);
+    /* A new slice: the real stack limit (a preemption request left from an
+     * earlier slice is void), or in deterministic mode a seeded number of
+     * checks, each of which takes the slow path. Relaxed: the ticker's
+     * stores race with this one harmlessly (a spurious early yield). */
     if (det_seed)
-        p->ctx.reductions = 1 + (int64_t)(next_rand(w) % VM_REDUCTION_BUDGET);
+        p->det_budget = 1 + (int64_t)(next_rand(w) % RT_DET_BUDGET);
+    atomic_store_explicit((_Atomic uintptr_t *)&p->ctx.stack_limit,
+                          det_seed ? VM_STACK_PREEMPT : p->ctx.stack_floor, memory_order_relaxed);
     w->cur = p;
     RT_STAT_ADD(&w->stats, switches, 1);
-    w->red_mark = p->ctx.reductions;
+    atomic_store_explicit(&w->slice_no,
+                          atomic_load_explicit(&w->slice_no, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    atomic_store_explicit(&w->slice_proc, p, memory_order_relaxed);
     TSAN_ONLY(__tsan_switch_to_fiber(p->tsan_fiber, 0));
     rt_switch(&w->sched_sp, p->sp);
+    atomic_store_explicit(&w->slice_proc, NULL, memory_order_relaxed);
     w->cur = NULL;
-    RT_STAT_ADD(&w->stats, reductions, (uint64_t)(w->red_mark - p->ctx.reductions));
     switch (p->after) {
     case RT_AFTER_YIELD:
         /* Relaxed: from RUNNING, which no other thread acts on. */
@@ -537,12 +549,98 @@ static int others_waiting(rt_worker_t *w)
 void rt_sched_yield(rt_proc_t *p)
 {
     rt_worker_t *w = rt_cur_worker;
-    RT_STAT_ADD(&w->stats, reductions, (uint64_t)(w->red_mark - p->ctx.reductions));
-    p->ctx.reductions = w->red_mark = VM_REDUCTION_BUDGET;
+    p->det_budget = RT_DET_BUDGET; /* the next slice draws its own */
     if (!others_waiting(w))
         return;
     p->after = RT_AFTER_YIELD;
     rt_sched_switch_out(p);
+}
+
+int rt_sched_preempted(rt_proc_t *p)
+{
+    if (det_seed)
+        return --p->det_budget <= 0;
+    atomic_store_explicit((_Atomic uintptr_t *)&p->ctx.stack_limit, p->ctx.stack_floor,
+                          memory_order_relaxed);
+    RT_STAT_ADD(&rt_cur_worker->stats, preemptions, 1);
+    return 1;
+}
+
+void rt_sched_request_preempt(rt_proc_t *p)
+{
+    if (!det_seed)
+        atomic_store_explicit((_Atomic uintptr_t *)&p->ctx.stack_limit, VM_STACK_PREEMPT,
+                              memory_order_relaxed);
+}
+
+/* ---- the ticker ----
+ *
+ * Time slices (Go's sysmon). Every RT_SLICE_NS the ticker thread looks at
+ * each worker: if the process it runs is the one it ran at the last look
+ * (the same slice number), the ticker stores VM_STACK_PREEMPT into that
+ * process's stack limit, and the process's next prologue or loop back-edge
+ * yields. The ticker is a thread the collector knows (GC_pthread_create),
+ * so the record it is about to write into cannot be freed under it; a
+ * stale write lands on a process that is no longer running, whose next
+ * slice restores its limit. With every worker asleep for RT_TICKER_IDLE
+ * looks in a row it parks, until a worker wakes from sleep (next_proc). */
+#define RT_SLICE_NS    (2 * 1000 * 1000)
+#define RT_TICKER_IDLE 25
+static _Atomic int ticker_parked;
+
+static void *ticker_park_fn(void *unused)
+{
+    (void)unused;
+    futex_wait(&ticker_parked, 1, INT64_MAX);
+    return NULL;
+}
+
+static int all_asleep(void)
+{
+    for (int i = 0; i < nworkers; i++)
+        if (atomic_load_explicit(&workers[i].sleeping, memory_order_seq_cst) == AWAKE)
+            return 0;
+    return 1;
+}
+
+static void *ticker_main(void *unused)
+{
+    (void)unused;
+    uint64_t *seen = calloc((size_t)nworkers, sizeof *seen);
+    if (!seen)
+        rt_fatal(NULL, "out_of_memory", "cannot start the scheduler's ticker");
+    int idle = 0;
+    for (;;) {
+        struct timespec ts = {0, RT_SLICE_NS};
+        nanosleep(&ts, NULL); /* EINTR (a collection's signal): a shorter look */
+        for (int i = 0; i < nworkers; i++) {
+            rt_worker_t *w = &workers[i];
+            rt_proc_t *p = atomic_load_explicit(&w->slice_proc, memory_order_relaxed);
+            uint64_t n = atomic_load_explicit(&w->slice_no, memory_order_relaxed);
+            if (p && n == seen[i])
+                rt_sched_request_preempt(p);
+            seen[i] = n;
+        }
+        idle = all_asleep() ? idle + 1 : 0;
+        if (idle < RT_TICKER_IDLE)
+            continue;
+        /* seq_cst: sleep/notify as the workers' (top of the file): the flag
+         * is stored before the workers' states are looked at again, and a
+         * waking worker stores AWAKE before it looks at the flag. */
+        atomic_store_explicit(&ticker_parked, 1, memory_order_seq_cst);
+        rt_sched_fence();
+        if (all_asleep())
+            GC_do_blocking(ticker_park_fn, NULL);
+        atomic_store_explicit(&ticker_parked, 0, memory_order_relaxed);
+        idle = 0;
+    }
+    return NULL;
+}
+
+static void wake_ticker(void)
+{
+    if (atomic_exchange_explicit(&ticker_parked, 0, memory_order_seq_cst))
+        futex_wake(&ticker_parked);
 }
 
 /* ---- the scheduler loop ---- */
@@ -694,9 +792,13 @@ static rt_proc_t *next_proc(rt_worker_t *w)
         if (polling)
             atomic_store_explicit(&poller_busy, 0, memory_order_release);
         /* Awake: nothing to order against (a notifier that still sees the
-         * old state only makes a spare wake-up call). */
-        atomic_store_explicit(&w->sleeping, AWAKE, memory_order_relaxed);
+         * old state only makes a spare wake-up call), but the ticker's
+         * parking (seq_cst: see the ticker). */
+        atomic_store_explicit(&w->sleeping, AWAKE, memory_order_seq_cst);
         atomic_fetch_sub_explicit(&nidle, 1, memory_order_relaxed);
+        rt_sched_fence();
+        if (atomic_load_explicit(&ticker_parked, memory_order_seq_cst))
+            wake_ticker();
     }
 }
 
@@ -740,7 +842,7 @@ void rt_sched_print_stats(int64_t live)
         rt_stats_t *s = i < nworkers ? &workers[i].stats : &other_stats;
         RT_STAT_ADD(&t, spawned, atomic_load_explicit(&s->spawned, memory_order_relaxed));
         RT_STAT_ADD(&t, sent, atomic_load_explicit(&s->sent, memory_order_relaxed));
-        RT_STAT_ADD(&t, reductions, atomic_load_explicit(&s->reductions, memory_order_relaxed));
+        RT_STAT_ADD(&t, preemptions, atomic_load_explicit(&s->preemptions, memory_order_relaxed));
         RT_STAT_ADD(&t, switches, atomic_load_explicit(&s->switches, memory_order_relaxed));
         RT_STAT_ADD(&t, steals, atomic_load_explicit(&s->steals, memory_order_relaxed));
     }
@@ -750,13 +852,13 @@ void rt_sched_print_stats(int64_t live)
             "  processes spawned  %llu\n"
             "  processes alive    %lld\n"
             "  messages sent      %llu\n"
-            "  reductions         %llu\n"
+            "  preemptions        %llu\n"
             "  context switches   %llu\n"
             "  steals             %llu\n"
             "  gc collections     %llu\n"
             "  heap size          %llu KiB\n",
             nworkers, (unsigned long long)t.spawned, (long long)live, (unsigned long long)t.sent,
-            (unsigned long long)t.reductions, (unsigned long long)t.switches,
+            (unsigned long long)t.preemptions, (unsigned long long)t.switches,
             (unsigned long long)t.steals, (unsigned long long)GC_get_gc_no(),
             (unsigned long long)(GC_get_heap_size() >> 10));
 }
@@ -794,6 +896,9 @@ void rt_sched_run(void)
         if (GC_pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]) != 0)
             rt_fatal(NULL, "system_limit", "cannot start worker thread %d", i);
     pthread_attr_destroy(&attr);
+    pthread_t ticker;
+    if (GC_pthread_create(&ticker, NULL, ticker_main, NULL) != 0)
+        rt_fatal(NULL, "system_limit", "cannot start the scheduler's ticker");
     /* The program ends from the main process (rt_program_exit in proc.c).
      * Until then this thread waits where collections need not stop it. */
     GC_do_blocking(pause_forever, NULL);

@@ -28,7 +28,7 @@ struct rt_worker;
 /* Counters for VMRT_STATS (docs/config.md). Each worker counts its own;
  * relaxed atomics let the exit report read them from another thread. */
 typedef struct rt_stats {
-    _Atomic uint64_t spawned, sent, reductions, switches, steals;
+    _Atomic uint64_t spawned, sent, preemptions, switches, steals;
 } rt_stats_t;
 #define RT_STAT_ADD(st, field, n)                                                                  \
     atomic_store_explicit(&(st)->field,                                                            \
@@ -105,6 +105,7 @@ typedef struct rt_proc {
      * registers. */
     _Atomic int notified;
     _Atomic int trap_exit;
+    int64_t det_budget; /* deterministic mode: stack checks left in this slice */
 
     _Alignas(16) char inl[RT_INLINE_SAVE];
 
@@ -164,7 +165,10 @@ typedef struct rt_worker {
     _Atomic int sleeping;
     uint64_t tick, rng;
     rt_stats_t stats; /* written by this worker only */
-    int64_t red_mark; /* the running process's budget when last counted */
+    /* the time slice, read by the ticker (sched.c): the process running
+     * (NULL between slices) and a count of slices begun */
+    rt_proc_t *_Atomic slice_proc;
+    _Atomic uint64_t slice_no;
 #ifdef __SANITIZE_THREAD__
     void *tsan_fiber; /* the scheduler loop's, for ThreadSanitizer */
 #endif
@@ -215,9 +219,17 @@ void rt_sched_block(rt_proc_t *p);
 void rt_sched_park(rt_proc_t *p, int timed);
 /* Switch to the scheduler with p->after set (from the process's stack). */
 void rt_sched_switch_out(rt_proc_t *p);
-/* The running process spent its budget: refill it and, if other work is
- * waiting on this worker, let it run first. */
+/* The running process gives up the rest of its time slice (a preemption
+ * request or proc.yield): if other work is waiting on this worker, it runs
+ * first. */
 void rt_sched_yield(rt_proc_t *p);
+/* The running process reached a stack check with VM_STACK_PREEMPT in its
+ * limit: restore the real limit; 1 if it should yield now (always, but in
+ * deterministic mode, where every check counts down a seeded budget). */
+int rt_sched_preempted(rt_proc_t *p);
+/* Ask `p` to stop at its next stack check (any thread; p must be kept
+ * alive by the caller). Harmless if p is not running. */
+void rt_sched_request_preempt(rt_proc_t *p);
 /* Arm the running process's timer `ms` from now. */
 void rt_sched_arm_timer(rt_proc_t *p, int64_t ms);
 void rt_sched_cancel_timer(rt_proc_t *p);
