@@ -286,8 +286,14 @@ static LLVMValueRef load_stack_limit(lower_t *L)
 static void stack_guard_block(lower_t *L, LLVMValueRef cond, LLVMValueRef top, LLVMValueRef ss_full)
 {
     LLVMBasicBlockRef slow = lw_block(L, "stack.guard"), cont = lw_block(L, "run");
+    /* the fast path falls through: at -O0 blocks keep their order, and a
+     * continuation placed at the end would split the line's code in two,
+     * which makes gdb's `next` stop on the same line twice */
+    LLVMMoveBasicBlockAfter(cont, LLVMGetInsertBlock(L->b));
     LLVMBuildCondBr(L->b, cond, slow, cont);
     LLVMPositionBuilderAtEnd(L->b, slow);
+    /* line 0: `next` in gdb steps through a preemption without a stop */
+    LLVMMetadataRef loc = lw_debug_shared(L);
     LLVMBuildStore(L->b, top, lw_ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
     LLVMTypeRef ty;
     LLVMValueRef fn = lw_builtin_fn(L, VM_BUILTIN_stack_guard, &ty);
@@ -295,6 +301,7 @@ static void stack_guard_block(lower_t *L, LLVMValueRef cond, LLVMValueRef top, L
     LLVMBuildCall2(L->b, ty, fn, args, 2, "");
     LLVMBuildBr(L->b, cont);
     LLVMPositionBuilderAtEnd(L->b, cont);
+    lw_debug_restore(L, loc);
 }
 
 void lw_poll(lower_t *L)
