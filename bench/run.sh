@@ -958,9 +958,10 @@ cs_row() {
 # default 100,000): units of eleven functions (i64 loops with branches, f64
 # math, dynamic vals, string, array and map builtins, a closure and a tuple,
 # a try region, and a driver calling them), groups of 16 units, main. Rows:
-# `vmcc -c` at -O0 and -O2 for each size; at N the stages: --emit=vmbc
+# `vmcc -c` at -O0 and -O2 for each size, with -j1 (one thread) and, on a
+# machine of several CPUs, -jCPUS (the module in parts); at N the stages: --emit=vmbc
 # (read, parse, verify, write the binary module), -O0 --emit=llvm-ir (also
-# lowering, LLVM's verifier and printing the IR) and -O0 -c of that .vmbc
+# lowering and printing the IR) and -O0 -c of that .vmbc
 # (the binary reader instead of the text parser); and -c of
 # examples/hello.vmasm, the fixed cost (start-up, LLVM set-up). Check: each
 # row runs once (peak RSS from that run; it also warms the file cache, so
@@ -973,8 +974,9 @@ cs_row() {
 # exponent and the stage split. -O2 of 200,000 instructions takes minutes.
 bench_compile_speed() {
     local n=${N:-100000} runs=${RUNS_GIVEN:-3} src=$here/compile_speed goal=100000
-    local cc s o i j id rc kib exe counted hello_n sizes=() words=()
+    local cc s o i j id rc kib exe counted hello_n sizes=() words=() cpus
     local C_N=() C_OPT=() C_KIND=() C_OBJ=() C_SUM=()
+    cpus=$(nproc 2> /dev/null || echo 1)
     begin_bench "compile_speed N=$n"
     if [ ! -x "$VMCC" ]; then
         echo "  $VMCC not found: build vmcc first (scripts/build.sh)" >&2; status=1; return
@@ -1004,10 +1006,15 @@ bench_compile_speed() {
 
     cs_row fixed "-O0 -c examples/hello.vmasm (fixed cost)" "$hello_n" 0 fixed "" \
         "$VMCC" -O0 -c "$root/examples/hello.vmasm" -o cs_hello.o
+    # -j1: one thread; -jCPUS: the module in parts on every CPU (vmcc's
+    # default), only for a machine with more than one
     for s in "${sizes[@]}"; do
         for o in 0 2; do
-            cs_row "O${o}_$s" "-O$o -c" "$s" "$o" size "cs_$s.O$o.o" \
-                "$VMCC" "-O$o" -c "cs_$s.vmasm" -o "cs_$s.O$o.o"
+            cs_row "O${o}_$s" "-O$o -c -j1" "$s" "$o" size "cs_$s.O$o.o" \
+                "$VMCC" "-O$o" -j1 -c "cs_$s.vmasm" -o "cs_$s.O$o.o"
+            [ "$cpus" -gt 1 ] || continue
+            cs_row "O${o}_${s}_j" "-O$o -c -j$cpus" "$s" "$o" par "cs_$s.O$o.j.o" \
+                "$VMCC" "-O$o" "-j$cpus" -c "cs_$s.vmasm" -o "cs_$s.O$o.j.o"
         done
     done
     cs_row "vmbc_$n" "--emit=vmbc (read, verify, write)" "$n" 0 stage "" \
@@ -1080,7 +1087,7 @@ bench_compile_speed() {
         echo "median of $runs runs, no warm-up (the check run before warms the file cache)$([ "$T_SHELL_NONE" = 1 ] && echo ', -N (no shell)');"
         echo "peak RSS from the check run. Objects linked and run: the checksum of each size is the same at"
         echo "-O0, -O2 and from the .vmbc. × linear: time per instruction ÷ that of the smallest size at"
-        echo "the same -O. CPU/wall: (user + system) ÷ wall time."
+        echo "the same -O (for a -jCPUS row: ÷ its speed-up over the -j1 row above it). CPU/wall: (user + system) ÷ wall time."
         echo
         echo "| what | instructions | median (s) | instructions/s | µs/instruction | × linear | goal | result | CPU/wall | peak RSS (MiB) | command |"
         echo "|---|--:|--:|--:|--:|--:|---|---|--:|--:|---|"
@@ -1091,7 +1098,7 @@ bench_compile_speed() {
         med="" ips="" us="" lin="" goaltxt="" result=""
         eval "words=(${R_CMD[i]})"; cmdtxt="${words[*]}"
         cmdtxt=${cmdtxt//"$VMCC"/vmcc}; cmdtxt=${cmdtxt//"$root"\//}
-        if [ "${C_KIND[i]}" = size ] && [ "${C_OPT[i]}" = 0 ]; then goaltxt="≥ $goal/s"; fi
+        if [[ ${C_KIND[i]} == size || ${C_KIND[i]} == par ]] && [ "${C_OPT[i]}" = 0 ]; then goaltxt="≥ $goal/s"; fi
         if [ -n "${R_MEDIAN[i]}" ]; then
             med=$(fmt_secs "${R_MEDIAN[i]}")
             if [ "${C_KIND[i]}" != fixed ]; then
@@ -1102,7 +1109,10 @@ bench_compile_speed() {
             if [ "${C_KIND[i]}" = size ]; then
                 if [ "${C_OPT[i]}" = 0 ]; then j=$first_O0; else j=$first_O2; fi
             fi
-            if [ -n "$j" ]; then
+            if [ "${C_KIND[i]}" = par ]; then # the speed-up over the -j1 row before it
+                lin=$(awk -v t="${R_MEDIAN[i]}" -v t1="${R_MEDIAN[i - 1]:-0}" \
+                      'BEGIN { if (t1 > 0) printf "÷%.2f", t1 / t }')
+            elif [ -n "$j" ]; then
                 lin=$(awk -v n="${C_N[i]}" -v t="${R_MEDIAN[i]}" -v n1="${C_N[j]}" -v t1="${R_MEDIAN[j]}" \
                       'BEGIN { printf "%.2f", (t / n) / (t1 / n1) }')
             fi
@@ -1156,7 +1166,7 @@ bench_compile_speed() {
     fi
     if [ -n "$c_i" ] && [ -n "$ir_i" ]; then
         irsize=$(stat -c %s "$out/cs_$n.ll" 2>/dev/null || echo 0)
-        lines+=("- Up to LLVM IR (--emit=llvm-ir: also lowering, LLVM's verifier and printing $(awk -v s="$irsize" \
+        lines+=("- Up to LLVM IR (--emit=llvm-ir: also lowering and printing $(awk -v s="$irsize" \
             'BEGIN { printf "%.1f", s / 1048576 }') MiB of IR text): $(pct "$ir_i" "$c_i")% of \`-c\`; the rest of \`-c\` is LLVM's code generation (instruction selection, register allocation, machine code, object file).")
     fi
     if [ -n "$c_i" ] && [ -n "$vc_i" ]; then
@@ -1164,7 +1174,7 @@ bench_compile_speed() {
     fi
     local cpu_max
     cpu_max=$(printf '%s\n' "${R_CPU[@]}" | awk 'NF { if ($1 > m) m = $1 } END { printf "%.2f", m }')
-    lines+=("- Highest CPU/wall: $cpu_max (above 1 only with more than one thread at work). vmcc compiles a module as one LLVM module on one thread (compiler/driver.c compile(), compiler/emit.c).")
+    lines+=("- Highest CPU/wall: $cpu_max. With -j1 vmcc compiles a module as one LLVM module on one thread; with -j$cpus (its default) a module of at least 2 × 4,000 instructions is compiled in parts on up to $cpus threads and joined with cc -r (compiler/driver.c compile()). For a -j$cpus row, × linear is its speed-up over the -j1 row above it (÷).")
     { echo; printf '%s\n' "${lines[@]}"; } | tee -a "$md"
     rm -f "$out/cs_$n.ll"
     echo

@@ -10,10 +10,12 @@
 #include "driver.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "asm.h"
 #include "diag.h"
@@ -34,6 +36,9 @@ typedef struct options {
     int opt;
     bool verbose;
     bool debug;      /* -g */
+    bool verify_ir;  /* --verify-ir */
+    int jobs;        /* -j: threads for one module's code (0: one per CPU) */
+    long part_min;   /* --part-min: instructions per part at least */
     int link_static; /* --static 1, --dynamic 0, else -1: static for a cross target */
     bool cpu_help;   /* --cpu=help */
     target_cfg_t target;
@@ -68,6 +73,10 @@ static const char usage[] =
     "  -l NAME, -LDIR       link library NAME, search DIR for libraries (as cc does)\n"
     "  -Wl,ARG,...          pass ARGs to the linker\n"
     "                       (.a and .so inputs are linked as libraries)\n"
+    "  -j N, --jobs=N       compile a large module on N threads (default: one per CPU)\n"
+    "  --part-min=N         ... in parts of at least N instructions (default 4000)\n"
+    "  --verify-ir          check the LLVM IR vmcc builds before code generation\n"
+    "                       (on in builds without NDEBUG; the tests turn it on)\n"
     "  -v, --verbose        show the linker command\n"
     "  --help               show this help\n"
     "  --version            show the version\n";
@@ -173,6 +182,24 @@ static void parse_args(options_t *o, int argc, char **argv)
             o->output = argv[i];
         } else if (strcmp(a, "-g") == 0) {
             o->debug = true;
+        } else if (strncmp(a, "-j", 2) == 0 || (v = option_value(argc, argv, &i, "--jobs"))) {
+            const char *n = strncmp(a, "-j", 2) != 0 ? v
+                            : a[2]                   ? a + 2
+                            : i + 1 < argc           ? argv[++i]
+                                                     : "";
+            char *end;
+            long j = strtol(n, &end, 10);
+            if (!*n || *end || j < 1 || j > 256)
+                usage_error("%s needs a number of threads from 1 to 256", a);
+            o->jobs = (int)j;
+        } else if ((v = option_value(argc, argv, &i, "--part-min"))) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 1)
+                usage_error("--part-min needs a positive number of instructions");
+            o->part_min = n;
+        } else if (strcmp(a, "--verify-ir") == 0) {
+            o->verify_ir = true;
         } else if (strcmp(a, "-c") == 0) {
             o->kind = OUT_OBJ;
         } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
@@ -352,30 +379,172 @@ static bool write_all(const char *path, const void *data, size_t len)
     return true;
 }
 
-/* Compile one module to `path` (object, assembly or LLVM IR). */
-static bool compile(const options_t *o, const module_t *m, emit_kind_t kind, const char *path)
+/* One part of a module (lower_opts_t), lowered and emitted on a thread of
+ * its own: an LLVM context and target machine each. */
+typedef struct part {
+    const options_t *o;
+    LLVMTargetMachineRef tm; /* made on the main thread: target.c's set-up is not thread-safe */
+    const module_t *m;
+    emit_kind_t kind;
+    lower_opts_t lo;
+    const char *path;
+    bool ok;
+} part_t;
+
+static void *compile_part(void *arg)
+{
+    part_t *p = arg;
+    const options_t *o = p->o;
+    LLVMContextRef llc = LLVMContextCreate();
+    /* Value names only matter in readable IR; dropping them saves ~5% of
+     * an -O0 compile. */
+    LLVMContextSetDiscardValueNames(llc, p->kind != EMIT_LLVM_IR);
+    LLVMModuleRef mod = lower_module(llc, p->m, &p->lo);
+    p->ok =
+        emit_module(mod, p->tm, o->target.t->llvm_triple, o->opt, o->verify_ir, p->kind, p->path);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(llc);
+    return NULL;
+}
+
+static LLVMTargetMachineRef new_target_machine(const options_t *o)
 {
     char *err = NULL;
     LLVMTargetMachineRef tm = target_machine(&o->target, o->opt, &err);
     if (!tm) {
         diag_error("target %s: %s", o->target.t->name, err ? err : "unavailable");
         free(err);
-        return false;
     }
-    LLVMContextRef llc = LLVMContextCreate();
-    /* Value names only matter in readable IR; dropping them saves ~5% of
-     * an -O0 compile. */
-    LLVMContextSetDiscardValueNames(llc, kind != EMIT_LLVM_IR);
+    return tm;
+}
+
+/* Below this many instructions a part costs more (a thread, an LLVM
+ * context, the relocatable link) than it saves (--part-min). */
+#define PART_MIN_INSTRS 4000
+
+/* How many parts to compile `m` in: one per thread asked for (-j, else one
+ * per CPU), of at least --part-min instructions each; one for anything but
+ * an object file (assembly and IR stay one readable file). */
+static uint32_t part_count(const options_t *o, const module_t *m, emit_kind_t kind)
+{
+    if (kind != EMIT_OBJ)
+        return 1;
+    long jobs = o->jobs ? o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+    uint64_t instrs = 0;
+    uint32_t defined = 0;
+    for (uint32_t i = 0; i < m->nfuncs; i++)
+        if (!m->funcs[i].imported) {
+            instrs += m->funcs[i].ninstrs;
+            defined++;
+        }
+    uint64_t n = instrs / (uint64_t)(o->part_min ? o->part_min : PART_MIN_INSTRS);
+    if (n > (uint64_t)(jobs > 0 ? jobs : 1))
+        n = (uint64_t)jobs;
+    if (n > defined)
+        n = defined;
+    return n > 1 ? (uint32_t)n : 1;
+}
+
+/* The suffix of the symbols a split module's parts share: a hash (FNV-1a)
+ * of its binary form, so it depends on the module alone. */
+static char *shared_suffix(const module_t *m)
+{
+    buf_t b = {0};
+    vmbc_write(m, &b);
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < b.len; i++)
+        h = (h ^ b.data[i]) * 1099511628211ull;
+    buf_free(&b);
+    char *s = xmalloc(24);
+    snprintf(s, 24, ".p%016llx", (unsigned long long)h);
+    return s;
+}
+
+/* Compile one module to `path` (object, assembly or LLVM IR). A large
+ * module's object is compiled in parts on as many threads, whose objects
+ * the linker driver joins into one (cc -r). */
+static bool compile(const options_t *o, const module_t *m, emit_kind_t kind, const char *path)
+{
     lower_opts_t lo = {.sp_register = o->target.t->sp_register,
                        .debug = o->debug,
                        .optimized = o->opt > 0,
                        .target = o->target.t->name,
                        .c_int_ext = o->target.t->c_int_ext};
-    LLVMModuleRef mod = lower_module(llc, m, &lo);
-    bool ok = emit_module(mod, tm, o->target.t->llvm_triple, o->opt, kind, path);
-    LLVMDisposeModule(mod);
-    LLVMContextDispose(llc);
-    LLVMDisposeTargetMachine(tm);
+    uint32_t nparts = part_count(o, m, kind);
+    if (nparts > 1 && !link_can_join(o->target.t))
+        nparts = 1;
+    if (nparts == 1) {
+        part_t p = {.o = o, .m = m, .kind = kind, .lo = lo, .path = path};
+        if (!(p.tm = new_target_machine(o)))
+            return false;
+        compile_part(&p);
+        LLVMDisposeTargetMachine(p.tm);
+        return p.ok;
+    }
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < m->nfuncs; i++)
+        if (!m->funcs[i].imported)
+            total += m->funcs[i].ninstrs;
+    char *suffix = shared_suffix(m);
+    part_t *parts = xcalloc(nparts, sizeof *parts);
+    char **paths = xcalloc(nparts, sizeof *paths);
+    pthread_t *threads = xcalloc(nparts, sizeof *threads);
+    bool *started = xcalloc(nparts, sizeof *started);
+    bool ok = true;
+    /* contiguous runs of functions, about total / nparts instructions each */
+    uint32_t fn = 0;
+    uint64_t done = 0;
+    for (uint32_t k = 0; k < nparts; k++) {
+        uint32_t lo_fn = fn;
+        uint64_t until = total * (k + 1) / nparts;
+        while (fn < m->nfuncs && (k == nparts - 1 || done < until)) {
+            if (!m->funcs[fn].imported)
+                done += m->funcs[fn].ninstrs;
+            fn++;
+        }
+        paths[k] = scratch_path(".o");
+        if (!paths[k]) {
+            diag_error("cannot create a temporary file: %s", strerror(errno));
+            ok = false;
+            break;
+        }
+        parts[k] = (part_t){.o = o, .m = m, .kind = kind, .lo = lo, .path = paths[k]};
+        if (!(parts[k].tm = new_target_machine(o))) {
+            ok = false;
+            break;
+        }
+        parts[k].lo.part = k;
+        parts[k].lo.nparts = nparts;
+        parts[k].lo.fn_lo = lo_fn;
+        parts[k].lo.fn_hi = fn;
+        parts[k].lo.shared_suffix = suffix;
+    }
+    for (uint32_t k = 1; k < nparts && ok; k++)
+        started[k] = pthread_create(&threads[k], NULL, compile_part, &parts[k]) == 0;
+    if (ok)
+        compile_part(&parts[0]); /* and those no thread could be made for */
+    for (uint32_t k = 1; k < nparts && ok; k++) {
+        if (started[k])
+            pthread_join(threads[k], NULL);
+        else
+            compile_part(&parts[k]);
+    }
+    for (uint32_t k = 0; k < nparts && ok; k++)
+        ok = parts[k].ok;
+    ok = ok && link_join(o->target.t, paths, nparts, path, o->verbose);
+    for (uint32_t k = 0; k < nparts; k++)
+        if (parts[k].tm)
+            LLVMDisposeTargetMachine(parts[k].tm);
+    for (uint32_t k = 0; k < nparts; k++)
+        if (paths[k]) {
+            out_discard(paths[k]);
+            free(paths[k]);
+        }
+    free(paths);
+    free(parts);
+    free(threads);
+    free(started);
+    free(suffix);
     return ok;
 }
 

@@ -8,9 +8,10 @@
 
 typedef enum emit_kind { EMIT_LLVM_IR, EMIT_ASM, EMIT_OBJ } emit_kind_t;
 
-/* Optimise `mod` at -O`opt` for `tm` and write it to `path`. On failure
+/* Check `mod` (when `verify`), optimise it at -O`opt` for `tm` and write it
+ * to `path`. On failure
  * reports "vmcc: error: ..." and returns false. */
 bool emit_module(LLVMModuleRef mod, LLVMTargetMachineRef tm, const char *triple, int opt,
-                 emit_kind_t kind, const char *path);
+                 bool verify, emit_kind_t kind, const char *path);
 
 #endif

@@ -168,6 +168,38 @@ static const char *linker_driver(const target_info_t *t, char *buf, size_t size)
     return NULL;
 }
 
+bool link_can_join(const target_info_t *t)
+{
+    const char *cc = getenv("VMCC_CC");
+    if ((cc && *cc) || t == target_host())
+        return true;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s-gcc", t->name);
+    return in_path(buf);
+}
+
+bool link_join(const target_info_t *t, char *const *objs, size_t nobjs, const char *out,
+               bool verbose)
+{
+    char cc_buf[64];
+    const char *cc = linker_driver(t, cc_buf, sizeof cc_buf);
+    if (!cc)
+        return false;
+    char **argv = xcalloc(nobjs + 6, sizeof *argv);
+    size_t n = 0;
+    argv[n++] = (char *)cc;
+    argv[n++] = "-r";
+    argv[n++] = "-nostdlib";
+    argv[n++] = "-o";
+    argv[n++] = (char *)out;
+    for (size_t i = 0; i < nobjs; i++)
+        argv[n++] = objs[i];
+    argv[n] = NULL;
+    bool ok = run(argv, verbose);
+    free(argv);
+    return ok;
+}
+
 bool link_executable(const target_info_t *t, const link_opts_t *lo, char *const *objs, size_t nobjs,
                      const char *out)
 {

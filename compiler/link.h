@@ -20,6 +20,12 @@ typedef struct link_opts {
  * caller passes a temporary path). Reports errors; false on failure. */
 bool link_executable(const target_info_t *t, const link_opts_t *lo, char *const *objs, size_t nobjs,
                      const char *out);
+/* Join the objects of a module compiled in parts into one relocatable
+ * object `out` (cc -r), with the linker driver of `t`; link_can_join: is
+ * that driver installed. */
+bool link_can_join(const target_info_t *t);
+bool link_join(const target_info_t *t, char *const *objs, size_t nobjs, const char *out,
+               bool verbose);
 /* Folder holding libbuiltins.a for `t`: <vmcc>/../lib/vmcc/<t->name>. */
 char *runtime_dir(const target_info_t *t);
 /* The script that builds the runtime for `t`, for messages. */

@@ -62,9 +62,18 @@ LLVMBasicBlockRef lw_block(lower_t *L, const char *name)
     return LLVMAppendBasicBlockInContext(L->llc, L->fn, name);
 }
 
+/* A value cached for the current block dominates the insertion point: the
+ * builder only ever appends to a block (LLVMPositionBuilderAtEnd). */
 LLVMValueRef lw_get(lower_t *L, uint32_t reg)
 {
-    return LLVMBuildLoad2(L->b, lw_type(L, (vm_type_t)L->f->reg_types[reg]), L->regs[reg], "");
+    LLVMBasicBlockRef bb = LLVMGetInsertBlock(L->b);
+    if (L->cache_bb[reg] == bb)
+        return L->cache[reg];
+    LLVMValueRef v =
+        LLVMBuildLoad2(L->b, lw_type(L, (vm_type_t)L->f->reg_types[reg]), L->regs[reg], "");
+    L->cache[reg] = v;
+    L->cache_bb[reg] = bb;
+    return v;
 }
 
 static LLVMValueRef frame_slot(lower_t *L, uint32_t slot)
@@ -76,6 +85,8 @@ static LLVMValueRef frame_slot(lower_t *L, uint32_t slot)
 void lw_set(lower_t *L, uint32_t reg, LLVMValueRef v)
 {
     LLVMBuildStore(L->b, v, L->regs[reg]);
+    L->cache[reg] = v;
+    L->cache_bb[reg] = LLVMGetInsertBlock(L->b);
     if (L->f->reg_types[reg] == TY_VAL)
         LLVMBuildStore(L->b, v, frame_slot(L, VM_FRAME_HEADER_SLOTS + L->val_slot[reg]));
 }
@@ -270,12 +281,18 @@ void lw_trap_if(lower_t *L, LLVMValueRef cond, vm_trap_code_t code)
 
 /* ctx->stack_limit, loaded as a relaxed atomic: the scheduler's ticker
  * stores VM_STACK_PREEMPT into it from another thread, and a loop must load
- * it again at every back-edge (a plain load could be hoisted out). */
+ * it again at every back-edge (a plain load could be hoisted out). At -O0
+ * nothing hoists, and a volatile load is what the fast instruction selector
+ * takes (an atomic one sends the rest of its block to SelectionDAG); on
+ * every target a naturally aligned word load is single-copy atomic. */
 static LLVMValueRef load_stack_limit(lower_t *L)
 {
     LLVMValueRef ld = LLVMBuildLoad2(
         L->b, L->t_i64, lw_ctx_field(L, VM_CTX_STACK_LIMIT_INDEX, "limit.addr"), "stack.limit");
-    LLVMSetOrdering(ld, LLVMAtomicOrderingMonotonic);
+    if (L->opts.optimized)
+        LLVMSetOrdering(ld, LLVMAtomicOrderingMonotonic);
+    else
+        LLVMSetVolatile(ld, 1);
     LLVMSetAlignment(ld, 8);
     return ld;
 }
@@ -312,6 +329,51 @@ void lw_poll(lower_t *L)
 }
 
 /* ---- module-level pieces ---- */
+
+bool lw_split(const lower_t *L)
+{
+    return L->opts.nparts > 1;
+}
+
+bool lw_defines(const lower_t *L, uint32_t fidx)
+{
+    return !L->m->funcs[fidx].imported &&
+           (!lw_split(L) || (fidx >= L->opts.fn_lo && fidx < L->opts.fn_hi));
+}
+
+/* What a whole module's object keeps to itself: internal, or in a split
+ * module a hidden symbol `name` + the shared suffix, defined in one part. */
+void lw_module_private(lower_t *L, LLVMValueRef g, const char *name)
+{
+    if (!lw_split(L)) {
+        LLVMSetLinkage(g, LLVMInternalLinkage);
+        return;
+    }
+    buf_t b = {0};
+    buf_printf(&b, "%s%s", name, L->opts.shared_suffix);
+    LLVMSetValueName2(g, (const char *)b.data, b.len);
+    buf_free(&b);
+    LLVMSetLinkage(g, LLVMExternalLinkage);
+    LLVMSetVisibility(g, LLVMHiddenVisibility);
+}
+
+/* A constant every part may make for itself (a descriptor, a function
+ * value): private, or in a split module one copy per program, so that a
+ * function value is the same object whichever part made it. */
+static void part_shared(lower_t *L, LLVMValueRef g, const char *kind, uint32_t fidx)
+{
+    if (!lw_split(L)) {
+        LLVMSetLinkage(g, LLVMPrivateLinkage);
+        return;
+    }
+    buf_t b = {0};
+    buf_printf(&b, "%s.%s.%s%s", mod_str(L->m, L->m->name), mod_str(L->m, L->m->funcs[fidx].name),
+               kind, L->opts.shared_suffix);
+    LLVMSetValueName2(g, (const char *)b.data, b.len);
+    buf_free(&b);
+    LLVMSetLinkage(g, LLVMLinkOnceODRLinkage);
+    LLVMSetVisibility(g, LLVMHiddenVisibility);
+}
 
 static LLVMValueRef const_cstring(lower_t *L, const char *s, size_t len, const char *name)
 {
@@ -380,7 +442,10 @@ LLVMValueRef lw_descriptor(lower_t *L, uint32_t fidx)
     LLVMValueRef g = LLVMAddGlobal(L->mod, ty, "desc");
     LLVMSetInitializer(g, LLVMConstNamedStruct(ty, fields, 4));
     LLVMSetGlobalConstant(g, 1);
-    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    if (f->imported)
+        LLVMSetLinkage(g, LLVMPrivateLinkage);
+    else
+        part_shared(L, g, "desc", fidx);
     LLVMSetAlignment(g, 8);
     return L->fn_descs[fidx] = g;
 }
@@ -477,7 +542,10 @@ LLVMValueRef lw_fn_ref(lower_t *L, uint32_t fidx)
     LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init), "fnref");
     LLVMSetInitializer(g, init);
     LLVMSetGlobalConstant(g, 1);
-    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    if (f->imported)
+        LLVMSetLinkage(g, LLVMPrivateLinkage);
+    else
+        part_shared(L, g, "fnref", fidx);
     LLVMSetAlignment(g, 8);
     return L->fn_refs[fidx] = g;
 }
@@ -500,12 +568,13 @@ static void declare_functions(lower_t *L)
         buf_printf(&name, "%s.%s", mod_str(m, m->name), mod_str(m, f->name));
         buf_byte(&name, 0);
         LLVMValueRef fn = LLVMAddFunction(L->mod, (const char *)name.data, L->t_fn);
+        if (!f->exported)
+            lw_module_private(L, fn, (const char *)name.data);
         buf_free(&name);
-        LLVMSetLinkage(fn, f->exported ? LLVMExternalLinkage : LLVMInternalLinkage);
         defined_fn_attrs(L, fn);
         LLVMSetValueName2(LLVMGetParam(fn, 0), "ctx", 3);
         LLVMSetValueName2(LLVMGetParam(fn, 1), "ssp", 3);
-        if (f->exported)
+        if (f->exported && lw_defines(L, i))
             LLVMAddAlias2(L->mod, L->t_fn, 0, fn, sig);
         free(sig);
         L->fn_values[i] = fn;
@@ -683,6 +752,8 @@ static void lower_func(lower_t *L, uint32_t fi)
     lw_debug_begin_func(L);
     L->regs = xmalloc((f->nregs ? f->nregs : 1) * sizeof *L->regs);
     L->val_slot = xmalloc((f->nregs ? f->nregs : 1) * sizeof *L->val_slot);
+    L->cache = xcalloc(f->nregs ? f->nregs : 1, sizeof *L->cache);
+    L->cache_bb = xcalloc(f->nregs ? f->nregs : 1, sizeof *L->cache_bb);
     uint32_t nslots = f->nparams > VM_REG_ARGS ? f->nparams - VM_REG_ARGS : 0;
     for (uint32_t r = 0; r < f->nregs; r++) {
         vm_type_t t = (vm_type_t)f->reg_types[r];
@@ -722,6 +793,8 @@ static void lower_func(lower_t *L, uint32_t fi)
         }
     lw_debug_end_func(L);
     free(L->regs);
+    free(L->cache);
+    free(L->cache_bb);
     free(L->val_slot);
     free(L->blocks);
     free(L->region);
@@ -875,15 +948,18 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
     find_raisers(&L);
     lw_ffi_begin_module(&L);
     for (uint32_t i = 0; i < m->nfuncs; i++)
-        if (!m->funcs[i].imported)
+        if (lw_defines(&L, i))
             lower_func(&L, i);
-    for (uint32_t i = 0; i < m->nfuncs; i++)
+    bool first_part = L.opts.part == 0;
+    for (uint32_t i = 0; i < m->nfuncs && first_part; i++)
         if (!m->funcs[i].imported && strcmp(mod_str(m, m->funcs[i].name), "main") == 0)
             make_entry(&L, i);
     lw_ffi_end_module(&L);
-    emit_deps(&L);
-    emit_exports(&L);
-    emit_target(&L);
+    if (first_part) {
+        emit_deps(&L);
+        emit_exports(&L);
+        emit_target(&L);
+    }
     emit_used(&L);
     lw_debug_finish_module(&L);
     LLVMDisposeBuilder(L.b);

@@ -352,12 +352,15 @@ static LLVMValueRef make_callback(lower_t *L, uint32_t ci)
         buf_printf(&name, "%s.callback.%s", mod_str(m, m->name), mod_str(m, c->name));
     buf_byte(&name, 0);
     LLVMValueRef fn = LLVMAddFunction(L->mod, (const char *)name.data, L->cf_ty[ci]);
+    if (!(c->flags & VM_CF_EXPORTED))
+        lw_module_private(L, fn, (const char *)name.data);
     buf_free(&name);
-    LLVMSetLinkage(fn, c->flags & VM_CF_EXPORTED ? LLVMExternalLinkage : LLVMInternalLinkage);
     add_c_attrs(L, fn, false, c);
     unsigned k = LLVMGetEnumAttributeKindForName("nounwind", 8);
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(L->llc, k, 0));
     L->cf_fn[ci] = fn;
+    if (L->opts.part != 0) /* a split module's callbacks are defined in its first part */
+        return fn;
 
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(L->llc, fn, "entry");
     LLVMBasicBlockRef run = LLVMAppendBasicBlockInContext(L->llc, fn, "run");

@@ -6,7 +6,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${STAGES:-"format layers docs unit e2e stress soak difftest neg cli examples harden fuzz sanitize tsan cross"}
+stages=${STAGES:-"format layers docs unit e2e parts stress soak difftest neg cli examples harden fuzz sanitize tsan cross"}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || exit 1
@@ -88,6 +88,9 @@ for s in $stages; do
         docs) run docs scripts/gen_docs.sh --check ;;
         unit) run unit unit build ;;
         e2e) run e2e tests/run_e2e.sh build ;;
+        # Every module compiled in parts on three threads (vmcc -j), with
+        # DWARF: the joined object must behave as the whole one.
+        parts) run "e2e in parts" env VMCC_FLAGS="-g -j3 --part-min=1" tests/run_e2e.sh build ;;
         # GC stress: a collection at every allocation, over the whole e2e suite.
         stress) run "gc stress" env VMRT_GC_STRESS=1 OPT_LEVELS=0 tests/run_e2e.sh build ;;
         # Thousands of supervised processes exchanging messages, crashing and

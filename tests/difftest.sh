@@ -50,7 +50,9 @@ if [ ! -x "$progen" ]; then
     exit 1
 fi
 read -r -a levels <<< "${OPT_LEVELS:-0 2}"
-read -r -a cc_flags <<< "${VMCC_FLAGS:-}"
+# --verify-ir: the LLVM verifier checks every module lowered (off by default
+# in release builds of vmcc)
+read -r -a cc_flags <<< "--verify-ir ${VMCC_FLAGS:-}"
 runner=()
 if [ -n "$target" ]; then
     set_runner "$target" || { echo "difftest.sh: no runner known for --target $target"; exit 1; }

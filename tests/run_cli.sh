@@ -110,6 +110,36 @@ t_unknown_option() {
 (see vmcc --help)" && want_files
 }
 
+# -j and --part-min take a positive number; anything else is refused.
+t_bad_jobs() {
+    local a
+    for a in -j0 "-j x" --jobs=300 --jobs= -j; do
+        vm $a "$ex/hello.vmasm"
+        want_rc 1 "vmcc $a" && want_err_has "needs a number of threads from 1 to 256" &&
+            want_files || return 1
+    done
+    vm --part-min=0 "$ex/hello.vmasm"
+    want_rc 1 && want_err_has "--part-min needs a positive number of instructions" && want_files
+}
+
+# A module compiled in parts (-j, --part-min) is still one object: its
+# functions are shared between the parts as hidden symbols with the
+# module's suffix, the program behaves as when compiled whole, and no part
+# is left behind (TMPDIR is checked after every test).
+t_parts_one_object() {
+    local prog="$root/tests/e2e/closures.vmasm"
+    vm -c -j1 "$prog" -o whole.o && want_rc 0 || return 1
+    vm -c -j3 --part-min=1 "$prog" -o parts.o && want_rc 0 || return 1
+    want_files whole.o parts.o || return 1
+    nm whole.o | grep -q '\.p[0-9a-f]\{16\}$' && bad "a whole module has part symbols" && return 1
+    nm parts.o | grep -qE ' T closures\.[a-z_]+\.p[0-9a-f]{16}$' ||
+        bad "no hidden function of the parts in parts.o" || return 1
+    [ "$(nm parts.o | grep -c ' T vm_program_main$')" = 1 ] || bad "not one entry" || return 1
+    vm whole.o -o whole && vm parts.o -o parts && want_rc 0 || return 1
+    run_exe ./whole && cp "$out" whole.out && run_exe ./parts && want_rc 0 || return 1
+    cmp -s whole.out "$out" || bad "the parts' program printed something else"
+}
+
 # An unknown --emit kind is named, with the valid kinds.
 t_unknown_emit() {
     vm --emit=elf "$ex/hello.vmasm"

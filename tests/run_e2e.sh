@@ -33,7 +33,9 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh" e2e "$@"
 levels=${OPT_LEVELS:-"0 2"}
-read -r -a cc_flags <<< "${VMCC_FLAGS:-}"
+# --verify-ir: the LLVM verifier checks every module lowered (off by default
+# in release builds of vmcc)
+read -r -a cc_flags <<< "--verify-ir ${VMCC_FLAGS:-}"
 runner=()
 if [ -n "${TARGET:-}" ]; then
     cc_flags+=(--target "$TARGET")
