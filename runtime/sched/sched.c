@@ -94,6 +94,7 @@ static _Atomic int64_t global_len; /* global_q.len, readable without the lock */
 static _Atomic int nidle;          /* workers parked or about to park */
 static _Atomic int nspinning;      /* workers looking for work before parking */
 static _Atomic int poller_busy;    /* a worker is blocked in the netpoller */
+static _Atomic uint64_t nspawned;  /* processes spawned: the second starts workers 1.. */
 
 #define PROC_OF_LINK(n) ((rt_proc_t *)((char *)(n)-offsetof(rt_proc_t, qlink)))
 
@@ -247,8 +248,14 @@ static uint64_t next_rand(rt_worker_t *w)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
+static void start_others(void);
+
 void rt_sched_spawned(rt_proc_t *p)
 {
+    /* The first process after main starts the other workers and the
+     * ticker: a program of one process never needs them (start-up). */
+    if (atomic_fetch_add_explicit(&nspawned, 1, memory_order_relaxed) == 1)
+        start_others();
     rt_worker_t *w = rt_cur_worker;
     if (!w) {
         global_push_n(&p, 1);
@@ -886,19 +893,33 @@ void rt_sched_init(const rt_sched_settings_t *s)
     }
 }
 
-void rt_sched_run(void)
+static void start_workers(int from, int to)
 {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr,
                               proc_stack_size + RT_SCHED_RESERVE + RT_STACK_MARGIN + (64u << 10));
-    for (int i = 0; i < nworkers; i++)
+    for (int i = from; i < to; i++)
         if (GC_pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]) != 0)
             rt_fatal(NULL, "system_limit", "cannot start worker thread %d", i);
     pthread_attr_destroy(&attr);
+}
+
+/* Workers 1.. and the ticker, once. Until then worker 0 is the only one:
+ * the others are awake with empty queues as far as anyone looks (no
+ * process has them as its home, nothing is in their rings to steal), and
+ * there is nobody to preempt for. */
+static void start_others(void)
+{
+    start_workers(1, nworkers);
     pthread_t ticker;
     if (GC_pthread_create(&ticker, NULL, ticker_main, NULL) != 0)
         rt_fatal(NULL, "system_limit", "cannot start the scheduler's ticker");
+}
+
+void rt_sched_run(void)
+{
+    start_workers(0, 1);
     /* The program ends from the main process (rt_program_exit in proc.c).
      * Until then this thread waits where collections need not stop it. */
     GC_do_blocking(pause_forever, NULL);
