@@ -164,6 +164,36 @@ void lw_store_line(lower_t *L)
     LLVMBuildStore(L->b, lw_i64(L, L->f->code[L->idx].line), frame_slot(L, VM_FRAME_LINE_SLOT));
 }
 
+void lw_line_for_call(lower_t *L, uint32_t fidx)
+{
+    LLVMValueRef st =
+        LLVMBuildStore(L->b, lw_i64(L, L->f->code[L->idx].line), frame_slot(L, VM_FRAME_LINE_SLOT));
+    line_store_t ls = {st, fidx};
+    VEC_PUSH(L->line_stores, L->nline_stores, L->cap_line_stores, ls);
+}
+
+/* A leaf that cannot raise never shows its caller in a trace: the line
+ * stored before a call to it is dropped once the module's leaves are known
+ * (a callee in another part of a split module is not known: kept). */
+static void drop_leaf_lines(lower_t *L)
+{
+    for (size_t i = 0; i < L->nline_stores; i++) {
+        uint32_t f = L->line_stores[i].callee;
+        if (lw_defines(L, f) && L->leaf[f] && !L->may_raise[f])
+            LLVMInstructionEraseFromParent(L->line_stores[i].store);
+    }
+    free(L->line_stores);
+}
+
+/* A leaf's frame header, written only where the runtime may read it (the
+ * slow paths of a trap and of a loop's preemption check); storing it again
+ * in other functions is harmless. */
+static void write_header(lower_t *L)
+{
+    LLVMBuildStore(L->b, lw_descriptor(L, L->fidx), frame_slot(L, VM_FRAME_DESC_SLOT));
+    lw_store_line(L);
+}
+
 void lw_publish_ssp(lower_t *L)
 {
     LLVMBuildStore(L->b, L->top, lw_ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
@@ -258,6 +288,7 @@ static void trap_if_line(lower_t *L, LLVMValueRef cond, vm_trap_code_t code, int
         L->trap_line[t] = LLVMBuildPhi(L->b, L->t_i64, "trap.line");
         if (!L->builtin_fn[VM_BUILTIN_trap])
             declare_builtin(L, VM_BUILTIN_trap);
+        write_header(L); /* a leaf's frame has none until here */
         lw_publish_ssp(L);
         LLVMValueRef args[3] = {L->ctx, L->trap_code[t], L->trap_line[t]};
         LLVMBuildCall2(L->b, L->builtin_ty[VM_BUILTIN_trap], L->builtin_fn[VM_BUILTIN_trap], args,
@@ -300,7 +331,8 @@ static LLVMValueRef load_stack_limit(lower_t *L)
 /* The slow path of a stack check, in a cold block: vm_stack_guard ends the
  * process on a real overflow, else acts on the preemption request (it may
  * yield, so `top` is published first). Continues at `cont`. */
-static void stack_guard_block(lower_t *L, LLVMValueRef cond, LLVMValueRef top, LLVMValueRef ss_full)
+static void stack_guard_block(lower_t *L, LLVMValueRef cond, LLVMValueRef top, LLVMValueRef ss_full,
+                              bool header)
 {
     LLVMBasicBlockRef slow = lw_block(L, "stack.guard"), cont = lw_block(L, "run");
     /* the fast path falls through: at -O0 blocks keep their order, and a
@@ -311,6 +343,8 @@ static void stack_guard_block(lower_t *L, LLVMValueRef cond, LLVMValueRef top, L
     LLVMPositionBuilderAtEnd(L->b, slow);
     /* line 0: `next` in gdb steps through a preemption without a stop */
     LLVMMetadataRef loc = lw_debug_shared(L);
+    if (header)
+        write_header(L);
     LLVMBuildStore(L->b, top, lw_ctx_field(L, VM_CTX_SSP_INDEX, "ssp.addr"));
     LLVMTypeRef ty;
     LLVMValueRef fn = lw_builtin_fn(L, VM_BUILTIN_stack_guard, &ty);
@@ -325,7 +359,7 @@ void lw_poll(lower_t *L)
 {
     LLVMValueRef asked = LLVMBuildICmp(L->b, LLVMIntEQ, load_stack_limit(L),
                                        lw_i64(L, (int64_t)VM_STACK_PREEMPT), "preempt");
-    stack_guard_block(L, asked, L->top, lw_i64(L, 0));
+    stack_guard_block(L, asked, L->top, lw_i64(L, 0), true);
 }
 
 /* ---- module-level pieces ---- */
@@ -585,6 +619,45 @@ static void declare_functions(lower_t *L)
  * instruction that may raise (OPF_RAISE, a builtin that may raise or
  * allocate), an import, or a direct call of one of those. Calls of the
  * others need no check afterwards. Worked out to a fixed point. */
+/* Is register `r` of `f` a non-zero constant at instruction `at`? Every
+ * write to it is a const.i64 other than 0 (a parameter or capture is
+ * written by the caller), and one of them comes before `at` in the
+ * straight-line code the function starts with, so the register's initial
+ * 0 cannot be read there (nor in a try handler, reached from anywhere in
+ * its region: a function with one is not looked at). A division by it
+ * cannot raise (MIN / -1 wraps, docs/bytecode.md). */
+static bool nonzero_const(const func_t *f, uint32_t r, uint32_t at)
+{
+    if (r < f->nparams + f->ncaptures || f->ntries) /* a handler is reached from anywhere */
+        return false;
+    bool first = false, straight = true;
+    for (uint32_t k = 0; k < f->ninstrs; k++) {
+        const instr_t *in = &f->code[k];
+        const opinfo_t *oi = &op_info[in->op];
+        for (unsigned o = 0; o < oi->nfixed; o++) /* a jump back to here ends it */
+            if (opnd_of(oi->operands[o])->cls == OPK_LABEL && in->fixed[o].idx <= k)
+                straight = false;
+        if (oi->ndef && in->fixed[0].idx == r) {
+            if (in->op != OP_CONST_I64 || in->fixed[1].i == 0)
+                return false;
+            first = first || (straight && k < at);
+        }
+        if (oi->flags & OPF_TERM || k == at)
+            straight = false;
+    }
+    return first;
+}
+
+/* Can instruction `in` of `f` raise by itself (not through a callee)? */
+static bool op_raises(const func_t *f, const instr_t *in)
+{
+    if (!(op_info[in->op].flags & OPF_RAISE))
+        return false;
+    if (in->op == OP_DIV_I64 || in->op == OP_REM_I64)
+        return !nonzero_const(f, in->fixed[2].idx, (uint32_t)(in - f->code));
+    return true;
+}
+
 static void find_raisers(lower_t *L)
 {
     const module_t *m = L->m;
@@ -596,7 +669,7 @@ static void find_raisers(lower_t *L)
             bool r = f->imported;
             for (uint32_t k = 0; k < f->ninstrs && !r; k++) {
                 const instr_t *in = &f->code[k];
-                if (op_info[in->op].flags & OPF_RAISE)
+                if (op_raises(f, in))
                     r = true;
                 else if (in->op == OP_CALL)
                     r = L->may_raise[in->fixed[1].idx];
@@ -678,9 +751,37 @@ static LLVMValueRef load_word(lower_t *L, LLVMValueRef base, int64_t offset, con
     return LLVMBuildLoad2(L->b, L->t_i64, LLVMBuildGEP2(L->b, L->t_i8, base, &off, 1, ""), name);
 }
 
-static void prologue(lower_t *L, uint32_t nslots)
+/* Does the function just lowered call nothing but the trap and the stack
+ * guard (and LLVM intrinsics)? Then, without val registers or stack
+ * parameters, it needs no frame: nothing can walk or scan the shadow stack
+ * while it runs except through those two, whose slow paths write the
+ * header. And with a bounded frame it needs no native stack check either:
+ * its caller checked, and RT_STACK_MARGIN (256 KiB) is far more than a
+ * frame of VM_LEAF_MAX_REGS registers (Go's nosplit functions). */
+#define VM_LEAF_MAX_REGS 256
+
+static bool calls_nothing(lower_t *L)
+{
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(L->fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef in = LLVMGetFirstInstruction(bb); in; in = LLVMGetNextInstruction(in)) {
+            if (!LLVMIsACallInst(in))
+                continue;
+            LLVMValueRef callee = LLVMGetCalledValue(in);
+            if (callee == L->builtin_fn[VM_BUILTIN_trap] ||
+                callee == L->builtin_fn[VM_BUILTIN_stack_guard])
+                continue;
+            if (LLVMIsAFunction(callee) && LLVMGetIntrinsicID(callee))
+                continue;
+            return false;
+        }
+    return true;
+}
+
+static void prologue(lower_t *L, bool leaf)
 {
     const func_t *f = L->f;
+    if (leaf)
+        goto registers;
     /* 1. stack check */
     LLVMValueRef md = LLVMMetadataAsValue(
         L->llc, LLVMMDNodeInContext2(L->llc,
@@ -689,20 +790,18 @@ static void prologue(lower_t *L, uint32_t nslots)
                                      1));
     LLVMValueRef sp = lw_intrinsic(L, "llvm.read_register", &L->t_i64, 1, &md, 1, "sp");
     LLVMValueRef deep = LLVMBuildICmp(L->b, LLVMIntULT, sp, load_stack_limit(L), "deep");
-    L->frame = LLVMGetParam(L->fn, 1);
-    LLVMValueRef top_idx = lw_i64(L, VM_FRAME_HEADER_SLOTS + nslots);
-    L->top = LLVMBuildGEP2(L->b, L->t_i64, L->frame, &top_idx, 1, "top");
     LLVMValueRef sslimit = LLVMBuildLoad2(
         L->b, L->t_ptr, lw_ctx_field(L, VM_CTX_SS_LIMIT_INDEX, "sslimit.addr"), "ss.limit");
     LLVMValueRef full = LLVMBuildICmp(L->b, LLVMIntUGT, L->top, sslimit, "ss.full");
     /* the frame is not ours yet: the caller's top is what the runtime sees */
     stack_guard_block(L, LLVMBuildOr(L->b, deep, full, "overflow"), L->frame,
-                      LLVMBuildZExt(L->b, full, L->t_i64, "ss.full"));
+                      LLVMBuildZExt(L->b, full, L->t_i64, "ss.full"), false);
     /* 2. the frame's descriptor */
     LLVMBuildStore(L->b, lw_descriptor(L, L->fidx), frame_slot(L, VM_FRAME_DESC_SLOT));
     /* 3. registers: parameters and captures are rooted in their slots; the
      * other val registers start as nil, but their slots are not cleared: a
      * stale word there is only ever scanned conservatively (docs/gc.md). */
+registers:;
     LLVMValueRef self = NULL;
     if (f->ncaptures)
         self = LLVMBuildIntToPtr(
@@ -772,12 +871,18 @@ static void lower_func(lower_t *L, uint32_t fi)
             L->region[i] = t;
         L->unwind_bb[t] = L->blocks[f->tries[t].handler]; /* handlers are the targets */
     }
-    prologue(L, nslots);
+    /* The prologue comes last, into the entry block, once the body shows
+     * whether this is a leaf; the frame's pointers come first. */
+    L->frame = LLVMGetParam(L->fn, 1);
+    LLVMValueRef top_idx = lw_i64(L, VM_FRAME_HEADER_SLOTS + nslots);
+    L->top = LLVMBuildGEP2(L->b, L->t_i64, L->frame, &top_idx, 1, "top");
+    LLVMMetadataRef entry_loc = LLVMGetCurrentDebugLocation2(L->b);
+    LLVMPositionBuilderAtEnd(L->b, L->blocks[0]);
     for (uint32_t i = 0; i < f->ninstrs; i++) {
         L->idx = i;
         if (L->blocks[i]) {
             LLVMBasicBlockRef cur = LLVMGetInsertBlock(L->b);
-            if (!LLVMGetBasicBlockTerminator(cur))
+            if (cur != L->blocks[i] && !LLVMGetBasicBlockTerminator(cur))
                 LLVMBuildBr(L->b, L->blocks[i]);
             LLVMPositionBuilderAtEnd(L->b, L->blocks[i]);
         }
@@ -785,6 +890,13 @@ static void lower_func(lower_t *L, uint32_t fi)
         lw_debug_instr(L);
         family_of[in->op](L, in);
     }
+    LLVMBasicBlockRef last = LLVMGetInsertBlock(L->b);
+    L->leaf[fi] = nslots == 0 && f->nregs <= VM_LEAF_MAX_REGS && calls_nothing(L);
+    LLVMPositionBuilderAtEnd(L->b, entry);
+    lw_debug_restore(L, entry_loc);
+    L->idx = 0;
+    prologue(L, L->leaf[fi]);
+    LLVMPositionBuilderAtEnd(L->b, last);
     /* Code after a raise that never returns normally may end unterminated. */
     for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(L->fn); bb; bb = LLVMGetNextBasicBlock(bb))
         if (!LLVMGetBasicBlockTerminator(bb)) {
@@ -946,10 +1058,12 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
     lw_debug_begin_module(&L);
     declare_functions(&L);
     find_raisers(&L);
+    L.leaf = xcalloc(m->nfuncs ? m->nfuncs : 1, sizeof *L.leaf);
     lw_ffi_begin_module(&L);
     for (uint32_t i = 0; i < m->nfuncs; i++)
         if (lw_defines(&L, i))
             lower_func(&L, i);
+    drop_leaf_lines(&L);
     bool first_part = L.opts.part == 0;
     for (uint32_t i = 0; i < m->nfuncs && first_part; i++)
         if (!m->funcs[i].imported && strcmp(mod_str(m, m->funcs[i].name), "main") == 0)
@@ -970,5 +1084,6 @@ LLVMModuleRef lower_module(LLVMContextRef llc, const module_t *m, const lower_op
     free(L.atom_globals);
     free(L.used);
     free(L.may_raise);
+    free(L.leaf);
     return L.mod;
 }

@@ -44,11 +44,17 @@ typedef struct lower {
     const module_t *m;
     lower_opts_t opts;
     LLVMTypeRef t_i1, t_i8, t_i32, t_i64, t_f64, t_ptr, t_void, t_ctx;
-    LLVMTypeRef t_fn;           /* the uniform prototype (abi/context.h) */
-    LLVMValueRef *fn_values;    /* per function of the module (imports: declarations) */
-    LLVMValueRef *fn_descs;     /* per function: its descriptor, made on first use */
-    LLVMValueRef *fn_refs;      /* per function: its static function value, on first use */
-    bool *may_raise;            /* per function: may return with an error pending */
+    LLVMTypeRef t_fn;        /* the uniform prototype (abi/context.h) */
+    LLVMValueRef *fn_values; /* per function of the module (imports: declarations) */
+    LLVMValueRef *fn_descs;  /* per function: its descriptor, made on first use */
+    LLVMValueRef *fn_refs;   /* per function: its static function value, on first use */
+    bool *may_raise;         /* per function: may return with an error pending */
+    bool *leaf;              /* per function lowered so far: a leaf (no frame, no checks) */
+    struct line_store {
+        LLVMValueRef store; /* the line stored before a direct call */
+        uint32_t callee;
+    } * line_stores;
+    size_t nline_stores, cap_line_stores;
     LLVMValueRef *atom_globals; /* per string index: the atom named so, on first use */
     LLVMValueRef *used;         /* globals for llvm.compiler.used */
     unsigned nused, cap_used;
@@ -88,6 +94,11 @@ bool lw_split(const lower_t *L);
 bool lw_defines(const lower_t *L, uint32_t fidx);
 /* Give `g` (named `name`) the linkage of a module's own symbol. */
 void lw_module_private(lower_t *L, LLVMValueRef g, const char *name);
+
+typedef struct line_store line_store_t;
+/* The line before a direct call to function `fidx` (lw_store_line, dropped
+ * again if the callee turns out to be a leaf that cannot raise). */
+void lw_line_for_call(lower_t *L, uint32_t fidx);
 
 typedef void lower_fn_t(lower_t *L, const instr_t *in);
 lower_fn_t lower_move, lower_arith, lower_compare, lower_convert, lower_dynamic, lower_control,

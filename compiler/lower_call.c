@@ -12,7 +12,7 @@
 static void direct_call(lower_t *L, const instr_t *in, uint32_t fidx, bool has_dst)
 {
     const func_t *callee = &L->m->funcs[fidx];
-    lw_store_line(L);
+    lw_line_for_call(L, fidx);
     LLVMValueRef r = lw_call_code(L, L->fn_values[fidx], in->args, in->nargs, L->top, false);
     if (L->may_raise[fidx])
         lw_check_exc(L, r);
