@@ -4,14 +4,22 @@
 
 void lower_compare(lower_t *L, const instr_t *in)
 {
-    LLVMValueRef b = lw_get(L, in->fixed[1].idx), c = lw_get(L, in->fixed[2].idx);
+    LLVMValueRef b = lw_get(L, in->fixed[1].idx);
+    LLVMValueRef c = op_info[in->op].operands[2] == 'K' ? lw_i64(L, in->fixed[2].i) /* eqi… */
+                                                        : lw_get(L, in->fixed[2].idx);
     LLVMValueRef r;
     switch ((vm_opcode_t)in->op) {
+    case OP_EQI_I64:
     case OP_EQ_I64: r = LLVMBuildICmp(L->b, LLVMIntEQ, b, c, "eq"); break;
+    case OP_NEI_I64:
     case OP_NE_I64: r = LLVMBuildICmp(L->b, LLVMIntNE, b, c, "ne"); break;
+    case OP_LTI_I64:
     case OP_LT_I64: r = LLVMBuildICmp(L->b, LLVMIntSLT, b, c, "lt"); break;
+    case OP_LEI_I64:
     case OP_LE_I64: r = LLVMBuildICmp(L->b, LLVMIntSLE, b, c, "le"); break;
+    case OP_GTI_I64:
     case OP_GT_I64: r = LLVMBuildICmp(L->b, LLVMIntSGT, b, c, "gt"); break;
+    case OP_GEI_I64:
     case OP_GE_I64: r = LLVMBuildICmp(L->b, LLVMIntSGE, b, c, "ge"); break;
     /* ordered, except ne: true when either side is nan */
     case OP_EQ_F64: r = LLVMBuildFCmp(L->b, LLVMRealOEQ, b, c, "feq"); break;

@@ -17,6 +17,16 @@ void lower_move(lower_t *L, const instr_t *in)
     case OP_MOV_I64:
     case OP_MOV_F64:
     case OP_MOV_VAL: lw_set(L, a, lw_get(L, in->fixed[1].idx)); break;
+    case OP_SELECT_I64:
+    case OP_SELECT_F64:
+    case OP_SELECT_VAL: {
+        LLVMValueRef cond =
+            LLVMBuildICmp(L->b, LLVMIntNE, lw_get(L, in->fixed[1].idx), lw_i64(L, 0), "cond");
+        lw_set(L, a,
+               LLVMBuildSelect(L->b, cond, lw_get(L, in->fixed[2].idx), lw_get(L, in->fixed[3].idx),
+                               "select"));
+        break;
+    }
     default: unreachable();
     }
 }

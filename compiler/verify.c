@@ -510,6 +510,11 @@ static void check_instr(vctx_t *v, uint32_t idx)
     case OP_CCALL_VOID: check_ccall(v, in, in->fixed[0].idx, NULL); break;
     case OP_CALLB: check_builtin_call(v, in, in->fixed[1].idx, true); break;
     case OP_CALLB_VOID: check_builtin_call(v, in, in->fixed[0].idx, false); break;
+    case OP_DIVI_I64:
+    case OP_REMI_I64:
+        if (in->fixed[2].i == 0)
+            err(v, in->loc, "%s: division by the constant 0", oi->mnemonic);
+        break;
     case OP_CONST_INT:
         if (!val_int_fits(in->fixed[1].i))
             err(v, in->loc, "const.int: %lld is outside the small-int range [%lld, %lld]",

@@ -503,9 +503,23 @@ static void st_i64_arith(Ctx *c)
 {
     static const char *bin[] = {"add", "sub",  "mul", "and", "or",  "xor", "shl",
                                 "shr", "ushr", "div", "rem", "add", "sub", "mul"};
+    static const char *imm[] = {"addi", "muli", "andi",  "ori",  "xori",
+                                "shli", "shri", "ushri", "divi", "remi"};
+    static const long long ks[] = {
+        0, 1, -1, 2, 3, -7, 63, 64, 65, 255, 0x7fffffffffffffffLL, -0x7fffffffffffffffLL - 1};
     int d = pick_write(c, K_I64), a = pick_read(c, K_I64), b = pick_read(c, K_I64);
     if (chance(12)) {
         emit(c, "%s.i64 %s, %s", chance(50) ? "neg" : "not", R(c, d), R(c, a));
+    } else if (chance(15)) { /* an immediate operand: divi/remi never by 0 */
+        const char *op = imm[rnd(sizeof imm / sizeof *imm)];
+        long long k = ks[rnd(sizeof ks / sizeof *ks)];
+        if (k == 0 && (!strcmp(op, "divi") || !strcmp(op, "remi")))
+            k = -1;
+        emit(c, "%s.i64 %s, %s, %lld", op, R(c, d), R(c, a), k);
+    } else if (chance(10)) {
+        emit(c, "%s.i64 %s, %s, %s", chance(50) ? "min" : "max", R(c, d), R(c, a), R(c, b));
+    } else if (chance(8)) {
+        emit(c, "select.i64 %s, %s, %s, %s", R(c, d), R(c, pick_read(c, K_I64)), R(c, a), R(c, b));
     } else {
         const char *op = bin[rnd(sizeof bin / sizeof *bin)];
         if ((!strcmp(op, "div") || !strcmp(op, "rem")) && chance(15)) {
@@ -534,7 +548,9 @@ static void st_i64_cmp(Ctx *c)
 {
     static const char *ops[] = {"eq", "ne", "lt", "le", "gt", "ge"};
     int d = pick_write(c, K_I64);
-    if (chance(50))
+    if (chance(15))
+        emit(c, "%si.i64 %s, %s, %d", ops[rnd(6)], R(c, d), R(c, pick_read(c, K_I64)), rnd(7) - 3);
+    else if (chance(50))
         emit(c, "%s.i64 %s, %s, %s", ops[rnd(6)], R(c, d), R(c, pick_read(c, K_I64)),
              R(c, pick_read(c, K_I64)));
     else
@@ -552,6 +568,10 @@ static void st_f64_arith(Ctx *c)
         emit(c, "neg.f64 %s, %s", R(c, d), R(c, a));
     else if (r == 1)
         emit(c, "sqrt.f64 %s, %s", R(c, d), R(c, a));
+    else if (r == 3 && chance(50))
+        emit(c, "%s.f64 %s, %s, %s", chance(50) ? "min" : "max", R(c, d), R(c, a), R(c, b));
+    else if (r == 4 && chance(40))
+        emit(c, "select.f64 %s, %s, %s, %s", R(c, d), R(c, pick_read(c, K_I64)), R(c, a), R(c, b));
     else if (r == 2) {
         static const char *m[] = {"math.floor", "math.ceil", "math.round"};
         emit(c, "callb %s, %s, %s", R(c, d), m[rnd(3)], R(c, a));
