@@ -1021,8 +1021,8 @@ bench_compile_speed() {
         "$VMCC" --emit=vmbc "cs_$n.vmasm" -o "cs_$n.vmbc"
     cs_row "ir_$n" "-O0 --emit=llvm-ir (+ lower, print IR)" "$n" 0 stage "" \
         "$VMCC" -O0 --emit=llvm-ir "cs_$n.vmasm" -o "cs_$n.ll"
-    cs_row "vmbc_O0_$n" "-O0 -c of the .vmbc" "$n" 0 stage "cs_$n.vmbc.o" \
-        "$VMCC" -O0 -c "cs_$n.vmbc" -o "cs_$n.vmbc.o"
+    cs_row "vmbc_O0_$n" "-O0 -c -j1 of the .vmbc" "$n" 0 stage "cs_$n.vmbc.o" \
+        "$VMCC" -O0 -j1 -c "cs_$n.vmbc" -o "cs_$n.vmbc.o"
 
     # Check: each row once (peak RSS), then link and run each object.
     echo "== compile_speed: checking (each compile once, objects linked and run)"
