@@ -145,7 +145,10 @@ LLVMBasicBlockRef lw_unwind(lower_t *L)
 void lw_check_exc(lower_t *L, LLVMValueRef r)
 {
     LLVMBasicBlockRef cont = lw_block(L, "ok");
-    if (r) {
+    /* At -O0 the error word is tested alone: one block per call instead of
+     * two (code generation time goes with the number of blocks); ctx->exc
+     * is 0 whenever no error is pending, whatever the result. */
+    if (r && L->opts.optimized) {
         LLVMBasicBlockRef test = lw_block(L, "maybe.exc");
         LLVMValueRef w = lw_to_word(L, r);
         LLVMValueRef zero = LLVMBuildICmp(L->b, LLVMIntEQ, w, lw_i64(L, 0), "zero");
