@@ -425,21 +425,14 @@ static LLVMTargetMachineRef new_target_machine(const options_t *o)
 /* How many parts to compile `m` in: one per thread asked for (-j, else one
  * per CPU), of at least --part-min instructions each; one for anything but
  * an object file (assembly and IR stay one readable file). */
-static uint32_t part_count(const options_t *o, const module_t *m, emit_kind_t kind)
+static uint32_t part_count(const options_t *o, uint64_t instrs, uint32_t defined, emit_kind_t kind)
 {
     if (kind != EMIT_OBJ)
         return 1;
     long jobs = o->jobs ? o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
-    uint64_t instrs = 0;
-    uint32_t defined = 0;
-    for (uint32_t i = 0; i < m->nfuncs; i++)
-        if (!m->funcs[i].imported) {
-            instrs += m->funcs[i].ninstrs;
-            defined++;
-        }
     uint64_t n = instrs / (uint64_t)(o->part_min ? o->part_min : PART_MIN_INSTRS);
-    if (n > (uint64_t)(jobs > 0 ? jobs : 1))
-        n = (uint64_t)jobs;
+    if (n > (uint64_t)(jobs > 1 ? jobs : 1))
+        n = (uint64_t)(jobs > 1 ? jobs : 1);
     if (n > defined)
         n = defined;
     return n > 1 ? (uint32_t)n : 1;
@@ -470,7 +463,14 @@ static bool compile(const options_t *o, const module_t *m, emit_kind_t kind, con
                        .optimized = o->opt > 0,
                        .target = o->target.t->name,
                        .c_int_ext = o->target.t->c_int_ext};
-    uint32_t nparts = part_count(o, m, kind);
+    uint64_t total = 0; /* instructions of the functions defined here */
+    uint32_t defined = 0;
+    for (uint32_t i = 0; i < m->nfuncs; i++)
+        if (!m->funcs[i].imported) {
+            total += m->funcs[i].ninstrs;
+            defined++;
+        }
+    uint32_t nparts = part_count(o, total, defined, kind);
     if (nparts > 1 && !link_can_join(o->target.t))
         nparts = 1;
     if (nparts == 1) {
@@ -481,10 +481,6 @@ static bool compile(const options_t *o, const module_t *m, emit_kind_t kind, con
         LLVMDisposeTargetMachine(p.tm);
         return p.ok;
     }
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < m->nfuncs; i++)
-        if (!m->funcs[i].imported)
-            total += m->funcs[i].ninstrs;
     char *suffix = shared_suffix(m);
     part_t *parts = xcalloc(nparts, sizeof *parts);
     char **paths = xcalloc(nparts, sizeof *paths);

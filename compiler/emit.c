@@ -30,7 +30,6 @@ bool emit_module(LLVMModuleRef mod, LLVMTargetMachineRef tm, const char *triple,
     if (verify && LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
         die("lowering produced invalid LLVM IR:\n%s", msg);
     LLVMDisposeMessage(msg);
-    msg = NULL;
     if (opt > 0) {
         char pipeline[32];
         snprintf(pipeline, sizeof pipeline, "default<O%d>", opt);

@@ -151,8 +151,9 @@ static bool in_path(const char *prog)
 
 /* The C compiler driver that links for `t`: $VMCC_CC if set, `cc` on the
  * host, the cross gcc `<triple>-gcc` (Debian's gcc-<arch>-linux-gnu) for
- * another target. NULL after an error if it is not installed. */
-static const char *linker_driver(const target_info_t *t, char *buf, size_t size)
+ * another target; NULL if it is not installed. linker_driver: the same,
+ * reporting the error. */
+static const char *find_driver(const target_info_t *t, char *buf, size_t size)
 {
     const char *cc = getenv("VMCC_CC");
     if (cc && *cc)
@@ -160,8 +161,14 @@ static const char *linker_driver(const target_info_t *t, char *buf, size_t size)
     if (t == target_host())
         return "cc";
     snprintf(buf, size, "%s-gcc", t->name);
-    if (in_path(buf))
-        return buf;
+    return in_path(buf) ? buf : NULL;
+}
+
+static const char *linker_driver(const target_info_t *t, char *buf, size_t size)
+{
+    const char *cc = find_driver(t, buf, size);
+    if (cc)
+        return cc;
     diag_error("no linker for target %s: %s is not installed (install the cross toolchain "
                "with scripts/setup-cross.sh %.*s)",
                t->name, buf, (int)strcspn(t->name, "-"), t->name);
@@ -170,12 +177,8 @@ static const char *linker_driver(const target_info_t *t, char *buf, size_t size)
 
 bool link_can_join(const target_info_t *t)
 {
-    const char *cc = getenv("VMCC_CC");
-    if ((cc && *cc) || t == target_host())
-        return true;
     char buf[64];
-    snprintf(buf, sizeof buf, "%s-gcc", t->name);
-    return in_path(buf);
+    return find_driver(t, buf, sizeof buf) != NULL;
 }
 
 bool link_join(const target_info_t *t, char *const *objs, size_t nobjs, const char *out,

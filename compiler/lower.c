@@ -162,16 +162,20 @@ void lw_check_exc(lower_t *L, LLVMValueRef r)
     LLVMPositionBuilderAtEnd(L->b, cont);
 }
 
+static LLVMValueRef store_line(lower_t *L)
+{
+    return LLVMBuildStore(L->b, lw_i64(L, L->f->code[L->idx].line),
+                          frame_slot(L, VM_FRAME_LINE_SLOT));
+}
+
 void lw_store_line(lower_t *L)
 {
-    LLVMBuildStore(L->b, lw_i64(L, L->f->code[L->idx].line), frame_slot(L, VM_FRAME_LINE_SLOT));
+    store_line(L);
 }
 
 void lw_line_for_call(lower_t *L, uint32_t fidx)
 {
-    LLVMValueRef st =
-        LLVMBuildStore(L->b, lw_i64(L, L->f->code[L->idx].line), frame_slot(L, VM_FRAME_LINE_SLOT));
-    line_store_t ls = {st, fidx};
+    line_store_t ls = {store_line(L), fidx};
     VEC_PUSH(L->line_stores, L->nline_stores, L->cap_line_stores, ls);
 }
 
@@ -618,74 +622,80 @@ static void declare_functions(lower_t *L)
     }
 }
 
-/* Which functions may return with an error pending: those with an
- * instruction that may raise (OPF_RAISE, a builtin that may raise or
- * allocate), an import, or a direct call of one of those. Calls of the
- * others need no check afterwards. Worked out to a fixed point. */
-/* Is register `r` of `f` a non-zero constant at instruction `at`? Every
- * write to it is a const.i64 other than 0 (a parameter or capture is
- * written by the caller), and one of them comes before `at` in the
- * straight-line code the function starts with, so the register's initial
- * 0 cannot be read there (nor in a try handler, reached from anywhere in
- * its region: a function with one is not looked at). A division by it
- * cannot raise (MIN / -1 wraps, docs/bytecode.md). */
-static bool nonzero_const(const func_t *f, uint32_t r, uint32_t at)
+/* Can `f` raise by itself, not through a bytecode callee: an instruction
+ * that may raise (OPF_RAISE), or a builtin that may raise or allocate?
+ * A division or remainder by a register that is a non-zero constant where
+ * it is read cannot raise (MIN / -1 wraps, docs/bytecode.md): every write
+ * to the register is a const.i64 other than 0 (not a parameter or a
+ * capture, which the caller writes), and one of them comes before the
+ * division in the straight-line code the function starts with, so the
+ * register's initial 0 is never read there. That code ends at the first
+ * instruction with a label or that ends a block; a function with try
+ * regions is not looked at (a handler is reached from anywhere in its
+ * region). */
+#define NOT_CONST UINT32_MAX       /* a write that is not a non-zero const.i64 */
+#define NO_WRITE  (UINT32_MAX - 1) /* none in the straight-line start yet */
+
+static bool raises_itself(const module_t *m, const func_t *f)
 {
-    if (r < f->nparams + f->ncaptures || f->ntries) /* a handler is reached from anywhere */
-        return false;
-    bool first = false, straight = true;
+    uint32_t *first = xmalloc((f->nregs ? f->nregs : 1) * sizeof *first);
+    for (uint32_t r = 0; r < f->nregs; r++)
+        first[r] = r < f->nparams + f->ncaptures || f->ntries ? NOT_CONST : NO_WRITE;
+    bool straight = true;
     for (uint32_t k = 0; k < f->ninstrs; k++) {
         const instr_t *in = &f->code[k];
         const opinfo_t *oi = &op_info[in->op];
-        for (unsigned o = 0; o < oi->nfixed; o++) /* a jump back to here ends it */
-            if (opnd_of(oi->operands[o])->cls == OPK_LABEL && in->fixed[o].idx <= k)
-                straight = false;
-        if (oi->ndef && in->fixed[0].idx == r) {
+        uint32_t *w = oi->ndef ? &first[in->fixed[0].idx] : NULL;
+        if (w && *w != NOT_CONST) {
             if (in->op != OP_CONST_I64 || in->fixed[1].i == 0)
-                return false;
-            first = first || (straight && k < at);
+                *w = NOT_CONST;
+            else if (straight && *w == NO_WRITE)
+                *w = k;
         }
-        if (oi->flags & OPF_TERM || k == at)
-            straight = false;
+        for (unsigned o = 0; o < oi->nfixed; o++)
+            straight = straight && opnd_of(oi->operands[o])->cls != OPK_LABEL;
+        straight = straight && !(oi->flags & OPF_TERM);
     }
-    return first;
+    bool r = false;
+    for (uint32_t k = 0; k < f->ninstrs && !r; k++) {
+        const instr_t *in = &f->code[k];
+        if (in->op == OP_DIV_I64 || in->op == OP_REM_I64) {
+            uint32_t w = first[in->fixed[2].idx];
+            r = w >= NO_WRITE || w >= k;
+        } else if (in->op == OP_CALLB || in->op == OP_CALLB_VOID) {
+            const vstr_t *s = &m->strs[in->fixed[in->op == OP_CALLB ? 1 : 0].idx];
+            const builtin_info_t *b = builtin_lookup(s->s, s->len);
+            r = !b || (b->effects & (EF_RAISE | EF_ALLOC));
+        } else {
+            r = op_info[in->op].flags & OPF_RAISE;
+        }
+    }
+    free(first);
+    return r;
 }
 
-/* Can instruction `in` of `f` raise by itself (not through a callee)? */
-static bool op_raises(const func_t *f, const instr_t *in)
-{
-    if (!(op_info[in->op].flags & OPF_RAISE))
-        return false;
-    if (in->op == OP_DIV_I64 || in->op == OP_REM_I64)
-        return !nonzero_const(f, in->fixed[2].idx, (uint32_t)(in - f->code));
-    return true;
-}
-
+/* Which functions may return with an error pending: an import, one that
+ * raises by itself, or one with a direct call of such a function. Calls of
+ * the others need no check afterwards. Worked out to a fixed point. */
 static void find_raisers(lower_t *L)
 {
     const module_t *m = L->m;
     L->may_raise = xcalloc(m->nfuncs ? m->nfuncs : 1, sizeof *L->may_raise);
+    for (uint32_t i = 0; i < m->nfuncs; i++)
+        L->may_raise[i] = m->funcs[i].imported || raises_itself(m, &m->funcs[i]);
     for (bool changed = true; changed;) {
         changed = false;
         for (uint32_t i = 0; i < m->nfuncs; i++) {
             const func_t *f = &m->funcs[i];
-            bool r = f->imported;
-            for (uint32_t k = 0; k < f->ninstrs && !r; k++) {
+            for (uint32_t k = 0; k < f->ninstrs && !L->may_raise[i]; k++) {
                 const instr_t *in = &f->code[k];
-                if (op_raises(f, in))
-                    r = true;
-                else if (in->op == OP_CALL)
-                    r = L->may_raise[in->fixed[1].idx];
-                else if (in->op == OP_CALL_VOID || in->op == OP_TAILCALL)
-                    r = L->may_raise[in->fixed[0].idx];
-                else if (in->op == OP_CALLB || in->op == OP_CALLB_VOID) {
-                    const vstr_t *s = &m->strs[in->fixed[in->op == OP_CALLB ? 1 : 0].idx];
-                    const builtin_info_t *b = builtin_lookup(s->s, s->len);
-                    r = !b || (b->effects & (EF_RAISE | EF_ALLOC));
-                }
+                uint32_t callee = in->op == OP_CALL ? in->fixed[1].idx
+                                  : in->op == OP_CALL_VOID || in->op == OP_TAILCALL
+                                      ? in->fixed[0].idx
+                                      : UINT32_MAX;
+                if (callee != UINT32_MAX && L->may_raise[callee])
+                    L->may_raise[i] = changed = true;
             }
-            if (r && !L->may_raise[i])
-                L->may_raise[i] = changed = true;
         }
     }
 }
@@ -780,11 +790,9 @@ static bool calls_nothing(lower_t *L)
     return true;
 }
 
-static void prologue(lower_t *L, bool leaf)
+/* A frame: the stack checks, then the descriptor (not for a leaf). */
+static void enter_frame(lower_t *L)
 {
-    const func_t *f = L->f;
-    if (leaf)
-        goto registers;
     /* 1. stack check */
     LLVMValueRef md = LLVMMetadataAsValue(
         L->llc, LLVMMDNodeInContext2(L->llc,
@@ -801,10 +809,16 @@ static void prologue(lower_t *L, bool leaf)
                       LLVMBuildZExt(L->b, full, L->t_i64, "ss.full"), false);
     /* 2. the frame's descriptor */
     LLVMBuildStore(L->b, lw_descriptor(L, L->fidx), frame_slot(L, VM_FRAME_DESC_SLOT));
+}
+
+static void prologue(lower_t *L, bool leaf)
+{
+    const func_t *f = L->f;
+    if (!leaf)
+        enter_frame(L);
     /* 3. registers: parameters and captures are rooted in their slots; the
      * other val registers start as nil, but their slots are not cleared: a
      * stale word there is only ever scanned conservatively (docs/gc.md). */
-registers:;
     LLVMValueRef self = NULL;
     if (f->ncaptures)
         self = LLVMBuildIntToPtr(

@@ -94,7 +94,8 @@ static _Atomic int64_t global_len; /* global_q.len, readable without the lock */
 static _Atomic int nidle;          /* workers parked or about to park */
 static _Atomic int nspinning;      /* workers looking for work before parking */
 static _Atomic int poller_busy;    /* a worker is blocked in the netpoller */
-static _Atomic uint64_t nspawned;  /* processes spawned: the second starts workers 1.. */
+static _Atomic uint64_t nspawned;  /* processes spawned until others_started */
+static _Atomic int others_started; /* workers 1.. and the ticker (start_others) */
 
 #define PROC_OF_LINK(n) ((rt_proc_t *)((char *)(n)-offsetof(rt_proc_t, qlink)))
 
@@ -253,9 +254,13 @@ static void start_others(void);
 void rt_sched_spawned(rt_proc_t *p)
 {
     /* The first process after main starts the other workers and the
-     * ticker: a program of one process never needs them (start-up). */
-    if (atomic_fetch_add_explicit(&nspawned, 1, memory_order_relaxed) == 1)
+     * ticker: a program of one process never needs them (start-up). After
+     * that a spawn only reads the flag (no shared counter to contend on). */
+    if (!atomic_load_explicit(&others_started, memory_order_relaxed) &&
+        atomic_fetch_add_explicit(&nspawned, 1, memory_order_relaxed) == 1) {
+        atomic_store_explicit(&others_started, 1, memory_order_relaxed);
         start_others();
+    }
     rt_worker_t *w = rt_cur_worker;
     if (!w) {
         global_push_n(&p, 1);
